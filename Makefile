@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`. Both install what they need.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+
+.PHONY: test demo build lint bench dcmtk clean
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q "setuptools>=68" wheel "Cython>=3.0" "numpy>=1.26"
+	$(VPY) -m pip install -q --no-build-isolation -e '.[test,bench]'
+	touch $(STAMP)
+
+dcmtk:
+	@command -v dcmprscp >/dev/null && command -v storescp >/dev/null && command -v echoscu >/dev/null \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk)
+
+build: $(STAMP)
+	$(VPY) setup.py -q build_ext --inplace
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) dcmtk build lint
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP) dcmtk build
+	$(VPY) bench/run_all.py
+
+demo: $(STAMP) dcmtk build
+	$(VPY) -m hcs.demo
+
+clean:
+	rm -rf build $(VENV) *.egg-info hcs/_fastpath/*.c hcs/_fastpath/*.so .pytest_cache .hypothesis

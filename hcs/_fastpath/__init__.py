@@ -1,0 +1,1 @@
+"""Cython kernels on the pixel path. Every kernel releases the GIL."""
