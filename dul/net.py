@@ -1,0 +1,472 @@
+"""asyncio transport for :class:`dul.association.Association`: sockets, timers, gather writes.
+
+This is the only module of :mod:`dul` that does I/O. It owns the socket and the
+timers and feeds the sans-I/O association object: received bytes go to
+``receive_data``, the association's outgoing buffers go to ``socket.sendmsg`` as they
+are (header bytes and memoryviews of the caller's pixel buffers, no join), and the
+ARTIM timer is started and stopped as the association's flags say.
+
+Timeouts (all finite by default, in seconds, see :class:`Timeouts`):
+
+* ``connect``: TCP connection set-up, per address tried;
+* ``association``: waiting for the A-ASSOCIATE-AC/RJ and the A-RELEASE-RP (PS3.8 §9.1.4
+  Note 2 leaves these to the layer above the state machine, so they live here);
+* ``artim``: the PS3.8 ARTIM timer (§9.1.5), configurable as the standard requires;
+* ``dimse``: how long the layer above waits for one reply (used by :mod:`dimse`);
+* ``idle``: how long an unused association is kept open by a pool (used by ``hcs``).
+
+Every socket sets TCP_NODELAY: a message's command and data set leave in one write,
+and nothing waits on Nagle's algorithm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from dul.association import DEFAULT_AE_TITLE, DEFAULT_MAX_PDU_LENGTH, Association
+from dul.events import (
+    Aborted,
+    AssociationAccepted,
+    AssociationRejected,
+    AssociationRequested,
+    Event,
+    ReleaseConfirmed,
+    ReleaseRequested,
+)
+from dul.items import PresentationContextRQ, RoleSelection, UserIdentityRQ
+from dul.negotiation import Accept, AcceptorPolicy, NegotiatedContext, evaluate_request
+from dul.pdu import Buffer
+
+log = logging.getLogger("dul.net")
+
+try:
+    _IOV_MAX = os.sysconf("SC_IOV_MAX")
+except (AttributeError, ValueError, OSError):  # pragma: no cover - platform without it
+    _IOV_MAX = 1024
+_RECEIVE_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds; see the module docstring for what each one bounds."""
+
+    connect: float = 10.0
+    association: float = 30.0
+    artim: float = 30.0
+    dimse: float = 30.0
+    idle: float = 60.0
+
+
+class NetworkError(Exception):
+    """The transport failed: nothing listening, unreachable, reset, or a timeout.
+
+    ``exit_code`` is 3, as the command line's contract says for network problems.
+    """
+
+    exit_code = 3
+
+
+class TimeoutExpired(NetworkError):
+    """A peer did not answer within the configured time."""
+
+
+class AssociationFailed(Exception):
+    """The peer refused or ended the association in DICOM terms (exit code 1)."""
+
+    exit_code = 1
+
+
+class AssociationRejectedError(AssociationFailed):
+    def __init__(self, event: AssociationRejected):
+        super().__init__(event.description)
+        self.event = event
+
+
+class AssociationAbortedError(AssociationFailed):
+    def __init__(self, event: Aborted):
+        super().__init__(event.description)
+        self.event = event
+
+
+class NoUsableContextError(AssociationFailed):
+    """The peer accepted the association but none of the contexts we need."""
+
+    def __init__(self, contexts: dict[int, NegotiatedContext]):
+        reasons = "; ".join(c.description for c in contexts.values()) or "no context answered"
+        super().__init__(f"the peer accepted no presentation context we proposed ({reasons})")
+        self.contexts = contexts
+
+
+def _tune(sock: socket.socket) -> None:
+    sock.setblocking(False)
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class UpperLayerConnection:
+    """One association running over one socket.
+
+    Events from the peer are read with :meth:`next_event`. A release requested by the
+    peer is answered at once (we never refuse one); the event is still delivered.
+    """
+
+    def __init__(self, association: Association, sock: socket.socket, timeouts: Timeouts):
+        self.association = association
+        self.timeouts = timeouts
+        self.peer = _peer_name(sock)
+        self._sock = sock
+        self._loop = asyncio.get_running_loop()
+        self._events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._write_lock = asyncio.Lock()
+        self._artim_handle: asyncio.TimerHandle | None = None
+        self._artim_generation = -1
+        self._closed = False
+        self._reader = self._loop.create_task(self._read_loop())
+        self.finished = asyncio.Event()
+
+    # ------------------------------------------------------------------ public
+    @property
+    def contexts(self) -> dict[int, NegotiatedContext]:
+        return self.association.contexts
+
+    @property
+    def is_established(self) -> bool:
+        return self.association.is_established
+
+    async def next_event(self, timeout: float | None = None) -> Event | None:
+        """The next indication from the peer; ``None`` once the transport has closed.
+
+        Raises :class:`TimeoutExpired` after ``timeout`` seconds (``None``: wait forever).
+        """
+        try:
+            return await asyncio.wait_for(self._events.get(), timeout)
+        except TimeoutError:
+            raise TimeoutExpired(f"no answer from {self.peer} within {timeout:g} s") from None
+
+    async def send_message(
+        self, context_id: int, command: Buffer, dataset: Sequence[Buffer] = ()
+    ) -> None:
+        """Send one DIMSE message (command and data set) in one gather write."""
+        self.association.send_message(context_id, command, dataset)
+        await self._flush()
+
+    async def release(self) -> None:
+        """Release in order: send A-RELEASE-RQ, wait for the A-RELEASE-RP (or the end)."""
+        if self.association.state != "Sta6":
+            await self.close()
+            return
+        self.association.release()
+        await self._flush()
+        deadline = self._loop.time() + self.timeouts.association
+        try:
+            while True:
+                event = await self.next_event(max(0.0, deadline - self._loop.time()))
+                if event is None or isinstance(event, ReleaseConfirmed | Aborted):
+                    break
+        except TimeoutExpired:
+            log.warning("no A-RELEASE-RP from %s; aborting", self.peer)
+            self.abort()
+        await self.close()
+
+    def abort(self) -> None:
+        """A-ABORT (service-user source), then close the transport without waiting."""
+        if self._closed:
+            return
+        self.association.abort()
+        pieces = self.association.data_to_send()
+        with contextlib.suppress(OSError):
+            if pieces:
+                self._sock.send(b"".join(bytes(p) for p in pieces))  # a 10-byte PDU
+        self._close_transport()
+
+    async def close(self) -> None:
+        """Close the transport and wait for the reader to finish."""
+        self._close_transport()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+    # ------------------------------------------------------------ the plumbing
+    async def _flush(self) -> None:
+        async with self._write_lock:
+            pieces = self.association.data_to_send()
+            if pieces and not self._closed:
+                await self._write_all(pieces)
+        self._after_input()
+
+    async def _write_all(self, pieces: list[Buffer]) -> None:
+        views = [memoryview(p) for p in pieces]
+        while views:
+            try:
+                sent = self._sock.sendmsg(views[:_IOV_MAX])
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            except OSError as error:
+                self._close_transport()
+                raise NetworkError(f"cannot send to {self.peer}: {error.strerror}") from None
+            while sent and views:
+                if sent >= len(views[0]):
+                    sent -= len(views[0])
+                    views.pop(0)
+                else:
+                    views[0] = views[0][sent:]
+                    sent = 0
+            if views:
+                await self._writable()
+
+    async def _writable(self) -> None:
+        future = self._loop.create_future()
+        fd = self._sock.fileno()
+        if fd < 0:
+            raise NetworkError(f"the connection to {self.peer} is closed")
+        self._loop.add_writer(fd, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            self._loop.remove_writer(fd)
+
+    async def _read_loop(self) -> None:
+        try:
+            while not self._closed:
+                try:
+                    data = await self._loop.sock_recv(self._sock, _RECEIVE_SIZE)
+                except (ConnectionError, OSError):
+                    data = b""
+                if not data:
+                    self._deliver(self.association.transport_closed())
+                    break
+                self._deliver(self.association.receive_data(data))
+                await self._flush()
+                if self.association.close_requested:
+                    break
+        except NetworkError:
+            pass
+        finally:
+            self._close_transport()
+            self._events.put_nowait(None)
+            self.finished.set()
+
+    def _deliver(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, ReleaseRequested):
+                self.association.release_response()
+            self._events.put_nowait(event)
+
+    def _after_input(self) -> None:
+        association = self.association
+        if association.artim_running:
+            if association.artim_generation != self._artim_generation:
+                if self._artim_handle is not None:
+                    self._artim_handle.cancel()
+                self._artim_generation = association.artim_generation
+                self._artim_handle = self._loop.call_later(
+                    self.timeouts.artim, self._on_artim, association.artim_generation
+                )
+        elif self._artim_handle is not None:
+            self._artim_handle.cancel()
+            self._artim_handle = None
+        if association.close_requested:
+            self._close_transport()
+
+    def _on_artim(self, generation: int) -> None:
+        if generation != self.association.artim_generation or self._closed:
+            return
+        self._artim_handle = None
+        self._deliver(self.association.artim_expired())
+        self._after_input()
+
+    def _close_transport(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._artim_handle is not None:
+            self._artim_handle.cancel()
+        if self.association.state != "Sta1":
+            self.association.transport_closed()
+        fd = self._sock.fileno()
+        if fd >= 0:
+            self._loop.remove_reader(fd)
+            self._loop.remove_writer(fd)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        if self._reader is not asyncio.current_task() and not self._reader.done():
+            self._reader.cancel()
+
+
+def _peer_name(sock: socket.socket) -> str:
+    try:
+        address = sock.getpeername()
+    except OSError:
+        return "the peer"
+    if isinstance(address, tuple):
+        host, port = address[0], address[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return str(address) or "the peer"
+
+
+async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
+    """Resolve ``host`` by the platform and connect to the first address that answers."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
+        )
+    except TimeoutError:
+        raise TimeoutExpired(f"resolving {host} took more than {timeout:g} s") from None
+    except socket.gaierror as error:
+        raise NetworkError(f"cannot resolve host {host!r}: {error.strerror}") from None
+    last_error = "no address"
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        _tune(sock)
+        try:
+            await asyncio.wait_for(loop.sock_connect(sock, address), timeout)
+            return sock
+        except TimeoutError:
+            sock.close()
+            last_error = f"no answer within {timeout:g} s"
+        except OSError as error:
+            sock.close()
+            last_error = error.strerror or str(error)
+    raise NetworkError(f"cannot connect to {host}:{port}: {last_error}")
+
+
+async def connect(
+    host: str,
+    port: int,
+    *,
+    called_ae_title: str,
+    contexts: Sequence[PresentationContextRQ],
+    calling_ae_title: str = DEFAULT_AE_TITLE,
+    max_pdu_length: int = DEFAULT_MAX_PDU_LENGTH,
+    timeouts: Timeouts | None = None,
+    role_selections: Sequence[RoleSelection] = (),
+    user_identity: UserIdentityRQ | None = None,
+) -> UpperLayerConnection:
+    """Open an association as requestor.
+
+    Returns once the peer has accepted at least one proposed context. A rejection, an
+    abort, or an acceptance of no context raises :class:`AssociationFailed` (after
+    releasing in order in the last case); network trouble and silence raise
+    :class:`NetworkError`.
+    """
+    timeouts = timeouts or Timeouts()
+    association = Association(
+        "requestor", ae_title=calling_ae_title, max_pdu_length=max_pdu_length
+    )
+    association.request(
+        called_ae_title,
+        contexts,
+        role_selections=role_selections,
+        user_identity=user_identity,
+    )
+    try:
+        sock = await open_socket(host, port, timeouts.connect)
+    except NetworkError:
+        association.transport_closed()
+        raise
+    association.transport_connected()
+    connection = UpperLayerConnection(association, sock, timeouts)
+    try:
+        await connection._flush()
+        event = await connection.next_event(timeouts.association)
+    except NetworkError:
+        connection.abort()
+        await connection.close()
+        raise
+    if isinstance(event, AssociationAccepted):
+        if not event.accepted_contexts:
+            await connection.release()
+            raise NoUsableContextError(event.contexts)
+        return connection
+    await connection.close()
+    if isinstance(event, AssociationRejected):
+        raise AssociationRejectedError(event)
+    if isinstance(event, Aborted):
+        raise AssociationAbortedError(event)
+    raise NetworkError(f"{host}:{port} closed the connection before answering the association")
+
+
+AssociationHandler = Callable[[UpperLayerConnection], Awaitable[None]]
+
+
+@dataclass
+class AcceptorSettings:
+    policy: AcceptorPolicy
+    ae_title: str = "HCS"
+    max_pdu_length: int = DEFAULT_MAX_PDU_LENGTH
+    timeouts: Timeouts = Timeouts()
+
+
+async def _serve_one(sock: socket.socket, settings: AcceptorSettings, handler) -> None:
+    association = Association(
+        "acceptor", ae_title=settings.ae_title, max_pdu_length=settings.max_pdu_length
+    )
+    association.transport_indication()
+    connection = UpperLayerConnection(association, sock, settings.timeouts)
+    connection._after_input()  # start ARTIM while we wait for the A-ASSOCIATE-RQ
+    try:
+        event = await connection.next_event()
+        if not isinstance(event, AssociationRequested):
+            return
+        rq = event.request
+        decision = evaluate_request(
+            rq.called_ae_title,
+            rq.calling_ae_title,
+            rq.application_context,
+            rq.presentation_contexts,
+            settings.policy,
+        )
+        if isinstance(decision, Accept):
+            association.accept(decision.contexts)
+            await connection._flush()
+            await handler(connection)
+        else:
+            association.reject(decision.result, decision.source, decision.reason)
+            await connection._flush()
+            await connection.finished.wait()
+    except Exception:  # one broken association must never take the server down
+        log.exception("association from %s failed", connection.peer)
+        connection.abort()
+    finally:
+        await connection.close()
+
+
+async def serve(
+    host: str, port: int, settings: AcceptorSettings, handler: AssociationHandler
+) -> tuple[asyncio.Task, int]:
+    """Accept associations on ``host:port`` (port 0 picks a free one).
+
+    Each accepted association is passed to ``handler``; returns the accept task (cancel
+    it to stop) and the port actually bound.
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(address)
+    listener.listen(128)
+    listener.setblocking(False)
+    bound_port = listener.getsockname()[1]
+    tasks: set[asyncio.Task] = set()
+
+    async def accept_loop() -> None:
+        try:
+            while True:
+                sock, _ = await loop.sock_accept(listener)
+                _tune(sock)
+                task = loop.create_task(_serve_one(sock, settings, handler))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        finally:
+            listener.close()
+            for task in list(tasks):
+                task.cancel()
+
+    return loop.create_task(accept_loop()), bound_port
