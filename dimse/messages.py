@@ -1,0 +1,365 @@
+"""The DIMSE messages print management uses, one frozen dataclass per message type.
+
+Each class is PS3.7's message table written as fields: a field without a default is
+mandatory, a keyword-only field with ``None`` as default is optional (PS3.7 §9.3 for
+C-ECHO and C-CANCEL, §10.3 for the N-services, Annex C for the status fields a response
+may add). Field names are PS3.7's element names in snake case; :mod:`dimse.command` maps
+them to tags. Command Field and Command Data Set Type are not fields: the first is the
+class, the second says whether ``dataset`` is ``None``.
+
+``dataset`` is either a pydicom ``Dataset`` or its encoding: one buffer or a list of
+buffers (``bytes``, ``bytearray``, ``memoryview``). Sending accepts all of them and passes
+buffers through uncopied (an Image Box N-SET hands over its pixels as a memoryview).
+Received messages carry the raw bytes and decode them only when asked, with
+:meth:`Message.decode_dataset`, so pixel data is not parsed unless someone wants it.
+
+Attribute tag lists (Offending Element, Attribute Identifier List) are tuples of ``int``
+tags such as ``0x20100010``; lists are turned into tuples, and an empty list or an empty
+Error Comment is the same as leaving the field out, because that is how both encode.
+"""
+
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
+from typing import ClassVar
+
+from pydicom.dataset import Dataset
+
+from dimse import uids
+from dimse.dataset import decode_dataset
+
+Buffer = bytes | bytearray | memoryview
+DatasetLike = Dataset | Buffer | Sequence[Buffer]
+"""A data set as a pydicom ``Dataset``, or already encoded as one buffer or a list of them."""
+
+_TAG_LIST_FIELDS = ("offending_element", "attribute_identifier_list")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Base of all message types. ``NAME`` is PS3.7's, ``COMMAND_FIELD`` its (0000,0100).
+
+    ``DATASET`` says whether the message type never (``"none"``), optionally
+    (``"optional"``) or always (``"required"``) carries a data set.
+    """
+
+    NAME: ClassVar[str]
+    COMMAND_FIELD: ClassVar[int]
+    DATASET: ClassVar[str] = "none"
+
+    def __post_init__(self) -> None:
+        for name in _TAG_LIST_FIELDS:
+            value = getattr(self, name, None)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value) or None)
+            elif value == ():
+                object.__setattr__(self, name, None)
+        if getattr(self, "error_comment", None) == "":
+            object.__setattr__(self, "error_comment", None)
+
+    def decode_dataset(self, transfer_syntax_uid: str) -> Dataset | None:
+        """The data set as a pydicom ``Dataset`` (``None`` if the message has none).
+
+        Encoded data sets are decoded in the given transfer syntax (the presentation
+        context's); a malformed one raises :class:`~dimse.errors.DIMSEProtocolError`.
+        """
+        dataset = getattr(self, "dataset", None)
+        if dataset is None or isinstance(dataset, Dataset):
+            return dataset
+        if not isinstance(dataset, bytes | bytearray | memoryview):
+            dataset = b"".join(dataset)
+        return decode_dataset(dataset, transfer_syntax_uid)
+
+
+@dataclass(frozen=True, slots=True)
+class Request(Message):
+    """A request (or C-CANCEL): something the peer must act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response(Message):
+    """A response; ``message_id_being_responded_to`` and ``status`` are in every one."""
+
+
+# --- C-ECHO and C-CANCEL (PS3.7 §9.3.5, §9.3.2.3) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CEchoRQ(Request):
+    """C-ECHO-RQ (PS3.7 Table 9.3-12): are you there?"""
+
+    NAME: ClassVar[str] = "C-ECHO-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0030
+
+    message_id: int
+    affected_sop_class_uid: str = uids.VERIFICATION
+
+
+@dataclass(frozen=True, slots=True)
+class CEchoRSP(Response):
+    """C-ECHO-RSP (PS3.7 Table 9.3-13)."""
+
+    NAME: ClassVar[str] = "C-ECHO-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8030
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CCancelRQ(Request):
+    """C-CANCEL-RQ (PS3.7 Table 9.3-3): stop the operation with that Message ID."""
+
+    NAME: ClassVar[str] = "C-CANCEL-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0FFF
+
+    message_id_being_responded_to: int
+
+
+# --- N-EVENT-REPORT (PS3.7 §10.3.1) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NEventReportRQ(Request):
+    """N-EVENT-REPORT-RQ (Table 10.3-1); ``dataset`` is the Event Information."""
+
+    NAME: ClassVar[str] = "N-EVENT-REPORT-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0100
+    DATASET: ClassVar[str] = "optional"
+
+    message_id: int
+    affected_sop_class_uid: str
+    affected_sop_instance_uid: str
+    event_type_id: int
+    _: KW_ONLY
+    dataset: DatasetLike | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NEventReportRSP(Response):
+    """N-EVENT-REPORT-RSP (Table 10.3-2); ``dataset`` is the Event Reply."""
+
+    NAME: ClassVar[str] = "N-EVENT-REPORT-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8100
+    DATASET: ClassVar[str] = "optional"
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    event_type_id: int | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+    dataset: DatasetLike | None = None
+
+
+# --- N-GET (PS3.7 §10.3.2) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NGetRQ(Request):
+    """N-GET-RQ (Table 10.3-3); no Attribute Identifier List means "all attributes"."""
+
+    NAME: ClassVar[str] = "N-GET-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0110
+
+    message_id: int
+    requested_sop_class_uid: str
+    requested_sop_instance_uid: str
+    _: KW_ONLY
+    attribute_identifier_list: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NGetRSP(Response):
+    """N-GET-RSP (Table 10.3-4); ``dataset`` is the Attribute List."""
+
+    NAME: ClassVar[str] = "N-GET-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8110
+    DATASET: ClassVar[str] = "optional"
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    attribute_identifier_list: tuple[int, ...] | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+    dataset: DatasetLike | None = None
+
+
+# --- N-SET (PS3.7 §10.3.3) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NSetRQ(Request):
+    """N-SET-RQ (Table 10.3-5); ``dataset`` is the Modification List and is mandatory."""
+
+    NAME: ClassVar[str] = "N-SET-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0120
+    DATASET: ClassVar[str] = "required"
+
+    message_id: int
+    requested_sop_class_uid: str
+    requested_sop_instance_uid: str
+    dataset: DatasetLike
+
+
+@dataclass(frozen=True, slots=True)
+class NSetRSP(Response):
+    """N-SET-RSP (Table 10.3-6); ``dataset`` is the Attribute List."""
+
+    NAME: ClassVar[str] = "N-SET-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8120
+    DATASET: ClassVar[str] = "optional"
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    attribute_identifier_list: tuple[int, ...] | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+    dataset: DatasetLike | None = None
+
+
+# --- N-ACTION (PS3.7 §10.3.4) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NActionRQ(Request):
+    """N-ACTION-RQ (Table 10.3-7); ``dataset`` is the Action Information."""
+
+    NAME: ClassVar[str] = "N-ACTION-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0130
+    DATASET: ClassVar[str] = "optional"
+
+    message_id: int
+    requested_sop_class_uid: str
+    requested_sop_instance_uid: str
+    action_type_id: int
+    _: KW_ONLY
+    dataset: DatasetLike | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NActionRSP(Response):
+    """N-ACTION-RSP (Table 10.3-8); ``dataset`` is the Action Reply."""
+
+    NAME: ClassVar[str] = "N-ACTION-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8130
+    DATASET: ClassVar[str] = "optional"
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    action_type_id: int | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+    dataset: DatasetLike | None = None
+
+
+# --- N-CREATE (PS3.7 §10.3.5) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NCreateRQ(Request):
+    """N-CREATE-RQ (Table 10.3-9); without an instance UID the SCP assigns one."""
+
+    NAME: ClassVar[str] = "N-CREATE-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0140
+    DATASET: ClassVar[str] = "optional"
+
+    message_id: int
+    affected_sop_class_uid: str
+    _: KW_ONLY
+    affected_sop_instance_uid: str | None = None
+    dataset: DatasetLike | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NCreateRSP(Response):
+    """N-CREATE-RSP (Table 10.3-10); ``dataset`` is the Attribute List.
+
+    Affected SOP Class UID is optional here and some SCPs leave it out; do not rely on it.
+    """
+
+    NAME: ClassVar[str] = "N-CREATE-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8140
+    DATASET: ClassVar[str] = "optional"
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    attribute_identifier_list: tuple[int, ...] | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+    dataset: DatasetLike | None = None
+
+
+# --- N-DELETE (PS3.7 §10.3.6) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NDeleteRQ(Request):
+    """N-DELETE-RQ (Table 10.3-11)."""
+
+    NAME: ClassVar[str] = "N-DELETE-RQ"
+    COMMAND_FIELD: ClassVar[int] = 0x0150
+
+    message_id: int
+    requested_sop_class_uid: str
+    requested_sop_instance_uid: str
+
+
+@dataclass(frozen=True, slots=True)
+class NDeleteRSP(Response):
+    """N-DELETE-RSP (Table 10.3-12)."""
+
+    NAME: ClassVar[str] = "N-DELETE-RSP"
+    COMMAND_FIELD: ClassVar[int] = 0x8150
+
+    message_id_being_responded_to: int
+    status: int
+    _: KW_ONLY
+    affected_sop_class_uid: str | None = None
+    affected_sop_instance_uid: str | None = None
+    offending_element: tuple[int, ...] | None = None
+    error_comment: str | None = None
+    error_id: int | None = None
+
+
+MESSAGE_TYPES: tuple[type[Message], ...] = (
+    CEchoRQ,
+    CEchoRSP,
+    CCancelRQ,
+    NEventReportRQ,
+    NEventReportRSP,
+    NGetRQ,
+    NGetRSP,
+    NSetRQ,
+    NSetRSP,
+    NActionRQ,
+    NActionRSP,
+    NCreateRQ,
+    NCreateRSP,
+    NDeleteRQ,
+    NDeleteRSP,
+)
+"""Every message type this package encodes and decodes."""
