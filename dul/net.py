@@ -330,6 +330,9 @@ async def open_socket(host: str, port: int, timeout: float) -> socket.socket:
         except TimeoutError:
             sock.close()
             last_error = f"no answer within {timeout:g} s"
+        except ConnectionRefusedError:
+            sock.close()
+            last_error = "connection refused (nothing listens on that port)"
         except OSError as error:
             sock.close()
             last_error = error.strerror or str(error)
@@ -356,9 +359,7 @@ async def connect(
     :class:`NetworkError`.
     """
     timeouts = timeouts or Timeouts()
-    association = Association(
-        "requestor", ae_title=calling_ae_title, max_pdu_length=max_pdu_length
-    )
+    association = Association("requestor", ae_title=calling_ae_title, max_pdu_length=max_pdu_length)
     association.request(
         called_ae_title,
         contexts,

@@ -1,0 +1,221 @@
+"""DIMSE over an open association: send requests, match responses, answer the peer.
+
+:class:`DimseConnection` sits on a :class:`dul.net.UpperLayerConnection`. It reassembles
+P-DATA into messages, hands each response to the request waiting for it (by Message
+ID Being Responded To), and answers requests the peer sends us: on a print SCU's
+association that is the printer's N-EVENT-REPORT, which may arrive at any moment,
+even between our request and its response (PS3.4 H.4.6.2.1.2). Each request the peer
+sends is answered by ``on_request`` (by default: Success for N-EVENT-REPORT and
+C-ECHO, "unrecognized operation" for anything else) and is also put on
+:attr:`DimseConnection.requests` for the caller to see.
+
+A malformed message aborts the association (PS3.8 leaves the reason to the user: we
+send the service-user abort) and every waiting request fails with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from dimse.assembler import MessageAssembler
+from dimse.errors import DIMSEProtocolError
+from dimse.message_ids import MessageIDAllocator
+from dimse.messages import (
+    CEchoRQ,
+    CEchoRSP,
+    Message,
+    NEventReportRQ,
+    NEventReportRSP,
+    Request,
+    Response,
+)
+from dimse.outgoing import encode_message
+from dimse.status import StatusCode
+from dul.events import Aborted, PDataReceived, ReleaseConfirmed
+from dul.net import (
+    AssociationAbortedError,
+    AssociationFailed,
+    NetworkError,
+    TimeoutExpired,
+    UpperLayerConnection,
+)
+
+log = logging.getLogger("dimse.client")
+
+RequestHandler = Callable[[int, Request], Awaitable[Response | None]]
+
+
+class AssociationEnded(AssociationFailed):
+    """The association ended while a request was waiting for its response."""
+
+
+def default_response(request: Request) -> Response:
+    """What an SCU answers to a request from the SCP it did not ask for."""
+    if isinstance(request, NEventReportRQ):
+        return NEventReportRSP(
+            request.message_id,
+            StatusCode.SUCCESS,
+            affected_sop_class_uid=request.affected_sop_class_uid,
+            affected_sop_instance_uid=request.affected_sop_instance_uid,
+            event_type_id=request.event_type_id,
+        )
+    if isinstance(request, CEchoRQ):
+        return CEchoRSP(
+            request.message_id,
+            StatusCode.SUCCESS,
+            affected_sop_class_uid=request.affected_sop_class_uid,
+        )
+    return _unrecognized(request)
+
+
+def _unrecognized(request: Request) -> Response | None:
+    from dimse import messages
+
+    response_class = getattr(messages, type(request).__name__.replace("RQ", "RSP"), None)
+    message_id = getattr(request, "message_id", None)
+    if response_class is None or message_id is None:
+        return None
+    return response_class(message_id, StatusCode.UNRECOGNIZED_OPERATION)
+
+
+class DimseConnection:
+    """Request/response DIMSE over one association, either role."""
+
+    def __init__(
+        self,
+        upper_layer: UpperLayerConnection,
+        *,
+        dimse_timeout: float | None = None,
+        on_request: RequestHandler | None = None,
+        max_message_bytes: int | None = None,
+    ):
+        self.upper_layer = upper_layer
+        self.dimse_timeout = (
+            dimse_timeout if dimse_timeout is not None else upper_layer.timeouts.dimse
+        )
+        self.on_request = on_request
+        self.requests: asyncio.Queue[tuple[int, Request]] = asyncio.Queue()
+        self._assembler = MessageAssembler(max_message_bytes=max_message_bytes)
+        self._waiting: dict[int, asyncio.Future] = {}
+        self._ids = MessageIDAllocator()
+        self._ended: Exception | None = None
+        self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    @property
+    def contexts(self):
+        return self.upper_layer.contexts
+
+    def context_for(self, abstract_syntax: str) -> int:
+        """The accepted presentation context for a SOP class (or meta SOP class)."""
+        for context in self.upper_layer.contexts.values():
+            if context.accepted and context.abstract_syntax == abstract_syntax:
+                return context.context_id
+        raise KeyError(abstract_syntax)
+
+    def next_message_id(self) -> int:
+        return self._ids.allocate()
+
+    async def send(self, context_id: int, message: Message) -> None:
+        """Send one message; its command and data set leave in one gather write."""
+        transfer_syntax = self.upper_layer.contexts[context_id].transfer_syntax
+        command, dataset = encode_message(message, transfer_syntax)
+        await self.upper_layer.send_message(context_id, command, dataset)
+
+    async def request(
+        self, context_id: int, message: Request, timeout: float | None = None
+    ) -> Response:
+        """Send a request and wait for its response (DIMSE timeout by default)."""
+        if self._ended is not None:
+            raise self._ended
+        message_id = message.message_id
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[message_id] = future
+        try:
+            await self.send(context_id, message)
+            timeout = self.dimse_timeout if timeout is None else timeout
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            except TimeoutError:
+                raise TimeoutExpired(
+                    f"no {message.NAME.replace('RQ', 'RSP')} from {self.upper_layer.peer} "
+                    f"within {timeout:g} s"
+                ) from None
+        finally:
+            self._waiting.pop(message_id, None)
+
+    async def echo(self, timeout: float | None = None) -> CEchoRSP:
+        """C-ECHO on the Verification context."""
+        from dimse import uids
+
+        context_id = self.context_for(uids.VERIFICATION)
+        return await self.request(context_id, CEchoRQ(self.next_message_id()), timeout)
+
+    async def release(self) -> None:
+        """Release the association in order and stop reading."""
+        await self.upper_layer.release()
+        await self._stop_reader()
+
+    def abort(self) -> None:
+        self.upper_layer.abort()
+
+    async def close(self) -> None:
+        await self.upper_layer.close()
+        await self._stop_reader()
+
+    async def _stop_reader(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+    async def _read_loop(self) -> None:
+        ended: Exception = AssociationEnded("the association ended")
+        try:
+            while True:
+                event = await self.upper_layer.next_event()
+                if event is None:
+                    ended = NetworkError(
+                        f"the connection to {self.upper_layer.peer} closed before the answer"
+                    )
+                    break
+                if isinstance(event, Aborted):
+                    ended = AssociationAbortedError(event)
+                    break
+                if isinstance(event, ReleaseConfirmed):
+                    ended = AssociationEnded("the association was released")
+                    break
+                if isinstance(event, PDataReceived):
+                    for value in event.values:
+                        try:
+                            received = self._assembler.feed(value)
+                        except DIMSEProtocolError as error:
+                            log.warning("aborting: %s", error)
+                            self.upper_layer.abort()
+                            ended = AssociationEnded(f"we aborted: {error}")
+                            return
+                        if received is not None:
+                            await self._dispatch(received.context_id, received.message)
+        finally:
+            self._ended = ended
+            for future in self._waiting.values():
+                if not future.done():
+                    future.set_exception(ended)
+
+    async def _dispatch(self, context_id: int, message: Message) -> None:
+        if isinstance(message, Response):
+            future = self._waiting.get(message.message_id_being_responded_to)
+            if future is not None and not future.done():
+                future.set_result(message)
+            else:
+                log.warning(
+                    "%s for message %d, which nobody is waiting for",
+                    message.NAME,
+                    message.message_id_being_responded_to,
+                )
+            return
+        self.requests.put_nowait((context_id, message))
+        handler = self.on_request
+        response = await handler(context_id, message) if handler else default_response(message)
+        if response is not None:
+            await self.send(context_id, response)

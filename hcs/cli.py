@@ -1,0 +1,202 @@
+"""The ``hcs`` command line: a contract that tests and users rely on (DESIGN.md).
+
+Exit codes: 0 success, 1 the peer refused or failed (DICOM status, reject, abort),
+2 bad usage or bad input, 3 network or timeout. A failure prints one line saying what
+happened in DICOM terms and in plain words, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from dimse.errors import DIMSEProtocolError
+from dimse.status import StatusCategory, status_category
+from dul.net import AssociationFailed, NetworkError, Timeouts
+
+EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
+    return port
+
+
+def _ae_title(text: str) -> str:
+    stripped = text.strip()
+    if (
+        not stripped
+        or len(stripped) > 16
+        or "\\" in stripped
+        or not stripped.isascii()
+        or any(ord(c) < 0x20 for c in stripped)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"AE title {text!r} must be 1 to 16 printable ASCII characters without backslash"
+        )
+    return stripped
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"timeout {value} must be above 0 and at most 86400 s")
+    return value
+
+
+def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) -> None:
+    parser.add_argument("host", help="host name or address of the SCP")
+    parser.add_argument("port", type=_port, help="TCP port of the SCP")
+    parser.add_argument(
+        "--called-ae",
+        type=_ae_title,
+        default=called_default,
+        help=f"the SCP's AE title (default {called_default})",
+    )
+    parser.add_argument(
+        "--calling-ae",
+        type=_ae_title,
+        default="HCS_PRINT_SCU",
+        help="our AE title (default HCS_PRINT_SCU)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        help="seconds to wait for the connection and for each answer "
+        "(default: connect 10, association and DIMSE 30)",
+    )
+    parser.add_argument(
+        "--max-pdu",
+        type=int,
+        default=65536,
+        help="the largest P-DATA PDU we accept (default 65536, 0 = no limit)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hcs", description="DICOM hardcopy server and print SCU")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    echo = commands.add_parser("echo", help="C-ECHO an SCP (Verification)")
+    _add_peer_arguments(echo, "ANY-SCP")
+    echo.add_argument("--json", action="store_true", help="print one JSON object")
+
+    status = commands.add_parser("status", help="ask a printer for its status (Printer N-GET)")
+    _add_peer_arguments(status, "PRINTER")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _peer(args: argparse.Namespace):
+    from hcs.scu import Peer
+
+    if args.timeout is None:
+        timeouts = Timeouts()
+    else:
+        timeouts = Timeouts(
+            connect=args.timeout, association=args.timeout, artim=args.timeout, dimse=args.timeout
+        )
+    if not 0 <= args.max_pdu <= 0xFFFFFFFF:
+        raise SystemExit(_usage_error(f"--max-pdu {args.max_pdu} is out of range"))
+    return Peer(args.host, args.port, args.called_ae, args.calling_ae, timeouts, args.max_pdu)
+
+
+def _usage_error(text: str) -> int:
+    print(f"hcs: {text}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _exit_for_status(code: int) -> int:
+    category = status_category(code)
+    return EXIT_OK if category in (StatusCategory.SUCCESS, StatusCategory.WARNING) else EXIT_PEER
+
+
+def _run_echo(args: argparse.Namespace) -> int:
+    from hcs.scu import echo
+
+    peer = _peer(args)
+    result = asyncio.run(echo(peer))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "command": "echo",
+                    "host": peer.host,
+                    "port": peer.port,
+                    "called_ae": peer.called_ae_title,
+                    "status": result.as_json(),
+                }
+            )
+        )
+    else:
+        print(f"C-ECHO to {peer.called_ae_title} at {peer.host}:{peer.port}: {result.description}")
+    return _exit_for_status(result.code)
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from hcs.scu import PRINTER_ATTRIBUTES, printer_status
+
+    peer = _peer(args)
+    result = asyncio.run(printer_status(peer))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "command": "status",
+                    "host": peer.host,
+                    "port": peer.port,
+                    "called_ae": peer.called_ae_title,
+                    "status": result.status.as_json(),
+                    "error_comment": result.error_comment,
+                    "printer": result.attributes,
+                }
+            )
+        )
+    else:
+        for keyword, label in PRINTER_ATTRIBUTES:
+            if keyword in result.attributes:
+                print(f"{label + ':':26} {result.attributes[keyword]}")
+        line = f"N-GET Printer: {result.status.description}"
+        if result.error_comment:
+            line += f" ({result.error_comment})"
+        print(line)
+    return _exit_for_status(result.status.code)
+
+
+RUNNERS = {"echo": _run_echo, "status": _run_status}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return RUNNERS[args.command](args)
+    except AssociationFailed as error:
+        print(f"hcs {args.command}: {error}", file=sys.stderr)
+        return EXIT_PEER
+    except NetworkError as error:
+        print(f"hcs {args.command}: {error}", file=sys.stderr)
+        return EXIT_NETWORK
+    except DIMSEProtocolError as error:
+        print(
+            f"hcs {args.command}: the peer sent an invalid DIMSE message: {error}", file=sys.stderr
+        )
+        return EXIT_PEER
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

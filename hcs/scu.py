@@ -1,0 +1,141 @@
+"""One-shot SCU operations behind ``hcs echo`` and ``hcs status``.
+
+Each opens an association, does one thing, releases, and returns plain values; the
+command line turns them into text, JSON and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydicom.multival import MultiValue
+
+from dimse import uids
+from dimse.client import DimseConnection
+from dimse.messages import NGetRQ
+from dimse.status import describe_status, status_category, status_meaning
+from dul.items import PresentationContextRQ
+from dul.net import Timeouts, connect
+
+TRANSFER_SYNTAXES = (uids.EXPLICIT_VR_LITTLE_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Where the SCP is and how to address it."""
+
+    host: str
+    port: int
+    called_ae_title: str = "ANY-SCP"
+    calling_ae_title: str = "HCS_PRINT_SCU"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    max_pdu_length: int = 65536
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """A DIMSE status with its meaning."""
+
+    code: int
+
+    @property
+    def category(self) -> str:
+        return status_category(self.code).value
+
+    @property
+    def meaning(self) -> str:
+        return status_meaning(self.code)
+
+    @property
+    def description(self) -> str:
+        return describe_status(self.code)
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "hex": f"0x{self.code:04X}",
+            "category": self.category,
+            "meaning": self.meaning,
+        }
+
+
+async def _open(peer: Peer, contexts: list[PresentationContextRQ]) -> DimseConnection:
+    upper = await connect(
+        peer.host,
+        peer.port,
+        called_ae_title=peer.called_ae_title,
+        calling_ae_title=peer.calling_ae_title,
+        contexts=contexts,
+        max_pdu_length=peer.max_pdu_length,
+        timeouts=peer.timeouts,
+    )
+    return DimseConnection(upper)
+
+
+async def echo(peer: Peer) -> StatusResult:
+    """C-ECHO (Verification SOP class) on a new association."""
+    connection = await _open(peer, [PresentationContextRQ(1, uids.VERIFICATION, TRANSFER_SYNTAXES)])
+    try:
+        response = await connection.echo()
+    except BaseException:
+        connection.abort()
+        await connection.close()
+        raise
+    await connection.release()
+    return StatusResult(response.status)
+
+
+# Printer N-GET attributes (PS3.4 Table H.4-17), with the labels we print.
+PRINTER_ATTRIBUTES = (
+    ("PrinterStatus", "Printer Status"),
+    ("PrinterStatusInfo", "Printer Status Info"),
+    ("PrinterName", "Printer Name"),
+    ("Manufacturer", "Manufacturer"),
+    ("ManufacturerModelName", "Manufacturer Model Name"),
+    ("DeviceSerialNumber", "Device Serial Number"),
+    ("SoftwareVersions", "Software Versions"),
+    ("DateOfLastCalibration", "Date of Last Calibration"),
+    ("TimeOfLastCalibration", "Time of Last Calibration"),
+)
+
+
+def _text(value) -> str:
+    """A data element value as one line; multiple values joined by a backslash."""
+    if isinstance(value, MultiValue | list | tuple):
+        return "\\".join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    status: StatusResult
+    attributes: dict[str, str]
+    error_comment: str | None = None
+
+
+async def printer_status(peer: Peer) -> PrinterStatus:
+    """N-GET of the Printer SOP instance under the Basic Grayscale Print Management Meta
+    SOP class (PS3.4 H.4.6.2.2), all attributes."""
+    context = PresentationContextRQ(
+        1, uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META, TRANSFER_SYNTAXES
+    )
+    connection = await _open(peer, [context])
+    try:
+        context_id = connection.context_for(uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META)
+        response = await connection.request(
+            context_id,
+            NGetRQ(connection.next_message_id(), uids.PRINTER, uids.PRINTER_INSTANCE),
+        )
+        dataset = response.decode_dataset(connection.contexts[context_id].transfer_syntax)
+    except BaseException:
+        connection.abort()
+        await connection.close()
+        raise
+    await connection.release()
+    attributes = {}
+    if dataset is not None:
+        for keyword, _ in PRINTER_ATTRIBUTES:
+            value = dataset.get(keyword)
+            if value is not None and value != "":
+                attributes[keyword] = _text(value)
+    return PrinterStatus(StatusResult(response.status), attributes, response.error_comment)
