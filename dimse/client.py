@@ -190,7 +190,7 @@ class DimseConnection:
                         try:
                             received = self._assembler.feed(value)
                         except DIMSEProtocolError as error:
-                            log.warning("aborting: %s", error)
+                            log.info("aborting: %s", error)
                             self.upper_layer.abort()
                             ended = AssociationEnded(f"we aborted: {error}")
                             return

@@ -127,6 +127,7 @@ class UpperLayerConnection:
         self._artim_handle: asyncio.TimerHandle | None = None
         self._artim_generation = -1
         self._closed = False
+        self._abort: Aborted | None = None
         self._reader = self._loop.create_task(self._read_loop())
         self.finished = asyncio.Event()
 
@@ -153,6 +154,8 @@ class UpperLayerConnection:
         self, context_id: int, command: Buffer, dataset: Sequence[Buffer] = ()
     ) -> None:
         """Send one DIMSE message (command and data set) in one gather write."""
+        if self.association.state not in ("Sta6", "Sta8"):
+            raise self._gone()
         self.association.send_message(context_id, command, dataset)
         await self._flush()
 
@@ -251,8 +254,16 @@ class UpperLayerConnection:
             self._events.put_nowait(None)
             self.finished.set()
 
+    def _gone(self) -> Exception:
+        """The error for using an association that no longer exists."""
+        if self._abort is not None:
+            return AssociationAbortedError(self._abort)
+        return NetworkError(f"the connection to {self.peer} is closed")
+
     def _deliver(self, events: list[Event]) -> None:
         for event in events:
+            if isinstance(event, Aborted):
+                self._abort = event
             if isinstance(event, ReleaseRequested):
                 self.association.release_response()
             self._events.put_nowait(event)

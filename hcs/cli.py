@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -87,6 +89,13 @@ def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) ->
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcs", description="DICOM hardcopy server and print SCU")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log what happens (-v: each operation, -vv: protocol detail)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     echo = commands.add_parser("echo", help="C-ECHO an SCP (Verification)")
@@ -181,6 +190,11 @@ RUNNERS = {"echo": _run_echo, "status": _run_status}
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    levels = {0: logging.ERROR, 1: logging.INFO}
+    logging.basicConfig(
+        level=levels.get(args.verbose, logging.DEBUG),
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     try:
         return RUNNERS[args.command](args)
     except AssociationFailed as error:
@@ -196,6 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PEER
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug of ours: still one line, the details on request
+        if os.environ.get("HCS_DEBUG"):
+            raise
+        print(
+            f"hcs {args.command}: internal error ({type(error).__name__}: {error}); "
+            "set HCS_DEBUG=1 for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_PEER
 
 
 if __name__ == "__main__":

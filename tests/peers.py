@@ -53,7 +53,10 @@ def require(tool: str) -> str:
 @contextlib.contextmanager
 def running(command: list[str], port: int, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        command,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:
@@ -126,5 +129,10 @@ class BackgroundLoop:
 
 def run_hcs(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*HCS, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+        [*HCS, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, "HCS_DEBUG": "1"},
     )

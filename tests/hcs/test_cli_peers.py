@@ -25,7 +25,10 @@ def test_echo_dcmprscp_json(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["status"] == {
-        "code": 0, "hex": "0x0000", "category": "Success", "meaning": "success"
+        "code": 0,
+        "hex": "0x0000",
+        "category": "Success",
+        "meaning": "success",
     }
 
 
