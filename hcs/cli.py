@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="ask a printer for its status (Printer N-GET)")
     _add_peer_arguments(status, "PRINTER")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
     return parser
 
 
@@ -184,7 +185,13 @@ def _run_status(args: argparse.Namespace) -> int:
     return _exit_for_status(result.status.code)
 
 
-RUNNERS = {"echo": _run_echo, "status": _run_status}
+def _run_demo(args: argparse.Namespace) -> int:
+    from hcs.demo import main as demo
+
+    return demo()
+
+
+RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

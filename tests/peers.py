@@ -10,66 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import hcs.peers
+from hcs.peers import free_port, require, running, wait_for_port
+
+__all__ = ["free_port", "require", "running", "wait_for_port"]
+
 REPO = Path(__file__).resolve().parent.parent
-PEERS = REPO.parent / "shared" / "peers"
-DCMPRSCP_START = PEERS / "dcmprscp" / "start.sh"
 HCS = [sys.executable, "-m", "hcs.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"peer exited with {process.returncode} before listening")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
-
-
-def require(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        raise RuntimeError(f"{tool} is not installed: `make test` installs Debian's dcmtk")
-    return path
-
-
-@contextlib.contextmanager
-def running(command: list[str], port: int, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        wait_for_port(port, process)
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
 
 
 @contextlib.contextmanager
@@ -80,17 +33,10 @@ def storescp(tmp_path: Path, ae_title: str = "STORESCP", *extra: str) -> Iterato
         yield port
 
 
-def dcmprscp_config_dir(tmp_path: Path) -> Path:
-    return tmp_path / "dcmprscp"
-
-
 @contextlib.contextmanager
 def dcmprscp(tmp_path: Path, ae_title: str = "PRINTER") -> Iterator[int]:
-    """DCMTK's print SCP, configured by ``../shared/peers/dcmprscp/start.sh``."""
-    require("dcmprscp")
-    port = free_port()
-    command = ["bash", str(DCMPRSCP_START), str(port), str(dcmprscp_config_dir(tmp_path)), ae_title]
-    with running(command, port):
+    """DCMTK's print SCP (see :func:`hcs.peers.dcmprscp`); its files under tmp/dcmprscp."""
+    with hcs.peers.dcmprscp(tmp_path / "dcmprscp", ae_title) as port:
         yield port
 
 
