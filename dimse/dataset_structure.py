@@ -28,6 +28,11 @@ _PIXEL_DATA = 0x7FE00010
 _MAX_DEPTH = 64
 """Deeper nesting than this is an attack or a bug; real print data sets nest 2 deep."""
 
+_VRS = frozenset(
+    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL"
+    b" UN UR US UT UV".split()
+)
+"""Every VR of PS3.5 Table 6.2-1; pydicom skips the rest of a data set after an unknown one."""
 _LONG_LENGTH_VRS = frozenset(
     (b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV")
 )
@@ -80,7 +85,7 @@ class _Walker:
                 pos += 8
             else:
                 vr = bytes(data[pos + 4 : pos + 6])
-                if not (vr.isalpha() and vr.isupper()):
+                if vr not in _VRS:
                     raise self.fail(pos, f"element {_label(tag)} has no valid VR ({vr!r})")
                 if vr in _LONG_LENGTH_VRS:
                     if end - pos < 12:
