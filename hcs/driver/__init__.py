@@ -1,0 +1,17 @@
+"""The DICOM print SCU driver: one :class:`PrinterDriver` per printer (PS3.4 Annex H)."""
+
+from hcs.driver.model import (
+    FilmBoxSpec,
+    FilmSessionSpec,
+    FilmSpec,
+    ImageBoxSpec,
+    JobOutcome,
+    PrintRequest,
+)
+from hcs.driver.printer import PrinterDriver, validate_request
+from hcs.driver.profile import PrinterProfile
+
+__all__ = [
+    "FilmBoxSpec", "FilmSessionSpec", "FilmSpec", "ImageBoxSpec", "JobOutcome",
+    "PrintRequest", "PrinterDriver", "PrinterProfile", "validate_request",
+]

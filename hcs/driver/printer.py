@@ -1,0 +1,183 @@
+"""One driver per printer: its association, reused across jobs, and the retry policy.
+
+Jobs for one printer run one at a time on one association. The association stays open
+after a job and is released when it has been idle for the profile's idle time; the
+next job opens a new one. When the association is aborted or the connection drops, the
+films not yet printed are retried on a new association (``retries`` times, with
+exponential back-off). A film whose N-ACTION was sent but never answered may have
+printed: it is printed again (at least once) and the film says so — never silently
+lost, never duplicated without a record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from dimse.client import DimseConnection
+from dul.net import AssociationFailed, NetworkError, connect
+from hcs.driver import terms
+from hcs.driver.datasets import film_box_dataset, film_session_dataset
+from hcs.driver.imagebox import check_pixels
+from hcs.driver.model import FilmOutcome, JobOutcome, PrintRequest
+from hcs.driver.profile import PrinterProfile
+from hcs.driver.session import (
+    PrintAssociation,
+    PrinterNotReady,
+    PrinterState,
+    proposed_contexts,
+)
+
+log = logging.getLogger("hcs.driver")
+
+_PLACEHOLDER_UID = "1.2.3.4"
+
+
+def validate_request(request: PrintRequest, profile: PrinterProfile) -> None:
+    """Check every value the job would send, before anything is sent.
+
+    Raises :class:`~hcs.driver.terms.InvalidAttribute` naming the first wrong attribute.
+    """
+    if not request.films:
+        raise terms.InvalidAttribute("films", "a job needs at least one film")
+    film_session_dataset(profile, request.session, None)
+    if request.presentation_lut_shape is not None:
+        terms.one_of(
+            "PresentationLUTShape", request.presentation_lut_shape, terms.PRESENTATION_LUT_SHAPES
+        )
+    for film in request.films:
+        film_box_dataset(profile, film.box, _PLACEHOLDER_UID, None)
+        for image in film.images:
+            if image is not None:
+                color = image.pixels.ndim == 3
+                check_pixels(image.pixels, color, 8 if color else profile.bits)
+        for position, text in film.annotations.items():
+            terms.unsigned("AnnotationPosition", position, 1)
+            terms.text("TextString", text, 64)
+
+
+class PrinterDriver:
+    """The print SCU for one printer."""
+
+    def __init__(self, profile: PrinterProfile):
+        self.profile = profile
+        self.state = PrinterState()
+        self.associations_opened = 0
+        self._association: PrintAssociation | None = None
+        self._association_color = False
+        self._lock = asyncio.Lock()
+        self._idle: asyncio.TimerHandle | None = None
+
+    @property
+    def has_open_association(self) -> bool:
+        return self._association is not None and self._association.dimse.upper_layer.is_established
+
+    async def print(self, request: PrintRequest) -> JobOutcome:
+        """Print one film session; returns what happened to each film, never raises for
+        a printer's answer (only for a job that fails validation)."""
+        validate_request(request, self.profile)
+        outcome = JobOutcome(films=[FilmOutcome(i) for i in range(len(request.films))])
+        async with self._lock:
+            self._cancel_idle()
+            try:
+                await self._print_with_retries(request, outcome)
+            finally:
+                self._schedule_idle_release()
+        return outcome
+
+    async def _print_with_retries(self, request: PrintRequest, outcome: JobOutcome) -> None:
+        while True:
+            outcome.attempts += 1
+            remaining = [
+                f.index for f in outcome.films if f.state != "printed" and f.state != "failed"
+            ]
+            for film in outcome.films:
+                if film.index in remaining and film.state == "unknown":
+                    film.warnings.append(
+                        "N-ACTION was sent but its answer was lost: printed again (at least once)"
+                    )
+                    film.state = "pending"
+            if not remaining:
+                return
+            try:
+                association = await self._open(request.color)
+                await association.print_request(request, outcome, remaining)
+                outcome.events += self.state.events
+                self.state.events = []
+                return
+            except PrinterNotReady as error:
+                self._hold(outcome, str(error))
+                return
+            except (AssociationFailed, NetworkError) as error:
+                log.warning("%s: %s", self.profile.name, error)
+                outcome.events.append(f"attempt {outcome.attempts}: {error}")
+                await self._drop()
+                if outcome.attempts > self.profile.retries:
+                    for film in outcome.films:
+                        if film.state not in ("printed", "failed"):
+                            film.state, film.reason = "failed", str(error)
+                    return
+                await asyncio.sleep(self.profile.retry_backoff * 2 ** (outcome.attempts - 1))
+
+    def _hold(self, outcome: JobOutcome, reason: str) -> None:
+        outcome.events.append(reason)
+        for film in outcome.films:
+            if film.state not in ("printed", "failed"):
+                film.state, film.reason = "held", reason
+
+    async def _open(self, color: bool) -> PrintAssociation:
+        if self.has_open_association and (self._association_color or not color):
+            return self._association
+        await self._drop(release=True)
+        p = self.profile
+        upper = await connect(
+            p.host,
+            p.port,
+            called_ae_title=p.ae_title,
+            calling_ae_title=p.calling_ae_title,
+            contexts=proposed_contexts(p, color),
+            max_pdu_length=p.max_pdu,
+            timeouts=p.timeouts,
+        )
+        self.associations_opened += 1
+        self._association = PrintAssociation(DimseConnection(upper), p, self.state)
+        self._association_color = color
+        return self._association
+
+    async def _drop(self, release: bool = False) -> None:
+        association, self._association = self._association, None
+        if association is None:
+            return
+        with contextlib.suppress(Exception):
+            if release and association.dimse.upper_layer.is_established:
+                await association.dimse.release()
+            else:
+                association.dimse.abort()
+                await association.dimse.close()
+
+    def _cancel_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
+    def _schedule_idle_release(self) -> None:
+        if self._association is None:
+            return
+        loop = asyncio.get_running_loop()
+        self._idle = loop.call_later(
+            self.profile.timeouts.idle, lambda: loop.create_task(self._release_if_idle())
+        )
+
+    async def _release_if_idle(self) -> None:
+        if self._lock.locked():
+            return
+        async with self._lock:
+            log.info("%s: idle for %g s, releasing", self.profile.name, self.profile.timeouts.idle)
+            await self._drop(release=True)
+
+    async def close(self) -> None:
+        """Release the association, if any (call before the event loop ends)."""
+        self._cancel_idle()
+        async with self._lock:
+            await self._drop(release=True)

@@ -1,0 +1,275 @@
+"""A printer profile: where a printer is and the quirks it needs (DESIGN.md, REFERENCE.md 1.3).
+
+Real printers differ in what they accept: maximum PDU, implicit VR only, 8 or 12 bits,
+optional attributes they refuse, the Presentation LUT on the session (pre-CP-173),
+Configuration Information strings, colour. A profile is read from a ``[printers.NAME]``
+TOML table; every key is checked, and a wrong one is an error naming the key.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from dimse import uids
+from dul.net import Timeouts
+from hcs.driver import terms
+
+TRANSFER_SYNTAX_NAMES = {
+    "explicit": uids.EXPLICIT_VR_LITTLE_ENDIAN,
+    "implicit": uids.IMPLICIT_VR_LITTLE_ENDIAN,
+}
+
+# Attributes a profile may leave out because a printer refuses them (DCMTK's
+# SupportsImageSize / SupportsDecimateCrop / SupportsTrim, and the like).
+OMITTABLE = frozenset(
+    {
+        "RequestedImageSize",
+        "RequestedDecimateCropBehavior",
+        "Trim",
+        "BorderDensity",
+        "EmptyImageDensity",
+        "MinDensity",
+        "MaxDensity",
+        "SmoothingType",
+        "MagnificationType",
+        "ConfigurationInformation",
+        "RequestedResolutionID",
+        "Illumination",
+        "ReflectedAmbientLight",
+        "Polarity",
+        "FilmSessionLabel",
+        "MemoryAllocation",
+        "OwnerID",
+        "PrintPriority",
+        "MediumType",
+        "FilmDestination",
+        "NumberOfCopies",
+        "FilmOrientation",
+        "FilmSizeID",
+        "PixelAspectRatio",
+    }
+)
+
+
+class ProfileError(ValueError):
+    """A printer profile key with a wrong value; the message names the key."""
+
+
+@dataclass(frozen=True)
+class TLSSettings:
+    certificate: str | None = None
+    private_key: str | None = None
+    ca_file: str | None = None
+    verify_peer: bool = True
+    server_hostname: str | None = None
+
+    def context(self) -> ssl.SSLContext:
+        """A client context per PS3.15's BCP 195 profile: TLS 1.2 or newer, verified."""
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.ca_file)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if not self.verify_peer:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if self.certificate:
+            context.load_cert_chain(self.certificate, self.private_key)
+        return context
+
+
+@dataclass(frozen=True)
+class PrinterProfile:
+    name: str
+    host: str
+    port: int
+    ae_title: str = "PRINTER"
+    calling_ae_title: str = "HCS_PRINT_SCU"
+    max_pdu: int = 65536
+    transfer_syntaxes: tuple[str, ...] = ("explicit", "implicit")
+    bits: int = 8
+    color: bool = False
+    resolution_dpi: float = 300.0
+    film_sizes: tuple[str, ...] | None = None
+    display_formats: tuple[str, ...] | None = None
+    medium_types: tuple[str, ...] | None = None
+    film_destinations: tuple[str, ...] | None = None
+    magnification_types: tuple[str, ...] | None = None
+    smoothing_types: tuple[str, ...] | None = None
+    omit: frozenset[str] = frozenset()
+    presentation_lut: bool = True
+    presentation_lut_in_session: bool = False
+    annotation: bool = True
+    print_job: bool = True
+    session_print: bool = False
+    configuration_information: str | None = None
+    custom_formats: dict[int, int] = field(default_factory=dict)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    retries: int = 2
+    retry_backoff: float = 1.0
+    print_job_timeout: float = 120.0
+    tls: TLSSettings | None = None
+
+    @property
+    def transfer_syntax_uids(self) -> tuple[str, ...]:
+        return tuple(TRANSFER_SYNTAX_NAMES[name] for name in self.transfer_syntaxes)
+
+    def check_value(self, attribute: str, value: str, allowed: tuple[str, ...] | None) -> str:
+        """A value the printer's own list allows (``None`` allows the standard's list)."""
+        if allowed is not None and value not in allowed:
+            raise terms.InvalidAttribute(
+                attribute, f"{value!r} is not taken by printer {self.name} ({', '.join(allowed)})"
+            )
+        return value
+
+    @classmethod
+    def from_table(
+        cls,
+        name: str,
+        table: dict[str, Any],
+        timeouts: Timeouts | None = None,
+        calling_ae_title: str | None = None,
+    ) -> PrinterProfile:
+        """Build from a ``[printers.NAME]`` table; unknown keys and bad values are errors."""
+        known = {f.name for f in fields(cls)} - {"name", "timeouts", "tls"}
+        extra = set(table) - known - {"tls", "timeouts"}
+        if extra:
+            raise ProfileError(f"printers.{name}: unknown key(s) {', '.join(sorted(extra))}")
+        values: dict[str, Any] = {"name": name}
+        for key, value in table.items():
+            if key in ("tls", "timeouts"):
+                continue
+            values[key] = _convert(name, key, value)
+        for required in ("host", "port"):
+            if required not in values:
+                raise ProfileError(f"printers.{name}: {required} is required")
+        if calling_ae_title and "calling_ae_title" not in values:
+            values["calling_ae_title"] = calling_ae_title
+        base = timeouts or Timeouts()
+        own = table.get("timeouts", {})
+        if not isinstance(own, dict):
+            raise ProfileError(f"printers.{name}.timeouts: must be a table")
+        values["timeouts"] = _timeouts(f"printers.{name}.timeouts", own, base)
+        if "tls" in table:
+            tls = table["tls"]
+            if not isinstance(tls, dict):
+                raise ProfileError(f"printers.{name}.tls: must be a table")
+            unknown = set(tls) - {f.name for f in fields(TLSSettings)}
+            if unknown:
+                raise ProfileError(f"printers.{name}.tls: unknown key(s) {', '.join(unknown)}")
+            values["tls"] = TLSSettings(**tls)
+        return cls(**values)
+
+
+def _timeouts(where: str, table: dict, base: Timeouts) -> Timeouts:
+    mapping = {
+        "connect": "connect",
+        "association": "association",
+        "artim": "artim",
+        "dimse": "dimse",
+        "idle_release": "idle",
+        "idle": "idle",
+    }
+    values = {}
+    for key, value in table.items():
+        if key not in mapping:
+            raise ProfileError(f"{where}: unknown key {key}")
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ProfileError(f"{where}.{key}: {value!r} must be a positive number of seconds")
+        values[mapping[key]] = float(value)
+    return Timeouts(**{**base.__dict__, **values})
+
+
+def _strings(name: str, key: str, value: Any, allowed: tuple[str, ...] | None = None):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"printers.{name}.{key}: must be a list of strings")
+    if allowed is not None:
+        for item in value:
+            if item not in allowed:
+                raise ProfileError(
+                    f"printers.{name}.{key}: {item!r} is not one of {', '.join(allowed)}"
+                )
+    return tuple(value)
+
+
+def _convert(name: str, key: str, value: Any) -> Any:
+    where = f"printers.{name}.{key}"
+    if key in ("host", "ae_title", "calling_ae_title", "configuration_information"):
+        if not isinstance(value, str) or not value:
+            raise ProfileError(f"{where}: must be a non-empty string")
+        if key.endswith("ae_title") and (len(value) > 16 or "\\" in value):
+            raise ProfileError(f"{where}: {value!r} is not an AE title (1-16 characters)")
+        return value
+    if key == "port":
+        if not isinstance(value, int) or not 1 <= value <= 65535:
+            raise ProfileError(f"{where}: {value!r} is not a TCP port")
+        return value
+    if key == "max_pdu":
+        if not isinstance(value, int) or not (value == 0 or 4096 <= value <= 0xFFFFFFFF):
+            raise ProfileError(f"{where}: {value!r} must be 0 (no limit) or at least 4096")
+        return value
+    if key == "bits":
+        if value not in (8, 12):
+            raise ProfileError(f"{where}: {value!r} must be 8 or 12")
+        return value
+    if key in (
+        "color",
+        "presentation_lut",
+        "presentation_lut_in_session",
+        "annotation",
+        "print_job",
+        "session_print",
+    ):
+        if not isinstance(value, bool):
+            raise ProfileError(f"{where}: must be true or false")
+        return value
+    if key in ("resolution_dpi", "retry_backoff", "print_job_timeout"):
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ProfileError(f"{where}: {value!r} must be a positive number")
+        return float(value)
+    if key == "retries":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise ProfileError(f"{where}: {value!r} must be an integer from 0 to 100")
+        return value
+    if key == "transfer_syntaxes":
+        names = _strings(name, key, value, tuple(TRANSFER_SYNTAX_NAMES))
+        if not names:
+            raise ProfileError(f"{where}: must name at least one transfer syntax")
+        return names
+    if key == "film_sizes":
+        return _strings(name, key, value, terms.FILM_SIZE_IDS)
+    if key == "medium_types":
+        return _strings(name, key, value, terms.MEDIUM_TYPES)
+    if key == "magnification_types":
+        return _strings(name, key, value, terms.MAGNIFICATION_TYPES)
+    if key == "film_destinations":
+        names = _strings(name, key, value)
+        for item in names:
+            try:
+                terms.film_destination(item)
+            except terms.InvalidAttribute as error:
+                raise ProfileError(f"{where}: {error}") from None
+        return names
+    if key == "display_formats":
+        names = _strings(name, key, value)
+        for item in names:
+            if not item.startswith("CUSTOM\\"):
+                try:
+                    terms.box_count(item)
+                except terms.InvalidAttribute as error:
+                    raise ProfileError(f"{where}: {error}") from None
+        return names
+    if key == "smoothing_types":
+        return _strings(name, key, value)
+    if key == "omit":
+        names = _strings(name, key, value, tuple(sorted(OMITTABLE)))
+        return frozenset(names)
+    if key == "custom_formats":
+        if not isinstance(value, dict):
+            raise ProfileError(f"{where}: must be a table of CUSTOM number = box count")
+        result = {}
+        for number, count in value.items():
+            if not str(number).isdigit() or not isinstance(count, int) or count < 1:
+                raise ProfileError(f"{where}.{number}: must be a positive box count")
+            result[int(number)] = count
+        return result
+    raise ProfileError(f"{where}: unknown key")  # pragma: no cover - filtered before

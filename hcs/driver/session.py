@@ -1,0 +1,528 @@
+"""The Print Management DIMSE sequence on one association (PS3.4 Annex H).
+
+N-GET Printer -> [N-CREATE Presentation LUT] -> N-CREATE Film Session -> for each film:
+N-CREATE Film Box, wait for its answer, N-SET every Image Box it returned in position
+order, [N-SET Annotation Boxes], N-ACTION print, N-DELETE Film Box -> N-DELETE Film
+Session. Every request goes on the meta SOP class's presentation context (H.5), except
+Presentation LUT, Annotation and Print Job, which have their own. Image boxes are never
+set before the Film Box response has named them (fo-dicom-samples#28, "empty page").
+
+Every answer is recorded with its meaning. A warning is kept on the film and printing
+goes on; a failure stops that film, with the status, Error Comment and Offending
+Element. N-EVENT-REPORTs (Printer, Print Job) may arrive between any two messages: they
+are answered and update the state here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from dimse import uids
+from dimse.client import DimseConnection, default_response
+from dimse.messages import (
+    NActionRQ,
+    NCreateRQ,
+    NDeleteRQ,
+    NEventReportRQ,
+    NGetRQ,
+    NSetRQ,
+    Request,
+    Response,
+)
+from dimse.status import StatusCategory, status_category
+from dul.items import PresentationContextRQ
+from hcs.driver import terms
+from hcs.driver.datasets import film_box_dataset, film_session_dataset
+from hcs.driver.imagebox import image_box_dataset
+from hcs.driver.model import (
+    FilmOutcome,
+    FilmSessionSpec,
+    FilmSpec,
+    ImageBoxSpec,
+    JobOutcome,
+    OperationRecord,
+    PrintRequest,
+)
+from hcs.driver.profile import PrinterProfile
+
+log = logging.getLogger("hcs.driver")
+
+GRAY_CONTEXT, COLOR_CONTEXT, PLUT_CONTEXT, ANNOTATION_CONTEXT, PRINT_JOB_CONTEXT = 1, 3, 5, 7, 9
+REFERENCED_PRINT_JOB_TAGS = (0x21000500, 0x21200070)  # current and retired (REFERENCE.md 2.4)
+PRINTER_EVENTS = {1: "NORMAL", 2: "WARNING", 3: "FAILURE"}
+PRINT_JOB_EVENTS = {1: "PENDING", 2: "PRINTING", 3: "DONE", 4: "FAILURE"}
+
+
+class FilmFailed(Exception):
+    """A failure status stopped a film; ``record`` is the operation that failed."""
+
+    def __init__(self, record: OperationRecord):
+        super().__init__(record.description)
+        self.record = record
+
+
+class PrinterNotReady(Exception):
+    """The printer reported FAILURE before we printed: the job is held with its reason."""
+
+
+def proposed_contexts(profile: PrinterProfile, color: bool) -> list[PresentationContextRQ]:
+    syntaxes = profile.transfer_syntax_uids
+    contexts = [
+        PresentationContextRQ(GRAY_CONTEXT, uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META, syntaxes)
+    ]
+    if color:
+        contexts.append(
+            PresentationContextRQ(COLOR_CONTEXT, uids.BASIC_COLOR_PRINT_MANAGEMENT_META, syntaxes)
+        )
+    if profile.presentation_lut:
+        contexts.append(PresentationContextRQ(PLUT_CONTEXT, uids.PRESENTATION_LUT, syntaxes))
+    if profile.annotation:
+        contexts.append(
+            PresentationContextRQ(ANNOTATION_CONTEXT, uids.BASIC_ANNOTATION_BOX, syntaxes)
+        )
+    if profile.print_job:
+        contexts.append(PresentationContextRQ(PRINT_JOB_CONTEXT, uids.PRINT_JOB, syntaxes))
+    return contexts
+
+
+def to_gray(pixels: np.ndarray) -> np.ndarray:
+    """Rec.601 luma of an RGB image, for a colour job on a grayscale-only printer."""
+    weights = np.array([0.299, 0.587, 0.114])
+    return np.clip(np.rint(pixels @ weights), 0, 255).astype(np.uint8)
+
+
+class PrinterState:
+    """What we know of a printer from N-GET and N-EVENT-REPORT."""
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.status_info: str | None = None
+        self.events: list[str] = []
+        self.print_jobs: dict[str, str] = {}
+        self.changed = asyncio.Event()
+
+    def note_event(self, text: str) -> None:
+        self.events.append(text)
+        self.changed.set()
+
+
+class PrintAssociation:
+    """One open association to a printer, able to print any number of sessions on it."""
+
+    def __init__(self, dimse: DimseConnection, profile: PrinterProfile, state: PrinterState):
+        self.dimse = dimse
+        self.profile = profile
+        self.state = state
+        dimse.on_request = self._on_request
+        accepted = {c.context_id for c in dimse.contexts.values() if c.accepted}
+        self.gray = GRAY_CONTEXT in accepted
+        self.color = COLOR_CONTEXT in accepted
+        self.plut = PLUT_CONTEXT in accepted
+        self.annotation = ANNOTATION_CONTEXT in accepted
+        self.print_job = PRINT_JOB_CONTEXT in accepted
+
+    # ----------------------------------------------------------- peer requests
+    async def _on_request(self, context_id: int, request: Request) -> Response | None:
+        if isinstance(request, NEventReportRQ):
+            dataset = None
+            try:
+                ts = self.dimse.contexts[context_id].transfer_syntax
+                dataset = request.decode_dataset(ts)
+            except Exception:  # a broken event payload must not stop printing
+                log.warning("undecodable N-EVENT-REPORT data set from %s", self.profile.name)
+            info = dataset.get("PrinterStatusInfo") if dataset is not None else None
+            if request.affected_sop_class_uid == uids.PRINTER:
+                status = PRINTER_EVENTS.get(request.event_type_id, "UNKNOWN")
+                self.state.status, self.state.status_info = status, info or status
+                self.state.note_event(f"Printer {status}" + (f" ({info})" if info else ""))
+            elif request.affected_sop_class_uid == uids.PRINT_JOB:
+                status = PRINT_JOB_EVENTS.get(request.event_type_id, "UNKNOWN")
+                execution = dataset.get("ExecutionStatusInfo") if dataset is not None else None
+                self.state.print_jobs[request.affected_sop_instance_uid] = status
+                self.state.note_event(
+                    f"Print Job {request.affected_sop_instance_uid} {status}"
+                    + (f" ({execution})" if execution else "")
+                )
+            log.info(
+                "%s: %s",
+                self.profile.name,
+                self.state.events[-1] if self.state.events else "N-EVENT-REPORT",
+            )
+        return default_response(request)
+
+    # --------------------------------------------------------------- requests
+    async def _request(
+        self,
+        outcome: JobOutcome,
+        operation: str,
+        context_id: int,
+        message: Request,
+        sop_class: str,
+        sop_instance: str | None,
+    ) -> Response:
+        response = await self.dimse.request(context_id, message)
+        record = OperationRecord(
+            operation,
+            sop_class,
+            getattr(response, "affected_sop_instance_uid", None) or sop_instance,
+            response.status,
+            response.error_comment,
+            response.offending_element,
+        )
+        outcome.operations.append(record)
+        category = status_category(response.status)
+        log.info("%s: %s", self.profile.name, record.description)
+        if category in (StatusCategory.FAILURE, StatusCategory.CANCEL):
+            raise FilmFailed(record)
+        return response
+
+    def _decode(self, response: Response, context_id: int) -> Dataset | None:
+        return response.decode_dataset(self.dimse.contexts[context_id].transfer_syntax)
+
+    async def printer_status(self, outcome: JobOutcome) -> None:
+        """N-GET Printer: FAILURE holds the job; WARNING is noted and printing goes on."""
+        context = GRAY_CONTEXT if self.gray else COLOR_CONTEXT
+        message = NGetRQ(self.dimse.next_message_id(), uids.PRINTER, uids.PRINTER_INSTANCE)
+        response = await self._request(
+            outcome, "N-GET Printer", context, message, uids.PRINTER, uids.PRINTER_INSTANCE
+        )
+        dataset = self._decode(response, context)
+        if dataset is not None:
+            self.state.status = str(dataset.get("PrinterStatus", "") or "") or None
+            self.state.status_info = str(dataset.get("PrinterStatusInfo", "") or "") or None
+        outcome.printer_status = self.state.status
+        outcome.printer_status_info = self.state.status_info
+        if self.state.status == "FAILURE":
+            raise PrinterNotReady(
+                f"printer {self.profile.name} reports FAILURE"
+                + (f" ({self.state.status_info})" if self.state.status_info else "")
+            )
+
+    async def print_request(
+        self, request: PrintRequest, outcome: JobOutcome, films: list[int] | None = None
+    ) -> None:
+        """Print the films of ``request`` whose index is in ``films`` (default: all)."""
+        color = request.color and self.color
+        if request.color and not self.color:
+            outcome.events.append(
+                "the printer refused Basic Color Print Management: printing in grayscale"
+            )
+        meta = COLOR_CONTEXT if color else GRAY_CONTEXT
+        if not (self.gray or color):
+            raise PrinterNotReady("the printer accepted no print management meta SOP class")
+        await self.printer_status(outcome)
+        plut_uid = None
+        if request.presentation_lut_shape and self.plut:
+            plut_uid = await self._create_presentation_lut(outcome, request.presentation_lut_shape)
+        session_uid = await self._create_film_session(outcome, request.session, meta, plut_uid)
+        indexes = films if films is not None else list(range(len(request.films)))
+        try:
+            for index in indexes:
+                film_outcome = outcome.films[index]
+                try:
+                    await self._print_film(
+                        outcome,
+                        film_outcome,
+                        request.films[index],
+                        meta,
+                        session_uid,
+                        plut_uid,
+                        color,
+                        request.collate,
+                    )
+                except FilmFailed as failure:
+                    film_outcome.state = "failed"
+                    film_outcome.reason = failure.record.description
+            if request.collate:
+                await self._print_session(outcome, meta, session_uid, indexes)
+        finally:
+            if self.dimse.upper_layer.is_established:
+                await self._delete(
+                    outcome, "N-DELETE Film Session", meta, uids.BASIC_FILM_SESSION, session_uid
+                )
+                if plut_uid is not None:
+                    await self._delete(
+                        outcome,
+                        "N-DELETE Presentation LUT",
+                        PLUT_CONTEXT,
+                        uids.PRESENTATION_LUT,
+                        plut_uid,
+                    )
+
+    async def _delete(self, outcome, operation, context, sop_class, sop_instance) -> None:
+        with contextlib.suppress(FilmFailed):  # recorded; a failed delete undoes no print
+            await self._request(
+                outcome,
+                operation,
+                context,
+                NDeleteRQ(self.dimse.next_message_id(), sop_class, sop_instance),
+                sop_class,
+                sop_instance,
+            )
+
+    async def _create_presentation_lut(self, outcome: JobOutcome, shape: str) -> str:
+        terms.one_of("PresentationLUTShape", shape, terms.PRESENTATION_LUT_SHAPES)
+        dataset = Dataset()
+        dataset.PresentationLUTShape = shape
+        response = await self._request(
+            outcome,
+            "N-CREATE Presentation LUT",
+            PLUT_CONTEXT,
+            NCreateRQ(self.dimse.next_message_id(), uids.PRESENTATION_LUT, dataset=dataset),
+            uids.PRESENTATION_LUT,
+            None,
+        )
+        return self._created_uid(response, "Presentation LUT")
+
+    def _created_uid(self, response: Response, what: str) -> str:
+        uid = response.affected_sop_instance_uid
+        if not uid:
+            raise FilmFailed(
+                OperationRecord(
+                    f"N-CREATE {what}",
+                    "",
+                    None,
+                    response.status,
+                    detail="the printer did not say which instance it created",
+                )
+            )
+        return uid
+
+    async def _create_film_session(
+        self, outcome: JobOutcome, spec: FilmSessionSpec, meta: int, plut_uid: str | None
+    ) -> str:
+        dataset = film_session_dataset(self.profile, spec, plut_uid)
+        response = await self._request(
+            outcome,
+            "N-CREATE Film Session",
+            meta,
+            NCreateRQ(self.dimse.next_message_id(), uids.BASIC_FILM_SESSION, dataset=dataset),
+            uids.BASIC_FILM_SESSION,
+            None,
+        )
+        return self._created_uid(response, "Film Session")
+
+    async def _print_film(
+        self,
+        outcome: JobOutcome,
+        film_outcome: FilmOutcome,
+        film: FilmSpec,
+        meta: int,
+        session_uid: str,
+        plut_uid: str | None,
+        color: bool,
+        collate: bool,
+    ) -> None:
+        dataset = film_box_dataset(self.profile, film.box, session_uid, plut_uid)
+        response = await self._request(
+            outcome,
+            "N-CREATE Film Box",
+            meta,
+            NCreateRQ(self.dimse.next_message_id(), uids.BASIC_FILM_BOX, dataset=dataset),
+            uids.BASIC_FILM_BOX,
+            None,
+        )
+        film_uid = self._created_uid(response, "Film Box")
+        answer = self._decode(response, meta) or Dataset()
+        boxes = list(answer.get("ReferencedImageBoxSequence", []))
+        if len(film.images) > len(boxes):
+            raise FilmFailed(
+                OperationRecord(
+                    "N-CREATE Film Box",
+                    uids.BASIC_FILM_BOX,
+                    film_uid,
+                    response.status,
+                    detail=f"the printer made {len(boxes)} image boxes for "
+                    f"{film.box.image_display_format}, the film has {len(film.images)} images",
+                )
+            )
+        for position, (reference, image) in enumerate(
+            zip(boxes, film.images, strict=False), start=1
+        ):
+            if image is None:
+                continue
+            await self._set_image_box(outcome, meta, reference, image, position, color)
+        if film.annotations and self.annotation:
+            await self._set_annotations(outcome, answer, film.annotations)
+        if collate:
+            film_outcome.state = "created"
+            return
+        await self._print_film_box(outcome, film_outcome, meta, film_uid)
+        await self._delete(outcome, "N-DELETE Film Box", meta, uids.BASIC_FILM_BOX, film_uid)
+
+    async def _set_image_box(
+        self,
+        outcome: JobOutcome,
+        meta: int,
+        reference: Dataset,
+        image: ImageBoxSpec,
+        position: int,
+        color: bool,
+    ) -> None:
+        box_class = str(reference.ReferencedSOPClassUID)
+        box_uid = str(reference.ReferencedSOPInstanceUID)
+        as_color = box_class == uids.BASIC_COLOR_IMAGE_BOX
+        if as_color != color:
+            raise FilmFailed(
+                OperationRecord(
+                    "N-CREATE Film Box",
+                    uids.BASIC_FILM_BOX,
+                    None,
+                    None,
+                    detail=f"the printer made {box_class} boxes on the "
+                    f"{'colour' if color else 'grayscale'} meta SOP class",
+                )
+            )
+        if image.pixels.ndim == 3 and not as_color:
+            image = _replace_pixels(image, to_gray(image.pixels))
+        elif image.pixels.ndim == 2 and as_color:
+            image = _replace_pixels(image, np.repeat(image.pixels[:, :, None], 3, axis=2))
+        dataset = image_box_dataset(
+            image,
+            position,
+            color=as_color,
+            bits=self.profile.bits if not as_color else 8,
+            omit=self.profile.omit,
+        )
+        await self._request(
+            outcome,
+            f"N-SET Image Box {position}",
+            meta,
+            NSetRQ(self.dimse.next_message_id(), box_class, box_uid, dataset),
+            box_class,
+            box_uid,
+        )
+
+    async def _set_annotations(
+        self, outcome: JobOutcome, answer: Dataset, annotations: dict[int, str]
+    ) -> None:
+        boxes = list(answer.get("ReferencedBasicAnnotationBoxSequence", []))
+        for position, text in sorted(annotations.items()):
+            if not 1 <= position <= len(boxes):
+                outcome.events.append(
+                    f"annotation {position} skipped: the printer has {len(boxes)} annotation boxes"
+                )
+                continue
+            reference = boxes[position - 1]
+            dataset = Dataset()
+            dataset.AnnotationPosition = position
+            dataset.TextString = terms.text("TextString", text, 64)
+            uid = str(reference.ReferencedSOPInstanceUID)
+            await self._request(
+                outcome,
+                f"N-SET Annotation Box {position}",
+                ANNOTATION_CONTEXT,
+                NSetRQ(self.dimse.next_message_id(), uids.BASIC_ANNOTATION_BOX, uid, dataset),
+                uids.BASIC_ANNOTATION_BOX,
+                uid,
+            )
+
+    async def _print_film_box(
+        self, outcome: JobOutcome, film_outcome: FilmOutcome, meta: int, film_uid: str
+    ) -> None:
+        film_outcome.state = "unknown"  # from here on the printer may have printed it
+        response = await self._request(
+            outcome,
+            "N-ACTION Film Box (print)",
+            meta,
+            NActionRQ(self.dimse.next_message_id(), uids.BASIC_FILM_BOX, film_uid, 1),
+            uids.BASIC_FILM_BOX,
+            film_uid,
+        )
+        film_outcome.state = "printed"
+        film_outcome.warnings += [r.description for r in outcome.operations[-1:] if r.is_warning]
+        await self._follow_print_job(outcome, [film_outcome], response, meta)
+
+    async def _print_session(
+        self, outcome: JobOutcome, meta: int, session_uid: str, indexes: list[int]
+    ) -> None:
+        films = [outcome.films[i] for i in indexes if outcome.films[i].state == "created"]
+        if not films:
+            return
+        for film in films:
+            film.state = "unknown"
+        try:
+            response = await self._request(
+                outcome,
+                "N-ACTION Film Session (print)",
+                meta,
+                NActionRQ(self.dimse.next_message_id(), uids.BASIC_FILM_SESSION, session_uid, 1),
+                uids.BASIC_FILM_SESSION,
+                session_uid,
+            )
+        except FilmFailed as failure:
+            for film in films:
+                film.state, film.reason = "failed", failure.record.description
+            return
+        for film in films:
+            film.state = "printed"
+        await self._follow_print_job(outcome, films, response, meta)
+
+    async def _follow_print_job(
+        self, outcome: JobOutcome, films: list[FilmOutcome], response: Response, meta: int
+    ) -> None:
+        """Record the Print Job the printer made, and follow it to DONE or FAILURE."""
+        reply = self._decode(response, meta)
+        job_uid = None
+        if reply is not None:
+            for tag in REFERENCED_PRINT_JOB_TAGS:
+                if tag in reply and len(reply[tag].value):
+                    job_uid = str(reply[tag].value[0].ReferencedSOPInstanceUID)
+                    break
+        if job_uid is None:
+            return  # a printer without Print Job answers with the status alone (H.4.1.2.4.3)
+        for film in films:
+            film.print_job_uid = job_uid
+        if not self.print_job:
+            return
+        final = await self._wait_for_print_job(outcome, job_uid)
+        for film in films:
+            film.print_job_status = final
+            if final == "FAILURE":
+                film.state, film.reason = "failed", f"Print Job {job_uid} ended in FAILURE"
+
+    async def _wait_for_print_job(self, outcome: JobOutcome, job_uid: str) -> str | None:
+        deadline = asyncio.get_running_loop().time() + self.profile.print_job_timeout
+        while True:
+            status = self.state.print_jobs.get(job_uid)
+            if status in ("DONE", "FAILURE"):
+                return status
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                outcome.events.append(
+                    f"Print Job {job_uid}: no final state within "
+                    f"{self.profile.print_job_timeout:g} s"
+                )
+                return status
+            self.state.changed.clear()
+            try:
+                await asyncio.wait_for(self.state.changed.wait(), min(1.0, remaining))
+            except TimeoutError:
+                await self._poll_print_job(outcome, job_uid)
+
+    async def _poll_print_job(self, outcome: JobOutcome, job_uid: str) -> None:
+        try:
+            response = await self._request(
+                outcome,
+                "N-GET Print Job",
+                PRINT_JOB_CONTEXT,
+                NGetRQ(self.dimse.next_message_id(), uids.PRINT_JOB, job_uid),
+                uids.PRINT_JOB,
+                job_uid,
+            )
+        except FilmFailed:
+            return
+        dataset = self._decode(response, PRINT_JOB_CONTEXT)
+        if dataset is not None and dataset.get("ExecutionStatus"):
+            self.state.print_jobs[job_uid] = str(dataset.ExecutionStatus)
+
+
+def _replace_pixels(image: ImageBoxSpec, pixels: np.ndarray) -> ImageBoxSpec:
+    from dataclasses import replace
+
+    return replace(image, pixels=np.ascontiguousarray(pixels))
