@@ -248,7 +248,7 @@ def decode_command_set(data: bytes | bytearray | memoryview) -> dict[int, Comman
             )
         previous = element
         known = ELEMENTS.get(element)
-        if known is not None and element != GROUP_LENGTH:
+        if known is not None:
             value = _decode_value(element, known[1], bytes(data[pos : pos + length]))
             if value is not None:
                 values[element] = value

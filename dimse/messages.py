@@ -20,7 +20,7 @@ Error Comment is the same as leaving the field out, because that is how both enc
 
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydicom.dataset import Dataset
 
@@ -30,6 +30,8 @@ from dimse.dataset import decode_dataset
 Buffer = bytes | bytearray | memoryview
 DatasetLike = Dataset | Buffer | Sequence[Buffer]
 """A data set as a pydicom ``Dataset``, or already encoded as one buffer or a list of them."""
+
+DatasetPresence = Literal["none", "optional", "required"]
 
 _TAG_LIST_FIELDS = ("offending_element", "attribute_identifier_list")
 
@@ -44,7 +46,7 @@ class Message:
 
     NAME: ClassVar[str]
     COMMAND_FIELD: ClassVar[int]
-    DATASET: ClassVar[str] = "none"
+    DATASET: ClassVar[DatasetPresence] = "none"
 
     def __post_init__(self) -> None:
         for name in _TAG_LIST_FIELDS:
@@ -129,7 +131,7 @@ class NEventReportRQ(Request):
 
     NAME: ClassVar[str] = "N-EVENT-REPORT-RQ"
     COMMAND_FIELD: ClassVar[int] = 0x0100
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id: int
     affected_sop_class_uid: str
@@ -145,7 +147,7 @@ class NEventReportRSP(Response):
 
     NAME: ClassVar[str] = "N-EVENT-REPORT-RSP"
     COMMAND_FIELD: ClassVar[int] = 0x8100
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id_being_responded_to: int
     status: int
@@ -182,7 +184,7 @@ class NGetRSP(Response):
 
     NAME: ClassVar[str] = "N-GET-RSP"
     COMMAND_FIELD: ClassVar[int] = 0x8110
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id_being_responded_to: int
     status: int
@@ -205,7 +207,7 @@ class NSetRQ(Request):
 
     NAME: ClassVar[str] = "N-SET-RQ"
     COMMAND_FIELD: ClassVar[int] = 0x0120
-    DATASET: ClassVar[str] = "required"
+    DATASET: ClassVar[DatasetPresence] = "required"
 
     message_id: int
     requested_sop_class_uid: str
@@ -219,7 +221,7 @@ class NSetRSP(Response):
 
     NAME: ClassVar[str] = "N-SET-RSP"
     COMMAND_FIELD: ClassVar[int] = 0x8120
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id_being_responded_to: int
     status: int
@@ -242,7 +244,7 @@ class NActionRQ(Request):
 
     NAME: ClassVar[str] = "N-ACTION-RQ"
     COMMAND_FIELD: ClassVar[int] = 0x0130
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id: int
     requested_sop_class_uid: str
@@ -258,7 +260,7 @@ class NActionRSP(Response):
 
     NAME: ClassVar[str] = "N-ACTION-RSP"
     COMMAND_FIELD: ClassVar[int] = 0x8130
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id_being_responded_to: int
     status: int
@@ -281,7 +283,7 @@ class NCreateRQ(Request):
 
     NAME: ClassVar[str] = "N-CREATE-RQ"
     COMMAND_FIELD: ClassVar[int] = 0x0140
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id: int
     affected_sop_class_uid: str
@@ -299,7 +301,7 @@ class NCreateRSP(Response):
 
     NAME: ClassVar[str] = "N-CREATE-RSP"
     COMMAND_FIELD: ClassVar[int] = 0x8140
-    DATASET: ClassVar[str] = "optional"
+    DATASET: ClassVar[DatasetPresence] = "optional"
 
     message_id_being_responded_to: int
     status: int

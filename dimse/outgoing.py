@@ -18,7 +18,9 @@ def dataset_pieces(message: Message, transfer_syntax_uid: str) -> list[Buffer]:
     """The encoded data set of ``message`` as a list of buffers (empty if it has none).
 
     A ``Dataset`` is encoded in ``transfer_syntax_uid``; buffers are passed through
-    uncopied, in a new list.
+    uncopied, in a new list. A data set that is present but empty (``Dataset()``, ``b""``,
+    ``[]``) is ``[b""]``: the command announces a data set, so the Upper Layer must still
+    send one (empty, last) data PDV, and an empty list would tell it there is none.
     """
     dataset = getattr(message, "dataset", None)
     if dataset is None:
@@ -28,7 +30,7 @@ def dataset_pieces(message: Message, transfer_syntax_uid: str) -> list[Buffer]:
     is_implicit_vr(transfer_syntax_uid)  # refuse unsupported syntaxes for buffers too
     if isinstance(dataset, bytes | bytearray | memoryview):
         return [dataset]
-    pieces = list(dataset)
+    pieces = list(dataset) or [b""]
     for piece in pieces:
         if not isinstance(piece, bytes | bytearray | memoryview):
             raise ValueError(f"a data set piece must be a buffer, not {type(piece).__name__}")

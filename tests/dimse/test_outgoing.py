@@ -61,3 +61,10 @@ def test_pieces_must_be_buffers():
 def test_unsupported_transfer_syntax_is_refused_even_for_buffers():
     with pytest.raises(ValueError, match="unsupported"):
         encode_message(image_box(), uids.EXPLICIT_VR_BIG_ENDIAN)
+
+
+@pytest.mark.parametrize("empty", [Dataset(), b"", []], ids=["Dataset", "bytes", "list"])
+def test_an_empty_data_set_is_one_empty_piece_not_none(empty):
+    command, pieces = encode_message(NSetRQ(1, "1.2", "1.3", dataset=empty), IMPLICIT)
+    assert pieces == [b""]
+    assert decode_command(command)[1] is True
