@@ -1,9 +1,10 @@
 """Messages <-> command set bytes: which elements each message type carries.
 
 The layout of each message type is read off its dataclass fields once, at import: a
-field name maps to its tag through :data:`FIELD_TAGS`, a field without a default is
-mandatory. Encoding checks mandatory fields and values (``ValueError``, our mistake);
-decoding checks that the peer sent what PS3.7 requires (:class:`DIMSEProtocolError`).
+field name maps to its tag through :data:`FIELD_TAGS`; positional fields are mandatory,
+keyword-only ones optional. Encoding checks mandatory fields and values (``ValueError``,
+our mistake); decoding checks that the peer sent what PS3.7 requires
+(:class:`DIMSEProtocolError`).
 
 Elements a message type does not define (an Error Comment on an N-GET-RQ, say) are
 ignored on decoding: the standard does not allow them, but they harm nobody.
@@ -41,7 +42,7 @@ FIELD_TAGS = {
 def _layout(message_type: type[Message]) -> tuple[tuple[str, int, bool], ...]:
     """(field name, element number, mandatory) for each command field of a message type."""
     return tuple(
-        (field.name, FIELD_TAGS[field.name], field.default is dataclasses.MISSING)
+        (field.name, FIELD_TAGS[field.name], not field.kw_only)
         for field in dataclasses.fields(message_type)
         if field.name != "dataset"
     )

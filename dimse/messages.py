@@ -1,7 +1,8 @@
 """The DIMSE messages print management uses, one frozen dataclass per message type.
 
-Each class is PS3.7's message table written as fields: a field without a default is
-mandatory, a keyword-only field with ``None`` as default is optional (PS3.7 §9.3 for
+Each class is PS3.7's message table written as fields: a positional field is mandatory
+(C-ECHO-RQ's SOP class has a default, Verification, but must not be ``None``), a
+keyword-only field with ``None`` as default is optional (PS3.7 §9.3 for
 C-ECHO and C-CANCEL, §10.3 for the N-services, Annex C for the status fields a response
 may add). Field names are PS3.7's element names in snake case; :mod:`dimse.command` maps
 them to tags. Command Field and Command Data Set Type are not fields: the first is the
@@ -14,8 +15,9 @@ Received messages carry the raw bytes and decode them only when asked, with
 :meth:`Message.decode_dataset`, so pixel data is not parsed unless someone wants it.
 
 Attribute tag lists (Offending Element, Attribute Identifier List) are tuples of ``int``
-tags such as ``0x20100010``; lists are turned into tuples, and an empty list or an empty
-Error Comment is the same as leaving the field out, because that is how both encode.
+tags such as ``0x20100010``; a list or a single tag is turned into a tuple, and an empty
+list or an empty Error Comment is the same as leaving the field out, because that is how
+both encode.
 """
 
 from collections.abc import Sequence
@@ -51,7 +53,9 @@ class Message:
     def __post_init__(self) -> None:
         for name in _TAG_LIST_FIELDS:
             value = getattr(self, name, None)
-            if value is not None and not isinstance(value, tuple):
+            if isinstance(value, int):  # one tag, e.g. pydicom's Tag("PixelData")
+                object.__setattr__(self, name, (value,))
+            elif value is not None and not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value) or None)
             elif value == ():
                 object.__setattr__(self, name, None)

@@ -77,7 +77,7 @@ def messages(message_type: type[Message]) -> st.SearchStrategy[Message]:
     kwargs = {}
     for field in dataclasses.fields(message_type):
         strategy = FIELD_STRATEGIES[field.name]
-        if field.default is not dataclasses.MISSING:
+        if field.kw_only:
             strategy = st.none() | strategy
         kwargs[field.name] = strategy
     return st.builds(message_type, **kwargs)

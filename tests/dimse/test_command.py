@@ -165,6 +165,7 @@ def test_data_set_type_follows_the_data_set():
         NGetRSP(1, 0, error_comment="caf\u00e9"),
         NGetRSP(1, 0, offending_element=(0x1_0000_0000,)),
         NGetRSP(1, -1),
+        CEchoRQ(1, None),
     ],
 )
 def test_encoding_an_invalid_message_is_a_value_error(message):
@@ -230,6 +231,14 @@ def test_extra_elements_are_ignored():
 def test_a_peers_incomplete_command_is_a_protocol_error(overrides, complaint):
     with pytest.raises(DIMSEProtocolError, match=complaint):
         decode_command(_command(**overrides))
+
+
+def test_c_echo_rq_needs_its_sop_class_although_ours_has_a_default():
+    command = el.encode_command_set(
+        {el.COMMAND_FIELD: 0x0030, el.MESSAGE_ID: 1, el.COMMAND_DATA_SET_TYPE: NO_DATA_SET}
+    )
+    with pytest.raises(DIMSEProtocolError, match="Affected SOP Class UID"):
+        decode_command(command)
 
 
 def test_an_empty_uid_counts_as_missing():

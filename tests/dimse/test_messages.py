@@ -35,6 +35,7 @@ def test_tag_lists_become_tuples_and_empty_means_absent():
     ).attribute_identifier_list == (0x21100010,)
     assert NGetRQ(1, "1.2", "1.3", attribute_identifier_list=[]).attribute_identifier_list is None
     assert NGetRSP(1, 0, offending_element=()).offending_element is None
+    assert NGetRSP(1, 0, offending_element=0x7FE00010).offending_element == (0x7FE00010,)
     assert NGetRSP(1, 0, error_comment="").error_comment is None
 
 
