@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ from dul.events import (
 from dul.items import PresentationContextRQ, RoleSelection, UserIdentityRQ
 from dul.negotiation import Accept, AcceptorPolicy, NegotiatedContext, evaluate_request
 from dul.pdu import Buffer
+from dul.tls import TLSClosed, TLSLayer
 
 log = logging.getLogger("dul.net")
 
@@ -116,8 +118,15 @@ class UpperLayerConnection:
     peer is answered at once (we never refuse one); the event is still delivered.
     """
 
-    def __init__(self, association: Association, sock: socket.socket, timeouts: Timeouts):
+    def __init__(
+        self,
+        association: Association,
+        sock: socket.socket,
+        timeouts: Timeouts,
+        tls: TLSLayer | None = None,
+    ):
         self.association = association
+        self.tls = tls
         self.timeouts = timeouts
         self.peer = _peer_name(sock)
         self._sock = sock
@@ -203,6 +212,8 @@ class UpperLayerConnection:
         self._after_input()
 
     async def _write_all(self, pieces: list[Buffer]) -> None:
+        if self.tls is not None:
+            pieces = [self.tls.encrypt(pieces)]
         views = [memoryview(p) for p in pieces]
         while views:
             try:
@@ -222,6 +233,13 @@ class UpperLayerConnection:
             if views:
                 await self._writable()
 
+    async def _write_raw(self, data: bytes) -> None:
+        tls, self.tls = self.tls, None
+        try:
+            await self._write_all([data])
+        finally:
+            self.tls = tls
+
     async def _writable(self) -> None:
         future = self._loop.create_future()
         fd = self._sock.fileno()
@@ -240,6 +258,17 @@ class UpperLayerConnection:
                     data = await self._loop.sock_recv(self._sock, _RECEIVE_SIZE)
                 except (ConnectionError, OSError):
                     data = b""
+                if data and self.tls is not None:
+                    try:
+                        data = self.tls.decrypt(data) or None
+                    except (TLSClosed, ssl.SSLError):
+                        data = b""
+                    pending = self.tls.pending_output()
+                    if pending:
+                        async with self._write_lock:
+                            await self._write_raw(pending)
+                    if data is None:
+                        continue
                 if not data:
                     self._deliver(self.association.transport_closed())
                     break
@@ -361,6 +390,8 @@ async def connect(
     timeouts: Timeouts | None = None,
     role_selections: Sequence[RoleSelection] = (),
     user_identity: UserIdentityRQ | None = None,
+    tls_context: ssl.SSLContext | None = None,
+    server_hostname: str | None = None,
 ) -> UpperLayerConnection:
     """Open an association as requestor.
 
@@ -382,8 +413,21 @@ async def connect(
     except NetworkError:
         association.transport_closed()
         raise
+    tls = None
+    if tls_context is not None:
+        tls = TLSLayer(tls_context, server_side=False, server_hostname=server_hostname or host)
+        try:
+            await tls.handshake(sock, timeouts.connect)
+        except TimeoutError:
+            sock.close()
+            association.transport_closed()
+            raise TimeoutExpired(f"TLS set-up with {host}:{port} took too long") from None
+        except (ssl.SSLError, OSError) as error:
+            sock.close()
+            association.transport_closed()
+            raise NetworkError(f"TLS set-up with {host}:{port} failed: {error}") from None
     association.transport_connected()
-    connection = UpperLayerConnection(association, sock, timeouts)
+    connection = UpperLayerConnection(association, sock, timeouts, tls)
     try:
         await connection._flush()
         event = await connection.next_event(timeouts.association)
@@ -413,14 +457,24 @@ class AcceptorSettings:
     ae_title: str = "HCS"
     max_pdu_length: int = DEFAULT_MAX_PDU_LENGTH
     timeouts: Timeouts = Timeouts()
+    tls_context: ssl.SSLContext | None = None
 
 
 async def _serve_one(sock: socket.socket, settings: AcceptorSettings, handler) -> None:
     association = Association(
         "acceptor", ae_title=settings.ae_title, max_pdu_length=settings.max_pdu_length
     )
+    tls = None
+    if settings.tls_context is not None:
+        tls = TLSLayer(settings.tls_context, server_side=True)
+        try:
+            await tls.handshake(sock, settings.timeouts.artim)
+        except (TimeoutError, ssl.SSLError, OSError) as error:
+            log.warning("TLS set-up failed: %s", error)
+            sock.close()
+            return
     association.transport_indication()
-    connection = UpperLayerConnection(association, sock, settings.timeouts)
+    connection = UpperLayerConnection(association, sock, settings.timeouts, tls)
     connection._after_input()  # start ARTIM while we wait for the A-ASSOCIATE-RQ
     try:
         event = await connection.next_event()
