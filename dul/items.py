@@ -280,7 +280,10 @@ def decode_presentation_context_ac(body: memoryview) -> PresentationContextAC:
                 f"presentation context {context_id} (AC) holds an item of type 0x{sub_type:02X}",
                 AbortReason.UNRECOGNIZED_PDU_PARAMETER,
             )
-        transfer = ascii_field(sub, "transfer syntax")
+        if result == ContextResult.ACCEPTANCE:
+            transfer = ascii_field(sub, "transfer syntax")
+        else:  # "shall not be significant and its value shall not be tested" (Table 9-18)
+            transfer = bytes(sub).decode("ascii", "replace").rstrip("\x00 ")
     if result > 4:
         raise PDUError(f"presentation context {context_id} has result {result}, not 0 to 4")
     return PresentationContextAC(context_id, result, transfer)

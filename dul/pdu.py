@@ -72,6 +72,22 @@ def ae_title_field(title: str) -> bytes:
     return raw.ljust(16, b" ")
 
 
+def _echoed_ae_title_field(title: str) -> bytes:
+    """An AE title field of the A-ASSOCIATE-AC: reserved, the RQ's value sent back as it
+    came (PS3.8 Table 9-17), so a blank or ill-formed title a peer sent is not refused."""
+    raw = title.strip().encode("ascii")
+    if len(raw) > 16:
+        raise ValueError(f"AE title {title!r} is longer than 16 characters")
+    return raw.ljust(16, b" ")
+
+
+def _decode_ae_title(raw: memoryview, what: str, tested: bool) -> str:
+    if tested:
+        return ascii_field(raw, what).strip()
+    # Reserved in the A-ASSOCIATE-AC: "its value shall not be tested" (PS3.8 Table 9-17).
+    return bytes(raw).decode("ascii", "replace").rstrip("\x00 ").strip()
+
+
 @dataclass(frozen=True, slots=True)
 class AAssociateRQ:
     called_ae_title: str
@@ -146,7 +162,8 @@ PDU = AAssociateRQ | AAssociateAC | AAssociateRJ | PDataTF | AReleaseRQ | ARelea
 
 def _encode_association(pdu_type: int, pdu: AAssociateRQ | AAssociateAC) -> bytes:
     body = bytearray(pack_u16(pdu.protocol_version) + b"\x00\x00")
-    body += ae_title_field(pdu.called_ae_title) + ae_title_field(pdu.calling_ae_title)
+    title_field = ae_title_field if pdu_type == A_ASSOCIATE_RQ else _echoed_ae_title_field
+    body += title_field(pdu.called_ae_title) + title_field(pdu.calling_ae_title)
     body += bytes(32)
     body += item(APPLICATION_CONTEXT, pdu.application_context.encode("ascii"))
     for context in pdu.presentation_contexts:
@@ -160,8 +177,9 @@ def _decode_association(pdu_type: int, body: memoryview) -> AAssociateRQ | AAsso
     reader = Reader(body, name)
     version = reader.u16()
     reader.skip(2)
-    called = ascii_field(reader.take(16), "called AE title").strip()
-    calling = ascii_field(reader.take(16), "calling AE title").strip()
+    tested = pdu_type == A_ASSOCIATE_RQ
+    called = _decode_ae_title(reader.take(16), "called AE title", tested)
+    calling = _decode_ae_title(reader.take(16), "calling AE title", tested)
     reader.skip(32)
     app_context = None
     contexts: list = []
