@@ -261,7 +261,7 @@ class Association:
         except PDUError as error:
             raw_pdus, stream_error = [], error
         else:
-            stream_error = None
+            stream_error = self._stream.error  # found after the PDUs it returned
         for raw in raw_pdus:
             try:
                 pdu = decode_pdu(raw)
@@ -353,9 +353,7 @@ class Association:
         rq = self._pending_pdu
         self.request_pdu = rq
         if not rq.protocol_version & 1:  # PS3.8 Table 9-11: test bit 0 only
-            self._send(
-                AAssociateRJ(RejectResult.PERMANENT, RejectSource.SERVICE_PROVIDER_ACSE, 2)
-            )
+            self._send(AAssociateRJ(RejectResult.PERMANENT, RejectSource.SERVICE_PROVIDER_ACSE, 2))
             self._start_artim()
             self._next_state = "Sta13"
             return []
@@ -397,8 +395,7 @@ class Association:
             context = self.contexts.get(value.context_id)
             if context is None or not context.accepted:
                 self._pending_error = PDUError(
-                    f"P-DATA-TF on presentation context {value.context_id}, which was not "
-                    "accepted",
+                    f"P-DATA-TF on presentation context {value.context_id}, which was not accepted",
                     AbortReason.INVALID_PDU_PARAMETER,
                 )
                 return self._aa_8_now()

@@ -278,6 +278,7 @@ class PDUStream:
 
     def __init__(self, max_pdata_length: int = 0):
         self.max_pdata_length = max_pdata_length
+        self.error: PDUError | None = None
         self._buffer = bytearray()
 
     @property
@@ -285,13 +286,28 @@ class PDUStream:
         return len(self._buffer)
 
     def feed(self, data: bytes | memoryview) -> list[bytes]:
-        """Add received bytes; return the complete PDUs now available, in order."""
+        """Add received bytes; return the complete PDUs now available, in order.
+
+        A header that cannot be valid raises :class:`PDUError`. If whole PDUs were cut
+        before it in the same call, they are returned first and the error is kept in
+        :attr:`error` (and raised by every later call), so that a peer's A-ABORT
+        followed by garbage in one read is still handled as that A-ABORT.
+        """
+        if self.error is not None:
+            raise self.error
         self._buffer += data
         pdus = []
         while len(self._buffer) >= HEADER_LENGTH:
             pdu_type = self._buffer[0]
             length = int.from_bytes(self._buffer[2:6], "big")
-            self._check_header(pdu_type, length)
+            try:
+                self._check_header(pdu_type, length)
+            except PDUError as error:
+                self.error = error
+                self._buffer = bytearray()
+                if not pdus:
+                    raise
+                break
             total = HEADER_LENGTH + length
             if len(self._buffer) < total:
                 break
@@ -359,8 +375,11 @@ def _frame_part(
         sent += size
         control = command_bit | (2 if sent == total else 0)
         out.append(
-            pack_u8(P_DATA_TF) + b"\x00" + pack_u32(size + PDV_OVERHEAD)
-            + pack_u32(size + 2) + bytes((context_id, control))
+            pack_u8(P_DATA_TF)
+            + b"\x00"
+            + pack_u32(size + PDV_OVERHEAD)
+            + pack_u32(size + 2)
+            + bytes((context_id, control))
         )
         remaining = size
         while remaining:

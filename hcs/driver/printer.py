@@ -139,6 +139,8 @@ class PrinterDriver:
             contexts=proposed_contexts(p, color),
             max_pdu_length=p.max_pdu,
             timeouts=p.timeouts,
+            tls_context=p.tls.context() if p.tls else None,
+            server_hostname=p.tls.server_hostname if p.tls else None,
         )
         self.associations_opened += 1
         self._association = PrintAssociation(DimseConnection(upper), p, self.state)

@@ -396,7 +396,7 @@ def test_a_pdata_tf_over_our_maximum_is_refused_at_its_header(maximum: int, exce
     with pytest.raises(PDUError, match="exceeds our maximum") as caught:
         stream.feed(b"\x04\x00" + (maximum + excess).to_bytes(4, "big"))
     assert caught.value.reason == AbortReason.INVALID_PDU_PARAMETER
-    assert stream.buffered == 6
+    assert stream.buffered <= 6  # the header at most: the body was never buffered
 
 
 # ------------------------------------------------------------------ Association
