@@ -85,6 +85,13 @@ def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) ->
         default=65536,
         help="the largest P-DATA PDU we accept (default 65536, 0 = no limit)",
     )
+    tls = parser.add_argument_group("TLS (PS3.15 BCP 195 profile)")
+    tls.add_argument("--tls", action="store_true", help="use a TLS connection")
+    tls.add_argument("--tls-ca", metavar="FILE", help="CA certificates to verify the peer")
+    tls.add_argument("--tls-cert", metavar="FILE", help="our certificate (PEM)")
+    tls.add_argument("--tls-key", metavar="FILE", help="our private key (PEM)")
+    tls.add_argument("--tls-no-verify", action="store_true",
+                     help="do not verify the peer's certificate (testing only)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,7 +127,14 @@ def _peer(args: argparse.Namespace):
         )
     if not 0 <= args.max_pdu <= 0xFFFFFFFF:
         raise SystemExit(_usage_error(f"--max-pdu {args.max_pdu} is out of range"))
-    return Peer(args.host, args.port, args.called_ae, args.calling_ae, timeouts, args.max_pdu)
+    tls = None
+    if args.tls or args.tls_ca or args.tls_cert:
+        from hcs.driver.profile import TLSSettings
+
+        tls = TLSSettings(certificate=args.tls_cert, private_key=args.tls_key,
+                          ca_file=args.tls_ca, verify_peer=not args.tls_no_verify)
+    return Peer(args.host, args.port, args.called_ae, args.calling_ae, timeouts, args.max_pdu,
+                tls)
 
 
 def _usage_error(text: str) -> int:

@@ -16,6 +16,7 @@ from dimse.messages import NGetRQ
 from dimse.status import describe_status, status_category, status_meaning
 from dul.items import PresentationContextRQ
 from dul.net import Timeouts, connect
+from hcs.driver.profile import TLSSettings
 
 TRANSFER_SYNTAXES = (uids.EXPLICIT_VR_LITTLE_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN)
 
@@ -30,6 +31,7 @@ class Peer:
     calling_ae_title: str = "HCS_PRINT_SCU"
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_pdu_length: int = 65536
+    tls: TLSSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ async def _open(peer: Peer, contexts: list[PresentationContextRQ]) -> DimseConne
         contexts=contexts,
         max_pdu_length=peer.max_pdu_length,
         timeouts=peer.timeouts,
+        tls_context=peer.tls.context() if peer.tls else None,
+        server_hostname=peer.tls.server_hostname if peer.tls else None,
     )
     return DimseConnection(upper)
 

@@ -98,3 +98,25 @@ def test_our_acceptor_over_tls(tmp_path):
 
     status, _ = asyncio.run(scenario())
     assert status == 0
+
+
+def test_hcs_echo_over_tls(tmp_path):
+    from tests.peers import run_hcs
+
+    certs = make_certificates(tmp_path / "certs")
+    port = free_port()
+    command = [
+        require("storescp"),
+        "+tls",
+        str(certs.key),
+        str(certs.cert),
+        "-ic",
+        "-od",
+        str(tmp_path),
+        str(port),
+    ]
+    with running(command, port):
+        done = run_hcs("echo", "127.0.0.1", str(port), "--tls", "--tls-ca", str(certs.ca))
+        plain = run_hcs("echo", "127.0.0.1", str(port), "--timeout", "3")
+    assert done.returncode == 0, done.stderr
+    assert plain.returncode in (1, 3) and "Traceback" not in plain.stderr
