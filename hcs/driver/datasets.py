@@ -167,3 +167,62 @@ def film_box_dataset(
     if plut_uid is not None and not p.presentation_lut_in_session:
         ds.ReferencedPresentationLUTSequence = [reference(uids.PRESENTATION_LUT, plut_uid)]
     return ds
+
+
+# What each N-CREATE / N-SET may carry from us: the conformance statement's tables are
+# checked against these, and these against what the builders above really set.
+FILM_SESSION_ATTRIBUTES = (
+    "NumberOfCopies",
+    "PrintPriority",
+    "MediumType",
+    "FilmDestination",
+    "FilmSessionLabel",
+    "MemoryAllocation",
+    "OwnerID",
+    "ReferencedPresentationLUTSequence",
+)
+FILM_BOX_ATTRIBUTES = (
+    "ImageDisplayFormat",
+    "ReferencedFilmSessionSequence",
+    "FilmOrientation",
+    "FilmSizeID",
+    "MagnificationType",
+    "SmoothingType",
+    "BorderDensity",
+    "EmptyImageDensity",
+    "MinDensity",
+    "MaxDensity",
+    "Trim",
+    "ConfigurationInformation",
+    "RequestedResolutionID",
+    "Illumination",
+    "ReflectedAmbientLight",
+    "AnnotationDisplayFormatID",
+    "ReferencedPresentationLUTSequence",
+)
+IMAGE_BOX_ATTRIBUTES = (
+    "ImageBoxPosition",
+    "Polarity",
+    "MagnificationType",
+    "SmoothingType",
+    "MinDensity",
+    "MaxDensity",
+    "ConfigurationInformation",
+    "RequestedImageSize",
+    "RequestedDecimateCropBehavior",
+    "BasicGrayscaleImageSequence",
+    "BasicColorImageSequence",
+)
+IMAGE_ITEM_ATTRIBUTES = (
+    "SamplesPerPixel",
+    "PhotometricInterpretation",
+    "PlanarConfiguration",
+    "Rows",
+    "Columns",
+    "PixelAspectRatio",
+    "BitsAllocated",
+    "BitsStored",
+    "HighBit",
+    "PixelRepresentation",
+    "PixelData",
+)
