@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
+from hcs.vprinter.cli import add_parser as add_vprinter_parser
+from hcs.vprinter.cli import run as run_vprinter
 
 EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
 
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_peer_arguments(status, "PRINTER")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
+    add_vprinter_parser(commands)
     return parser
 
 
@@ -205,7 +208,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     return demo()
 
 
-RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo}
+RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo, "vprinter": run_vprinter}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,32 @@
+"""The virtual printer: a strict Print Management SCP that renders films and injects faults.
+
+One job per module: :mod:`~hcs.vprinter.config` (TOML and overrides),
+:mod:`~hcs.vprinter.geometry` (display formats and box rectangles),
+:mod:`~hcs.vprinter.rules` (PS3.4 Annex H attribute tables),
+:mod:`~hcs.vprinter.session` (the SOP instances of one association, sans-I/O),
+:mod:`~hcs.vprinter.render` (film to PNG), :mod:`~hcs.vprinter.faults`,
+:mod:`~hcs.vprinter.record` (JSON records), :mod:`~hcs.vprinter.server` (the network
+side, Print Jobs and events) and :mod:`~hcs.vprinter.cli` (``hcs vprinter``).
+
+In-process use::
+
+    config = load_config(overrides={"port": 0, "out": tmp_path})
+    printer = await start_virtual_printer(config)
+    ...  # print to 127.0.0.1:printer.port
+    await printer.wait_idle()
+    await printer.stop()
+"""
+
+from hcs.vprinter.config import ConfigError, VirtualPrinterConfig, load_config
+from hcs.vprinter.faults import FaultSpec, parse_fault
+from hcs.vprinter.server import VirtualPrinter, start_virtual_printer
+
+__all__ = [
+    "ConfigError",
+    "FaultSpec",
+    "VirtualPrinter",
+    "VirtualPrinterConfig",
+    "load_config",
+    "parse_fault",
+    "start_virtual_printer",
+]
