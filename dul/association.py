@@ -92,6 +92,13 @@ _PDU_NAMES = {
 }
 
 
+# The method that performs each action: "AE-1" -> "_ae_1".
+_ACTION_METHODS = {action: "_" + action.replace("-", "_").lower() for action in ACTIONS}
+
+# _pending_error while a received PDU is handled: "unexpected PDU", if an action asks.
+_UNEXPECTED_PDU = PDUError("an unexpected PDU")
+
+
 class Association:
     """The PS3.8 state machine for one association, in the requestor or acceptor role."""
 
@@ -269,11 +276,9 @@ class Association:
                 stream_error = error
                 break
             self._pending_pdu = pdu
-            self._pending_error = PDUError(
-                f"an unexpected {_PDU_NAMES[type(pdu)]} arrived in {self.state} "
-                f"({STATES[self.state]})",
-                AbortReason.UNEXPECTED_PDU,
-            )
+            # Abort with "unexpected PDU" if the table says so; _take_error writes the
+            # sentence only then, not for each of the thousand PDUs of a large message.
+            self._pending_error = _UNEXPECTED_PDU
             events += self._handle(_PDU_EVENTS[type(pdu)])
             self._pending_error = None
             if self.state == "Sta1":
@@ -299,7 +304,7 @@ class Association:
             )
         if action == "ignore":
             return []
-        run = getattr(self, "_" + action.replace("-", "_").lower())
+        run = getattr(self, _ACTION_METHODS[action])
         self._next_state = ACTIONS[action][1]
         events = run() or []
         self.state = self._next_state
@@ -320,9 +325,15 @@ class Association:
         self._stop_artim()
 
     def _take_error(self) -> PDUError:
-        error = self._pending_error or PDUError("invalid PDU")
+        error = self._pending_error
         self._pending_error = None
-        return error
+        if error is _UNEXPECTED_PDU:
+            return PDUError(
+                f"an unexpected {_PDU_NAMES[type(self._pending_pdu)]} arrived in {self.state} "
+                f"({STATES[self.state]})",
+                AbortReason.UNEXPECTED_PDU,
+            )
+        return error or PDUError("invalid PDU")
 
     # Association establishment (PS3.8 Table 9-6)
     def _ae_1(self) -> None:

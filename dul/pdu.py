@@ -9,6 +9,7 @@ P-DATA-TF is built for sending by :func:`frame_message`, which returns headers a
 memoryview slices of the caller's buffers for gather I/O, never copying the data.
 """
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from dul.items import (
     decode_user_information,
 )
 from dul.pdu_values import PresentationDataValue
-from dul.wire import Reader, ascii_field, item, pack_u8, pack_u16, pack_u32
+from dul.wire import Reader, ascii_field, item, pack_u16, pack_u32
 
 A_ASSOCIATE_RQ = 0x01
 A_ASSOCIATE_AC = 0x02
@@ -50,6 +51,7 @@ PDU_NAMES = {
 }
 
 HEADER_LENGTH = 6
+_U32 = struct.Struct(">I")
 PDV_OVERHEAD = 6  # item length (4) + presentation context ID (1) + message control header (1)
 
 # An association PDU is a few kilobytes even with every context proposed; a claim of
@@ -220,6 +222,29 @@ def _decode_association(pdu_type: int, body: memoryview) -> AAssociateRQ | AAsso
 
 
 def _decode_pdata(body: memoryview) -> PDataTF:
+    # The fast path, for the thousand PDUs of a large message; anything malformed goes to
+    # the checked reader below, which raises the precise error.
+    values = []
+    end = len(body)
+    pos = 0
+    while pos < end:
+        if end - pos < 4:
+            return _decode_pdata_checked(body)
+        length = _U32.unpack_from(body, pos)[0]
+        if length < 2 or length > end - pos - 4:
+            return _decode_pdata_checked(body)
+        control = body[pos + 5]
+        # Bits 2-7 of the control header "shall not be tested" (PS3.8 E.2).
+        is_command, is_last = bool(control & 1), bool(control & 2)
+        data = body[pos + 6 : pos + 4 + length]
+        values.append(PresentationDataValue(body[pos + 4], is_command, is_last, data))
+        pos += 4 + length
+    if not values:
+        raise PDUError("P-DATA-TF holds no PDV item")
+    return PDataTF(tuple(values))
+
+
+def _decode_pdata_checked(body: memoryview) -> PDataTF:
     reader = Reader(body, "P-DATA-TF")
     values = []
     while reader.remaining:
@@ -252,7 +277,7 @@ def decode_pdu(data: bytes | memoryview) -> PDU:
     if len(view) < HEADER_LENGTH:
         raise PDUError(f"a PDU needs at least {HEADER_LENGTH} bytes, got {len(view)}")
     pdu_type = view[0]
-    length = int.from_bytes(view[2:6], "big")
+    length = _U32.unpack_from(view, 2)[0]
     if pdu_type not in PDU_NAMES:
         raise PDUError(f"unknown PDU type 0x{pdu_type:02X}", AbortReason.UNRECOGNIZED_PDU)
     if length != len(view) - HEADER_LENGTH:
@@ -285,8 +310,13 @@ class PDUStream:
     def buffered(self) -> int:
         return len(self._buffer)
 
-    def feed(self, data: bytes | memoryview) -> list[bytes]:
+    def feed(self, data: bytes | bytearray | memoryview) -> list[memoryview]:
         """Add received bytes; return the complete PDUs now available, in order.
+
+        Each PDU is a read-only memoryview (equal to the PDU's bytes): of ``data`` itself
+        when the PDU arrived whole in it, so that a 16 MiB message is not copied here
+        (``data`` that is not ``bytes`` is copied once first, so nothing returned can
+        change under the caller), or of the buffer it was gathered in over several calls.
 
         A header that cannot be valid raises :class:`PDUError`. If whole PDUs were cut
         before it in the same call, they are returned first and the error is kept in
@@ -295,24 +325,46 @@ class PDUStream:
         """
         if self.error is not None:
             raise self.error
-        self._buffer += data
-        pdus = []
-        while len(self._buffer) >= HEADER_LENGTH:
-            pdu_type = self._buffer[0]
-            length = int.from_bytes(self._buffer[2:6], "big")
-            try:
-                self._check_header(pdu_type, length)
-            except PDUError as error:
-                self.error = error
+        if type(data) is not bytes:
+            data = bytes(data)
+        view = memoryview(data)
+        end = len(data)
+        pos = 0
+        pdus: list[memoryview] = []
+        try:
+            buffer = self._buffer
+            if buffer:
+                # Finish the PDU begun in an earlier call, taking only its own bytes.
+                if len(buffer) < HEADER_LENGTH:
+                    pos = min(HEADER_LENGTH - len(buffer), end)
+                    buffer += view[:pos]
+                    if len(buffer) < HEADER_LENGTH:
+                        return pdus
+                length = _U32.unpack_from(buffer, 2)[0]
+                self._check_header(buffer[0], length)
+                take = min(HEADER_LENGTH + length - len(buffer), end - pos)
+                buffer += view[pos : pos + take]
+                pos += take
+                if len(buffer) < HEADER_LENGTH + length:
+                    return pdus
+                pdus.append(memoryview(buffer).toreadonly())
                 self._buffer = bytearray()
-                if not pdus:
-                    raise
-                break
-            total = HEADER_LENGTH + length
-            if len(self._buffer) < total:
-                break
-            pdus.append(bytes(self._buffer[:total]))
-            del self._buffer[:total]
+            while end - pos >= HEADER_LENGTH:
+                length = _U32.unpack_from(data, pos + 2)[0]
+                self._check_header(data[pos], length)
+                total = HEADER_LENGTH + length
+                if end - pos < total:
+                    break
+                pdus.append(view[pos : pos + total])
+                pos += total
+        except PDUError as error:
+            self.error = error
+            self._buffer = bytearray()
+            if not pdus:
+                raise
+            return pdus
+        if pos < end:
+            self._buffer += view[pos:]
         return pdus
 
     def _check_header(self, pdu_type: int, length: int) -> None:
@@ -335,6 +387,10 @@ class PDUStream:
 
 
 Buffer = bytes | bytearray | memoryview
+
+# A P-DATA-TF header with the header of its one PDV item: PDU type, reserved, PDU length,
+# item length, presentation context ID, message control header.
+_PDATA_HEADER = struct.Struct(">BxIIBB")
 
 
 def frame_message(
@@ -374,13 +430,8 @@ def _frame_part(
         size = min(fragment, total - sent)
         sent += size
         control = command_bit | (2 if sent == total else 0)
-        out.append(
-            pack_u8(P_DATA_TF)
-            + b"\x00"
-            + pack_u32(size + PDV_OVERHEAD)
-            + pack_u32(size + 2)
-            + bytes((context_id, control))
-        )
+        header = _PDATA_HEADER.pack(P_DATA_TF, size + PDV_OVERHEAD, size + 2, context_id, control)
+        out.append(header)
         remaining = size
         while remaining:
             piece = views[index]
