@@ -4,7 +4,7 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test demo build lint bench dcmtk clean
+.PHONY: test demo build lint bench dcmtk browser clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -17,13 +17,18 @@ dcmtk:
 	@command -v dcmprscp >/dev/null && command -v storescp >/dev/null && command -v echoscu >/dev/null \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dcmtk)
 
+# The server's web console is tested in a real headless browser (Debian's, with its driver).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
 build: $(STAMP)
 	$(VPY) setup.py -q build_ext --inplace
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) dcmtk build lint
+test: $(STAMP) dcmtk browser build lint
 	$(VENV)/bin/pytest -q
 
 bench: $(STAMP) dcmtk build
