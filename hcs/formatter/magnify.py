@@ -1,0 +1,123 @@
+"""Magnification into an image box: keep the aspect, centre, fill the rest.
+
+The host-scaling mode sends every image at its box's pixel size, so the printer does
+not scale at all. The image is scaled by one factor (its physical aspect kept, pixel
+aspect ratio or spacing included) to the largest size that fits the box, centred, and
+the rest of the box is the empty-image density. NONE places the image 1:1, centred,
+cropped where it is larger than the box.
+
+8-bit gray and RGB go through the ``resize`` kernel, straight into a view of the box
+buffer. 12-bit gray (uint16) goes through Pillow's resampler (mode I;16, the same
+filters: triangle, Keys cubic a = -0.5, nearest/box), which also releases the GIL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hcs._fastpath.resize import resize
+
+METHODS = ("REPLICATE", "BILINEAR", "CUBIC", "NONE")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the image lands in its output buffer: the rectangle (may extend past the
+    buffer for NONE) and the scale in output pixels per image pixel (x, y)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    scale_x: float
+    scale_y: float
+
+    def to_output(self, x: float, y: float) -> tuple[float, float]:
+        """Image pixel coordinates (pixel centres at integers) to output coordinates."""
+        return (self.x + (x + 0.5) * self.scale_x - 0.5, self.y + (y + 0.5) * self.scale_y - 0.5)
+
+
+def _centre(inner: int, outer: int) -> int:
+    # As the NONE kernel centres: floor of half the difference, cropped or padded.
+    return (outer - inner) // 2 if inner <= outer else -((inner - outer) // 2)
+
+
+def place(
+    rows: int,
+    columns: int,
+    box_width: int,
+    box_height: int,
+    method: str = "BILINEAR",
+    pixel_aspect: tuple[float, float] = (1.0, 1.0),
+) -> Placement:
+    """Fit a rows x columns image into a box: one scale, aspect kept, centred."""
+    if method == "NONE":
+        return Placement(_centre(columns, box_width), _centre(rows, box_height), columns, rows,
+                         1.0, 1.0)
+    vertical, horizontal = pixel_aspect
+    phys_w, phys_h = columns * horizontal, rows * vertical
+    s = min(box_width / phys_w, box_height / phys_h)
+    width = min(box_width, max(1, math.floor(phys_w * s + 0.5)))
+    height = min(box_height, max(1, math.floor(phys_h * s + 0.5)))
+    return Placement((box_width - width) // 2, (box_height - height) // 2, width, height,
+                     width / columns, height / rows)
+
+
+def printer_scale(
+    rows: int, columns: int, box_width: int, box_height: int,
+    pixel_aspect: tuple[float, float] = (1.0, 1.0),
+) -> float:
+    """How much the printer will magnify an image sent at its own size (for sizing text
+    in points when the printer magnifies): the horizontal scale of :func:`place`."""
+    return place(rows, columns, box_width, box_height, "BILINEAR", pixel_aspect).scale_x
+
+
+def fill_around(out: np.ndarray, p: Placement, value) -> None:
+    """Set everything of ``out`` outside the placement rectangle to ``value``."""
+    h, w = out.shape[:2]
+    x0, y0 = max(p.x, 0), max(p.y, 0)
+    x1, y1 = min(p.x + p.width, w), min(p.y + p.height, h)
+    out[:y0] = value
+    out[y1:] = value
+    out[y0:y1, :x0] = value
+    out[y0:y1, x1:] = value
+
+
+def magnify_into(src: np.ndarray, out: np.ndarray, p: Placement, method: str, fill: int) -> None:
+    """Resample ``src`` into ``out`` at placement ``p``; the rest of ``out`` is ``fill``."""
+    if method not in METHODS:
+        raise ValueError(f"Magnification Type {method!r} is not one of {', '.join(METHODS)}")
+    if src.dtype == np.uint8:
+        if method == "NONE":
+            resize(src, out, "NONE", fill=fill)
+            return
+        fill_around(out, p, fill)
+        resize(src, out[p.y:p.y + p.height, p.x:p.x + p.width], method)
+        return
+    _magnify16(src, out, p, method, fill)
+
+
+def _magnify16(src: np.ndarray, out: np.ndarray, p: Placement, method: str, fill: int) -> None:
+    from PIL import Image as PILImage
+
+    fill_around(out, p, fill)
+    h, w = out.shape[:2]
+    if method == "NONE":
+        sx0, sy0 = max(-p.x, 0), max(-p.y, 0)
+        x0, y0 = max(p.x, 0), max(p.y, 0)
+        cw, ch = min(p.width - sx0, w - x0), min(p.height - sy0, h - y0)
+        out[y0:y0 + ch, x0:x0 + cw] = src[sy0:sy0 + ch, sx0:sx0 + cw]
+        return
+    shrinking = p.width < src.shape[1] or p.height < src.shape[0]
+    resample = {
+        "BILINEAR": PILImage.Resampling.BILINEAR,
+        "CUBIC": PILImage.Resampling.BICUBIC,
+        "REPLICATE": PILImage.Resampling.BOX if shrinking else PILImage.Resampling.NEAREST,
+    }[method]
+    image = PILImage.fromarray(np.ascontiguousarray(src, dtype=np.uint16))
+    scaled = np.asarray(image.resize((p.width, p.height), resample))
+    # Cubic overshoots; P-values stop at 12 bits.
+    out[p.y:p.y + p.height, p.x:p.x + p.width] = np.minimum(scaled, 4095)

@@ -1,0 +1,179 @@
+"""A print job's images -> films -> image boxes: the PrintRequest the driver sends.
+
+The job's files fill the boxes of its display format in order (every frame of a
+multi-frame file, one per box); when a film is full the next one starts with the same
+layout. Reading, decoding and formatting all run on the Formatter's worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hcs.driver.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
+from hcs.formatter.engine import FormatError, Formatter
+from hcs.formatter.job import FormattedFilm, Frame, PrinterSettings
+from hcs.formatter.overlay import Overlay
+from hcs.formatter.source import PILLOW_SUFFIXES, SourceError, number_of_frames, read_dataset
+
+
+@dataclass
+class JobOptions:
+    """The job options of ``hcs print`` (DESIGN.md), as the Python API takes them.
+
+    ``None`` means "not sent: the printer's default"; film size and orientation are
+    always sent, because the formatter lays the film out for them.
+    """
+
+    display_format: str = "STANDARD\\1,1"
+    film_size: str = "14INX17IN"
+    orientation: str = "PORTRAIT"
+    magnification: str | None = None
+    smoothing: str | None = None
+    copies: int = 1
+    priority: str | None = None
+    medium: str | None = None
+    destination: str | None = None
+    label: str | None = None
+    window: tuple[float, float] | None = None
+    voi_function: str | None = None
+    voi_explanation: str | None = None
+    polarity: str = "NORMAL"
+    color: bool = False
+    border_density: str | None = None
+    empty_image_density: str | None = None
+    min_density: int | None = None
+    max_density: int | None = None
+    trim: str | None = None
+    configuration_information: str | None = None
+    requested_resolution_id: str | None = None
+    overlays: tuple[Overlay, ...] = ()
+    collate: bool = False
+
+    def film_box(self) -> FilmBoxSpec:
+        return FilmBoxSpec(
+            image_display_format=self.display_format,
+            film_orientation=self.orientation,
+            film_size_id=self.film_size,
+            magnification_type=self.magnification,
+            smoothing_type=self.smoothing,
+            border_density=self.border_density,
+            empty_image_density=self.empty_image_density,
+            min_density=self.min_density,
+            max_density=self.max_density,
+            trim=self.trim,
+            configuration_information=self.configuration_information,
+            requested_resolution_id=self.requested_resolution_id,
+        )
+
+    def session(self) -> FilmSessionSpec:
+        return FilmSessionSpec(
+            number_of_copies=self.copies,
+            print_priority=self.priority,
+            medium_type=self.medium,
+            film_destination=self.destination,
+            film_session_label=self.label,
+        )
+
+    def frame(self, source: Any, index: int = 0) -> Frame:
+        return Frame(
+            source,
+            index,
+            window=self.window,
+            voi_function=self.voi_function,
+            voi_explanation=self.voi_explanation,
+            polarity=self.polarity,
+            overlays=tuple(self.overlays),
+        )
+
+
+def _expand(options: JobOptions, item: Any) -> list[Frame]:
+    """One job item -> its frames (runs on a worker: it reads the file)."""
+    if isinstance(item, Frame):
+        return [item]
+    if isinstance(item, str | os.PathLike) and Path(item).suffix.lower() not in PILLOW_SUFFIXES:
+        ds = read_dataset(item)
+        if "PixelData" not in ds:
+            raise SourceError(f"{item}: has no Pixel Data (7FE0,0010)")
+        return [options.frame(ds, i) for i in range(number_of_frames(ds))]
+    return [options.frame(item)]
+
+
+def settings_for(profile: Any | None, options: JobOptions) -> PrinterSettings:
+    """The formatter settings of a printer profile, or the documented defaults."""
+    if profile is None:
+        return PrinterSettings(color=options.color)
+    return PrinterSettings.from_profile(profile)
+
+
+def build_print_request(
+    options: JobOptions,
+    files: Sequence[Any],
+    profile: Any | None = None,
+    *,
+    formatter: Formatter | None = None,
+) -> tuple[PrintRequest, list[FormattedFilm]]:
+    """Format a job: files (paths, data sets, arrays or :class:`Frame`s) -> films.
+
+    Returns the driver's :class:`PrintRequest` and, per film, the
+    :class:`FormattedFilm` (its layout and boxes; ``.preview_png(width)`` draws it).
+    Blocks until formatting is done: from a coroutine use
+    :func:`build_print_request_async`. Raises :class:`FormatError` naming the file.
+    """
+    if not files:
+        raise FormatError("a print job needs at least one image")
+    own = formatter is None
+    if formatter is None:
+        formatter = Formatter(settings_for(profile, options))
+    try:
+        if options.color and not formatter.settings.color:
+            name = getattr(profile, "name", "the printer")
+            raise FormatError(f"{name} is a grayscale printer; it cannot print a colour job")
+        futures = [formatter._executor.submit(_expand, options, item) for item in files]
+        frames: list[Frame] = []
+        for future in futures:
+            try:
+                frames += future.result()
+            except (SourceError, ValueError) as error:
+                raise FormatError(str(error)) from None
+        box = options.film_box()
+        per_film = len(formatter.layout(box).boxes)
+        films = [
+            formatter.submit(_film(box, frames[i:i + per_film], options))
+            for i in range(0, len(frames), per_film)
+        ]
+        formatted = [pending.result() for pending in films]
+    finally:
+        if own:
+            formatter.close()
+    request = PrintRequest(
+        session=options.session(),
+        films=[film.film_spec() for film in formatted],
+        color=options.color,
+        collate=options.collate,
+    )
+    return request, formatted
+
+
+def _film(box: FilmBoxSpec, frames: list[Frame], options: JobOptions):
+    from hcs.formatter.job import FilmJob
+
+    return FilmJob(box=box, frames=list(frames), color=options.color)
+
+
+async def build_print_request_async(
+    options: JobOptions,
+    files: Sequence[Any],
+    profile: Any | None = None,
+    *,
+    formatter: Formatter | None = None,
+) -> tuple[PrintRequest, list[FormattedFilm]]:
+    """:func:`build_print_request` from a coroutine: the waiting happens on a thread,
+    the work on the Formatter's pool; the event loop stays free."""
+    return await asyncio.to_thread(
+        build_print_request, options, files, profile, formatter=formatter
+    )
