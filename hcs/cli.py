@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
+from hcs.print_command import add_parser as add_print_parser
+from hcs.print_command import run as run_print
 from hcs.vprinter.cli import add_parser as add_vprinter_parser
 from hcs.vprinter.cli import run as run_vprinter
 
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print one JSON object")
     commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
     add_vprinter_parser(commands)
+    add_print_parser(commands)
     return parser
 
 
@@ -208,7 +211,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     return demo()
 
 
-RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo, "vprinter": run_vprinter}
+RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo, "vprinter": run_vprinter,
+           "print": run_print}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,375 @@
+"""``hcs print``: format one job and print it, or with ``--dry-run`` only format and check it.
+
+    hcs print FILE... (--printer NAME | --host H --port P [--called-ae AE]) [job options]
+              [--preview out.png] [--json] [--dry-run]
+
+The files fill the boxes of ``--format`` in order, as many films as it takes. Formatting
+runs on worker threads (the kernels release the GIL); printing runs on an event loop
+that only waits for them. ``--dry-run`` needs no printer: without ``--printer`` it
+formats for the documented defaults (300 dpi, 8-bit gray; ``--dpi`` changes the
+resolution), validates every value the driver would send, writes the preview and
+prints a summary. Exit codes (DESIGN.md): 0 every film printed (or, dry, the job is
+valid), 1 the printer failed or refused a film, 2 bad usage or bad input, 3 network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
+
+
+class UsageError(Exception):
+    """Bad arguments or input: exit 2 with this sentence."""
+
+
+# -- argument types --------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
+    return port
+
+
+def _window(text: str) -> tuple[float, float]:
+    try:
+        center, width = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"window {text!r} must be CENTER,WIDTH (two numbers)"
+        ) from None
+    if width <= 0:
+        raise argparse.ArgumentTypeError(f"window width {width:g} must be positive")
+    return center, width
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be positive")
+    return value
+
+
+def _text(text: str) -> tuple[str, str]:
+    corner, sep, template = text.partition("=")
+    if not sep or corner not in CORNER_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"--text {text!r} must be CORNER=TEMPLATE, CORNER one of {', '.join(CORNER_NAMES)}"
+        )
+    return corner, template.replace("\\n", "\n")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``print`` command to ``hcs``'s sub-command parsers."""
+    p = subparsers.add_parser(
+        "print",
+        help="format images onto film and print them (one job, no server)",
+        description="Format images onto film and print them on a DICOM printer; "
+        "--dry-run formats and validates without a printer.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="DICOM files (every frame), PNG or JPEG images")
+    where = p.add_argument_group("printer")
+    where.add_argument("--printer", metavar="NAME", help="a [printers.NAME] of the configuration")
+    where.add_argument("--config", metavar="TOML",
+                       help="configuration file (default: $HCS_CONFIG, else ./hcs.toml)")
+    where.add_argument("--host", help="the printer's host (instead of --printer)")
+    where.add_argument("--port", type=_port, help="the printer's TCP port")
+    where.add_argument("--called-ae", default="PRINTER", help="the printer's AE title")
+    where.add_argument("--calling-ae", default=None, help="our AE title (default HCS_PRINT_SCU)")
+    where.add_argument("--dpi", type=_positive_float,
+                       help="printer resolution in dots per inch (default: the printer "
+                       "profile's, else 300)")
+    film = p.add_argument_group("film")
+    film.add_argument("--format", default="STANDARD\\1,1", metavar="FORMAT",
+                      help="Image Display Format, e.g. 'STANDARD\\2,2', 'ROW\\1,2' "
+                      "(default STANDARD\\1,1)")
+    film.add_argument("--film-size", default="14INX17IN", help="Film Size ID (default 14INX17IN)")
+    film.add_argument("--orientation", default="PORTRAIT", choices=("PORTRAIT", "LANDSCAPE"))
+    film.add_argument("--magnification", choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"),
+                      help="Magnification Type (default BILINEAR)")
+    film.add_argument("--border-density", help="BLACK, WHITE or hundredths of OD")
+    film.add_argument("--empty-density", help="Empty Image Density: BLACK, WHITE or hundredths")
+    session = p.add_argument_group("film session")
+    session.add_argument("--copies", type=_positive_int, default=1)
+    session.add_argument("--priority", choices=("HIGH", "MED", "LOW"))
+    session.add_argument("--medium", help="Medium Type, e.g. 'BLUE FILM', PAPER")
+    session.add_argument("--destination", help="Film Destination: MAGAZINE, PROCESSOR, BIN_i")
+    session.add_argument("--label", help="Film Session Label")
+    image = p.add_argument_group("images")
+    image.add_argument("--window", type=_window, metavar="C,W",
+                       help="window centre and width for every image (default: the image's)")
+    image.add_argument("--voi-function", choices=("LINEAR", "LINEAR_EXACT", "SIGMOID"))
+    image.add_argument("--polarity", default="NORMAL", choices=("NORMAL", "REVERSE"))
+    image.add_argument("--color", action="store_true",
+                       help="print on the colour meta SOP class (a colour printer)")
+    image.add_argument("--text", type=_text, action="append", default=[], metavar="CORNER=TEXT",
+                       help="text at a corner of every box; {PatientName}, {PatientID}, "
+                       "{StudyDate}, {SeriesNumber}, {InstanceNumber}, any DICOM keyword")
+    image.add_argument("--overlays", action="store_true",
+                       help="burn in the images' own overlay planes (60xx)")
+    image.add_argument("--scale-bar", type=_positive_float, metavar="MM",
+                       help="a scale bar this many mm long (images with Pixel Spacing)")
+    out = p.add_argument_group("output")
+    out.add_argument("--preview", metavar="PNG",
+                     help="write a preview of the film (film N>1: NAME-N.png)")
+    out.add_argument("--preview-width", type=_positive_int, default=800, metavar="PX")
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--dry-run", action="store_true",
+                     help="format and validate only; no printer is contacted")
+    return p
+
+
+# -- the printer -------------------------------------------------------------------------
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    if args.config:
+        return Path(args.config)
+    if os.environ.get("HCS_CONFIG"):
+        return Path(os.environ["HCS_CONFIG"])
+    return Path("hcs.toml")
+
+
+def _profile_from_config(args: argparse.Namespace):
+    from dul.net import Timeouts
+    from hcs.driver.profile import PrinterProfile, ProfileError
+
+    path = _config_path(args)
+    try:
+        with path.open("rb") as handle:
+            config = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"--printer {args.printer}: no configuration at {path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"{path}: {error}") from None
+    printers = config.get("printers", {})
+    if args.printer not in printers:
+        known = ", ".join(sorted(printers)) or "none"
+        raise UsageError(f"{path}: no [printers.{args.printer}] (printers: {known})")
+    keys = {"connect": "connect", "association": "association", "artim": "artim",
+            "dimse": "dimse", "idle_release": "idle", "idle": "idle"}
+    timeouts = Timeouts(**{keys[k]: float(v) for k, v in config.get("timeouts", {}).items()
+                           if k in keys})
+    try:
+        return PrinterProfile.from_table(
+            args.printer, printers[args.printer], timeouts, config.get("calling_ae")
+        )
+    except (ProfileError, TypeError, ValueError) as error:
+        raise UsageError(f"{path}: {error}") from None
+
+
+def resolve_profile(args: argparse.Namespace):
+    """The printer profile: from the configuration, from --host/--port, or (dry run
+    without a printer) the defaults."""
+    from hcs.driver.profile import PrinterProfile
+    from hcs.film import DEFAULT_DPI
+
+    if args.printer and args.host:
+        raise UsageError("give --printer NAME or --host/--port, not both")
+    if args.printer:
+        profile = _profile_from_config(args)
+    elif args.host:
+        if args.port is None:
+            raise UsageError("--host needs --port")
+        profile = PrinterProfile(
+            name=f"{args.called_ae}@{args.host}:{args.port}", host=args.host, port=args.port,
+            ae_title=args.called_ae, color=bool(args.color),
+            **({"calling_ae_title": args.calling_ae} if args.calling_ae else {}),
+        )
+    elif args.dry_run:
+        profile = PrinterProfile(name="dry-run", host="localhost", port=104,
+                                 color=bool(args.color), resolution_dpi=DEFAULT_DPI)
+    else:
+        raise UsageError("name a printer: --printer NAME, or --host H --port P (or --dry-run)")
+    if args.dpi is not None:
+        profile = replace(profile, resolution_dpi=float(args.dpi))
+    return profile
+
+
+def job_options(args: argparse.Namespace):
+    from hcs.formatter import JobOptions, OverlayPlanes, ScaleBar, Text
+
+    overlays: list[Any] = [Text(template, corner=corner) for corner, template in args.text]
+    if args.overlays:
+        overlays.append(OverlayPlanes())
+    if args.scale_bar:
+        overlays.append(ScaleBar(args.scale_bar))
+    return JobOptions(
+        display_format=args.format,
+        film_size=args.film_size,
+        orientation=args.orientation,
+        magnification=args.magnification,
+        copies=args.copies,
+        priority=args.priority,
+        medium=args.medium,
+        destination=args.destination,
+        label=args.label,
+        window=args.window,
+        voi_function=args.voi_function,
+        polarity=args.polarity,
+        color=bool(args.color),
+        border_density=args.border_density,
+        empty_image_density=args.empty_density,
+        overlays=tuple(overlays),
+    )
+
+
+# -- output ----------------------------------------------------------------------------
+
+
+def preview_paths(path: str, films: int) -> list[Path]:
+    """``out.png`` for film 1, ``out-2.png`` ... for the next ones."""
+    base = Path(path)
+    return [base if i == 1 else base.with_name(f"{base.stem}-{i}{base.suffix or '.png'}")
+            for i in range(1, films + 1)]
+
+
+def _summary_lines(films: list[Any]) -> list[str]:
+    lines = []
+    for number, film in enumerate(films, 1):
+        g = film.layout
+        kind = "RGB" if film.color else f"{film.bits}-bit gray"
+        lines.append(
+            f"film {number}: {g.display_format} on {g.film_size_id} {g.orientation}, "
+            f"{g.width} x {g.height} px ({g.pixels_per_mm[0] * 25.4:g} dpi), {kind}, "
+            f"{film.scaling} scaling"
+        )
+        for position, box in enumerate(film.boxes, 1):
+            rect = g.box(position)
+            if box is None:
+                lines.append(f"  box {position}: empty ({rect.width} x {rect.height})")
+                continue
+            rows, columns = box.pixels.shape[:2]
+            p = box.placement
+            lines.append(
+                f"  box {position}: {box.source} {box.image_size[1]}x{box.image_size[0]} -> "
+                f"{columns}x{rows} (image {p.width}x{p.height} at {p.x},{p.y}), {box.voi}"
+            )
+    return lines
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload))
+
+
+# -- run ---------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``hcs print``; returns the exit code."""
+    from hcs.driver import terms
+    from hcs.formatter import FormatError, SourceError
+
+    try:
+        profile = resolve_profile(args)
+        options = job_options(args)
+        if args.dry_run:
+            return _dry_run(args, options, profile)
+        return asyncio.run(_print(args, options, profile))
+    except UsageError as error:
+        return _fail(args, str(error), EXIT_USAGE)
+    except (FormatError, SourceError, terms.InvalidAttribute) as error:
+        return _fail(args, str(error), EXIT_USAGE)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    if getattr(args, "json", False):
+        _print_json({"command": "print", "ok": False, "error": message, "exit_code": code})
+    else:
+        print(f"hcs print: {message}", file=sys.stderr)
+    return code
+
+
+def _format_and_check(args: argparse.Namespace, options: Any, profile: Any):
+    from hcs.driver import validate_request
+    from hcs.formatter import build_print_request
+
+    request, films = build_print_request(options, args.files, profile)
+    validate_request(request, profile)
+    previews: list[str] = []
+    if args.preview:
+        for path, film in zip(preview_paths(args.preview, len(films)), films, strict=True):
+            path.write_bytes(film.preview_png(args.preview_width))
+            previews.append(str(path))
+    return request, films, previews
+
+
+def _payload(args, films, profile, previews) -> dict[str, Any]:
+    return {
+        "command": "print",
+        "dry_run": bool(args.dry_run),
+        "printer": profile.name,
+        "films": [film.as_json() for film in films],
+        "images": sum(1 for film in films for box in film.boxes if box is not None),
+        "previews": previews,
+    }
+
+
+def _dry_run(args: argparse.Namespace, options: Any, profile: Any) -> int:
+    _request, films, previews = _format_and_check(args, options, profile)
+    if args.json:
+        _print_json({**_payload(args, films, profile, previews), "ok": True, "valid": True})
+        return EXIT_OK
+    for line in _summary_lines(films):
+        print(line)
+    images = sum(1 for film in films for box in film.boxes if box is not None)
+    tail = f"; preview in {', '.join(previews)}" if previews else ""
+    print(f"dry run: {len(films)} film(s), {images} image(s), valid for {profile.name}{tail}")
+    return EXIT_OK
+
+
+async def _print(args: argparse.Namespace, options: Any, profile: Any) -> int:
+    from hcs.driver import PrinterDriver
+
+    # Formatting (and the PNG previews) on threads: the loop never runs a kernel.
+    request, films, previews = await asyncio.to_thread(_format_and_check, args, options, profile)
+    driver = PrinterDriver(profile)
+    try:
+        outcome = await driver.print(request)
+    finally:
+        await driver.close()
+    code = EXIT_OK if outcome.printed else EXIT_PEER
+    if args.json:
+        _print_json({**_payload(args, films, profile, previews), "ok": outcome.printed,
+                     "outcome": outcome.as_json()})
+        return code
+    for line in _summary_lines(films):
+        print(line)
+    for film in outcome.films:
+        text = f"film {film.index + 1}: {film.state}"
+        if film.reason:
+            text += f" ({film.reason})"
+        print(text)
+    for warning in outcome.warnings:
+        print(f"warning: {warning}")
+    printed = sum(1 for f in outcome.films if f.state == "printed")
+    print(f"printed {printed} of {len(outcome.films)} film(s) on {profile.name}")
+    return code
