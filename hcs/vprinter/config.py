@@ -345,6 +345,8 @@ def _validate(config: VirtualPrinterConfig) -> None:
                 " the print management SOP classes"
             )
     _member("printer.status", config.printer.status, ("NORMAL", "WARNING", "FAILURE"))
+    if not 0 < len(config.printer.status_info) <= 16:
+        raise ConfigError("printer.status_info: a CS of 1 to 16 characters (e.g. FILM JAM)")
     if not any(config.classes.values()):
         raise ConfigError("classes: the printer supports no SOP class at all")
 

@@ -322,7 +322,15 @@ def _parse_printer(v: dict, where: str) -> dict:
     status = str(v.get("status", "FAILURE")).upper()
     if status not in ("NORMAL", "WARNING", "FAILURE"):
         raise FaultSpecError(f"{where}: status {status!r} is not NORMAL, WARNING or FAILURE")
-    return {"status": status, "info": str(v.get("info", status))[:64]}
+    return {"status": status, "info": _status_info(v.get("info", status), where)}
+
+
+def _status_info(value: Any, where: str) -> str:
+    """Printer/Execution Status Info is a CS: at most 16 characters (PS3.3 C.13.9.1)."""
+    text = str(value).strip()
+    if not 0 < len(text) <= 16 or "\\" in text:
+        raise FaultSpecError(f"{where}: info {text!r} must be 1 to 16 characters (a CS)")
+    return text
 
 
 def _parse_event(v: dict, where: str) -> dict:
@@ -339,7 +347,7 @@ def _parse_event(v: dict, where: str) -> dict:
         when = ("message", _int(arg, f"{where}: at", 1, 1 << 30))
     else:
         raise FaultSpecError(f"{where}: at {at!r} is not start, before:OP, after:OP or message:N")
-    return {"type": kind, "info": str(v.get("info", kind))[:64], "at": when}
+    return {"type": kind, "info": _status_info(v.get("info", kind), where), "at": when}
 
 
 def _parse_max_pdu(v: dict, where: str) -> dict:

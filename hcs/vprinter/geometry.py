@@ -232,7 +232,8 @@ def _row(px, py, pw, ph, gap, r, rows, columns, first) -> list[Box]:
 
 
 def _slides(kind: str, px: float, py: float, pw: float, ph: float) -> list[Box]:
-    columns, rows = int(pw // SLIDE_FRAME_MM), int(ph // SLIDE_FRAME_MM)
+    columns = int(pw / SLIDE_FRAME_MM + 1e-9)
+    rows = int(ph / SLIDE_FRAME_MM + 1e-9)
     sw, sh = SLIDE_PICTURE_MM[kind]
     ox = px + (pw - columns * SLIDE_FRAME_MM) / 2
     oy = py + (ph - rows * SLIDE_FRAME_MM) / 2

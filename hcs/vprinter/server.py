@@ -62,7 +62,6 @@ from hcs.vprinter.session import (
 
 log = logging.getLogger("hcs.vprinter")
 
-_RECEIVE_SIZE = 256 * 1024
 _PRINTER_EVENTS = {"NORMAL": 1, "WARNING": 2, "FAILURE": 3}
 _JOB_EVENTS = {"PENDING": 1, "PRINTING": 2, "DONE": 3, "FAILURE": 4}
 _KEEP = 2000  # association and film summaries kept in memory (the files keep all)
@@ -72,14 +71,16 @@ class PrinterConnection(UpperLayerConnection):
     """An Upper Layer connection that can read slowly and remembers how it ended.
 
     ``read_rate`` (bytes per second, ``None`` = as fast as possible) throttles the
-    reader, so a sender's writes back up as they would against a slow printer. The
-    read loop mirrors :meth:`UpperLayerConnection._read_loop` with that one change.
+    reads from the socket, so a sender's writes back up as they would against a slow
+    printer. It does so by handing the inherited read loop an event loop whose socket
+    receive calls are rate-limited, so the read loop itself stays the Upper Layer's.
     """
 
     def __init__(self, association: Association, sock: socket.socket, timeouts: Timeouts):
         self.read_rate: float | None = None
         self.ended_by: str | None = None
         super().__init__(association, sock, timeouts)
+        self._loop = _ThrottledLoop(self._loop, self)
 
     async def flush(self) -> None:
         """Write what the association has queued (A-ASSOCIATE-AC/RJ)."""
@@ -93,30 +94,33 @@ class PrinterConnection(UpperLayerConnection):
             self.ended_by = "released"
         return event
 
-    async def _read_loop(self) -> None:
-        try:
-            while not self._closed:
-                rate = self.read_rate
-                size = _RECEIVE_SIZE if rate is None else max(64, int(rate / 20))
-                try:
-                    data = await self._loop.sock_recv(self._sock, size)
-                except (ConnectionError, OSError):
-                    data = b""
-                if not data:
-                    self._deliver(self.association.transport_closed())
-                    break
-                self._deliver(self.association.receive_data(data))
-                await self._flush()
-                if self.association.close_requested:
-                    break
-                if rate is not None:
-                    await asyncio.sleep(len(data) / rate)
-        except NetworkError:
-            pass
-        finally:
-            self._close_transport()
-            self._events.put_nowait(None)
-            self.finished.set()
+
+class _ThrottledLoop:
+    """The running event loop, except that socket reads honour ``read_rate``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connection: PrinterConnection):
+        self._real = loop
+        self._connection = connection
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+    async def sock_recv(self, sock: socket.socket, size: int) -> bytes:
+        rate = self._connection.read_rate
+        if rate is None:
+            return await self._real.sock_recv(sock, size)
+        data = await self._real.sock_recv(sock, min(size, max(64, int(rate / 20))))
+        await asyncio.sleep(len(data) / rate)
+        return data
+
+    async def sock_recv_into(self, sock: socket.socket, buffer) -> int:
+        rate = self._connection.read_rate
+        if rate is None:
+            return await self._real.sock_recv_into(sock, buffer)
+        view = memoryview(buffer)[: max(64, int(rate / 20))]
+        count = await self._real.sock_recv_into(sock, view)
+        await asyncio.sleep(count / rate)
+        return count
 
 
 @dataclasses.dataclass
@@ -154,6 +158,8 @@ class VirtualPrinter:
         self._next_number = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._jobs_idle = asyncio.Event()
+        self._jobs_idle.set()
         self._policy = AcceptorPolicy(_abstract_syntaxes(config), ae_title=config.ae_title)
         self._timeouts = Timeouts(artim=config.artim, dimse=config.dimse_timeout)
         if config.out is not None:
@@ -210,11 +216,19 @@ class VirtualPrinter:
         """Wait until no association is open and no Print Job is running."""
         await asyncio.wait_for(self._idle.wait(), timeout)
 
+    async def wait_jobs(self, timeout: float = 30.0) -> None:
+        """Wait until every Print Job (and every event being sent) has finished."""
+        await asyncio.wait_for(self._jobs_idle.wait(), timeout)
+
     def _busy_changed(self) -> None:
-        if self._tasks or self._job_tasks:
-            self._idle.clear()
-        else:
-            self._idle.set()
+        for event, busy in (
+            (self._idle, self._tasks or self._job_tasks),
+            (self._jobs_idle, self._job_tasks),
+        ):
+            if busy:
+                event.clear()
+            else:
+                event.set()
 
     def _track(self, task: asyncio.Task, tasks: set[asyncio.Task]) -> None:
         tasks.add(task)
@@ -622,9 +636,9 @@ class VirtualPrinter:
                 results = await loop.run_in_executor(
                     self._executor, self._print_films, live, job, order
                 )
-            except Exception as error:  # the printer failed: the SCU hears FAILURE
+            except Exception:  # the printer failed: the SCU hears FAILURE
                 log.exception("a%04d rendering failed", live.number)
-                await self._job_event(live, job, "FAILURE", f"PROCESSING FAILURE: {error}"[:64])
+                await self._job_event(live, job, "FAILURE", "PRINTER DOWN")
                 return
             self._keep(live, results)
             if config.print_time:
