@@ -20,6 +20,8 @@ from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
 from hcs.print_command import add_parser as add_print_parser
 from hcs.print_command import run as run_print
+from hcs.server.cli import RUNNERS as SERVER_RUNNERS
+from hcs.server.cli import add_parsers as add_server_parsers
 from hcs.vprinter.cli import add_parser as add_vprinter_parser
 from hcs.vprinter.cli import run as run_vprinter
 
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
     add_vprinter_parser(commands)
     add_print_parser(commands)
+    add_server_parsers(commands)
     return parser
 
 
@@ -212,7 +215,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo, "vprinter": run_vprinter,
-           "print": run_print}
+           "print": run_print, **SERVER_RUNNERS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

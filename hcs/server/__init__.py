@@ -1,0 +1,11 @@
+"""The hardcopy server: clients over HTTP/JSON, a durable spool, a priority queue with
+pre-emption between films, one worker per printer, hot configuration, a web console.
+
+One module per job: :mod:`~hcs.server.config` (TOML), :mod:`~hcs.server.jobspec` (a
+job as a client sends it), :mod:`~hcs.server.queue` (priority + FIFO, pure logic),
+:mod:`~hcs.server.spool` (SQLite WAL + files), :mod:`~hcs.server.formatting` (a film
+for the driver, and its preview), :mod:`~hcs.server.worker` (one per printer),
+:mod:`~hcs.server.http` and :mod:`~hcs.server.openapi` (the client protocol),
+:mod:`~hcs.server.metrics`, :mod:`~hcs.server.app` (wiring, SIGHUP) and
+:mod:`~hcs.server.cli`. ``docs/server.md`` describes it for users.
+"""

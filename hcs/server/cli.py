@@ -1,0 +1,266 @@
+"""``hcs serve``, ``hcs submit``, ``hcs jobs``, ``hcs printers``, ``hcs cancel``.
+
+``hcs/cli.py`` calls :func:`add_parsers` and takes :data:`RUNNERS`; nothing else of it
+changes. The client commands talk to a running server (``--server URL`` or
+``HCS_SERVER``; ``--token`` or ``HCS_TOKEN``). Exit codes as everywhere in hcs: 0 ok,
+1 the job failed or the server refused it for a printer's reason, 2 bad usage or a job
+the server refused as invalid, 3 the server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+FINAL = ("done", "failed", "cancelled")
+
+
+def _client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", default=None,
+                        help="the server: URL or unix:/path (default $HCS_SERVER or "
+                             "http://127.0.0.1:8631)")
+    parser.add_argument("--token", default=None, help="the server's token (default $HCS_TOKEN)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _window(text: str) -> list[float]:
+    try:
+        center, width = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--window {text!r} must be CENTER,WIDTH") from None
+    return [center, width]
+
+
+def add_job_options(parser: argparse.ArgumentParser) -> None:
+    """The job options of ``hcs print`` (DESIGN.md), as the server's job fields."""
+    add = parser.add_argument
+    add("--printer", help="printer or group name (as the server's configuration names it)")
+    add("--format", dest="format", help="Image Display Format, e.g. 'STANDARD\\2,2'")
+    add("--film-size", help="Film Size ID, e.g. 14INX17IN")
+    add("--orientation", choices=("PORTRAIT", "LANDSCAPE"))
+    add("--magnification", choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"))
+    add("--copies", type=int)
+    add("--priority", type=str.upper, choices=("HIGH", "MED", "LOW"))
+    add("--medium", help="Medium Type, e.g. 'BLUE FILM'")
+    add("--destination", help="Film Destination, e.g. PROCESSOR")
+    add("--label", help="Film Session Label")
+    add("--window", type=_window, help="window CENTER,WIDTH")
+    add("--polarity", choices=("NORMAL", "REVERSE"))
+    add("--color", action="store_true", default=None, help="print in colour")
+    add("--trim", choices=("YES", "NO"))
+    add("--border-density")
+    add("--empty-image-density")
+    add("--min-density", type=int)
+    add("--max-density", type=int)
+    add("--configuration-information")
+
+
+JOB_FIELDS = ("printer", "format", "film_size", "orientation", "magnification", "copies",
+              "priority", "medium", "destination", "label", "window", "polarity", "color",
+              "trim", "border_density", "empty_image_density", "min_density", "max_density",
+              "configuration_information")
+
+
+def job_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {key: getattr(args, key) for key in JOB_FIELDS if getattr(args, key) is not None}
+
+
+def add_parsers(commands) -> None:
+    serve = commands.add_parser("serve", help="run the hardcopy server")
+    serve.add_argument("--config", default=None, help="the TOML configuration (DESIGN.md)")
+
+    submit = commands.add_parser("submit", help="submit a job to a running server")
+    submit.add_argument("files", nargs="+", metavar="FILE", help="DICOM images, in box order")
+    add_job_options(submit)
+    submit.add_argument("--paths", action="store_true",
+                        help="send the files' paths instead of uploading them (the server "
+                             "must be on this machine and allow their directory)")
+    submit.add_argument("--wait", action="store_true",
+                        help="wait for the job to finish, with a progress bar per film")
+    _client_options(submit)
+
+    jobs = commands.add_parser("jobs", help="list a running server's jobs")
+    jobs.add_argument("--state", default=None, help="comma-separated states to show")
+    jobs.add_argument("--limit", type=int, default=50)
+    _client_options(jobs)
+
+    printers = commands.add_parser("printers", help="list a running server's printers")
+    _client_options(printers)
+
+    cancel = commands.add_parser("cancel", help="cancel a job on a running server")
+    cancel.add_argument("job", metavar="JOB")
+    _client_options(cancel)
+
+
+def _client(args: argparse.Namespace):
+    from hcs.client import Client
+
+    return Client(args.server, args.token)
+
+
+def _fail(command: str, error) -> int:
+    print(f"hcs {command}: {error}", file=sys.stderr)
+    if error.status == 0:
+        return EXIT_NETWORK
+    return EXIT_USAGE if 400 <= error.status < 500 else EXIT_PEER
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from hcs.server.app import run
+
+    return run(args.config)
+
+
+def _run_submit(args: argparse.Namespace) -> int:
+    from hcs.client import ServerError
+
+    job = job_from_args(args)
+    if "printer" not in job:
+        print("hcs submit: --printer is required (hcs printers lists them)", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def go() -> int:
+        async with _client(args) as client:
+            if args.paths:
+                created = await client.submit_paths(job, args.files)
+            else:
+                created = await client.submit(job, args.files)
+            if not args.wait:
+                if args.json:
+                    print(json.dumps(created))
+                else:
+                    print(f"job {created['id']} queued: {created['film_count']} film(s) for "
+                          f"{created['target']}, priority {created['priority']}")
+                return EXIT_OK
+            final = await wait_for(client, created["id"], quiet=args.json)
+            if args.json:
+                print(json.dumps(final))
+            return EXIT_OK if final["state"] == "done" else EXIT_PEER
+
+    try:
+        return asyncio.run(go())
+    except ServerError as error:
+        return _fail("submit", error)
+    except OSError as error:
+        print(f"hcs submit: {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _bar(done: float, width: int = 20) -> str:
+    filled = round(done * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+_FILM_PROGRESS = {"pending": 0.0, "formatting": 0.3, "sending": 0.6, "printed": 1.0,
+                  "failed": 1.0}
+
+
+def render_progress(job: dict[str, Any]) -> list[str]:
+    """One line per film: a bar, its state, its printer and its DICOM status."""
+    lines = [f"job {job['id']} {job['state']}" + (f": {job['reason']}" if job["reason"] else "")]
+    for film in job["films"]:
+        status = ""
+        if film.get("operations"):
+            last = film["operations"][-1]
+            status = f" {last['operation']} {last['status_hex'] or 'no answer'}"
+        warn = f" ({len(film['warnings'])} warning(s))" if film["warnings"] else ""
+        lines.append(f"  film {film['index'] + 1:>3} {_bar(_FILM_PROGRESS.get(film['state'], 0))}"
+                     f" {film['state']:<10}{' on ' + film['printer'] if film['printer'] else ''}"
+                     f"{status}{warn}")
+    return lines
+
+
+async def wait_for(client, job_id: str, quiet: bool = False, interval: float = 0.25,
+                   out=None) -> dict[str, Any]:
+    """Poll a job until it is finished, drawing its films' progress on ``out``."""
+    out = out or sys.stderr
+    tty = hasattr(out, "isatty") and out.isatty()
+    drawn = 0
+    last: list[str] = []
+    while True:
+        job = await client.job(job_id)
+        lines = render_progress(job)
+        if not quiet and lines != last:
+            if tty and drawn:
+                out.write(f"\x1b[{drawn}F\x1b[J")
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+            drawn, last = len(lines), lines
+        if job["state"] in FINAL:
+            return job
+        await asyncio.sleep(interval)
+
+
+def _run_jobs(args: argparse.Namespace) -> int:
+    from hcs.client import ServerError
+
+    async def go() -> int:
+        async with _client(args) as client:
+            jobs = await client.jobs(args.state, args.limit)
+        if args.json:
+            print(json.dumps(jobs))
+            return EXIT_OK
+        print(f"{'JOB':<13} {'PRI':<4} {'TARGET':<14} {'STATE':<10} {'FILMS':>7}  SUBMITTED")
+        for job in jobs:
+            printed = job["film_states"].get("printed", 0)
+            when = time.strftime("%H:%M:%S", time.localtime(job["created"]))
+            print(f"{job['id']:<13} {job['priority']:<4} {job['target']:<14} {job['state']:<10}"
+                  f" {printed:>3}/{job['film_count']:<3}  {when}"
+                  + (f"  {job['reason']}" if job["reason"] else ""))
+        return EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except ServerError as error:
+        return _fail("jobs", error)
+
+
+def _run_printers(args: argparse.Namespace) -> int:
+    from hcs.client import ServerError
+
+    async def go() -> int:
+        async with _client(args) as client:
+            data = await client.printers()
+        if args.json:
+            print(json.dumps(data))
+            return EXIT_OK
+        print(f"{'PRINTER':<16} {'AE TITLE':<16} {'ADDRESS':<22} {'STATUS':<12} NOW")
+        for p in data["printers"]:
+            status = p["status"] or "unknown"
+            if p["status_info"] and p["status_info"] != p["status"]:
+                status += f" ({p['status_info']})"
+            now = f"job {p['current_job']}" if p["busy"] else f"idle, {p['queued']} queued"
+            print(f"{p['name']:<16} {p['ae_title']:<16} {p['host'] + ':' + str(p['port']):<22}"
+                  f" {status:<12} {now}")
+        for group, members in data["groups"].items():
+            print(f"group {group}: {', '.join(members)}")
+        return EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except ServerError as error:
+        return _fail("printers", error)
+
+
+def _run_cancel(args: argparse.Namespace) -> int:
+    from hcs.client import ServerError
+
+    async def go() -> int:
+        async with _client(args) as client:
+            result = await client.cancel(args.job)
+        print(json.dumps(result) if args.json else f"job {result['id']}: {result['state']}")
+        return EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except ServerError as error:
+        return _fail("cancel", error)
+
+
+RUNNERS = {"serve": _run_serve, "submit": _run_submit, "jobs": _run_jobs,
+           "printers": _run_printers, "cancel": _run_cancel}

@@ -1,0 +1,298 @@
+"""The server's configuration: the TOML file of DESIGN.md, read and checked as a whole.
+
+A configuration is only ever replaced by another complete, valid one: a reload that
+finds a mistake keeps the old one in force. So every error is raised here, before the
+running server sees anything, and it says where the mistake is: the line (tomllib's
+``TOMLDecodeError`` carries it for syntax; for a wrong value we find the key's line in
+the text) and the dotted key, because the person reading it has the file open.
+
+Layout::
+
+    calling_ae = "HCS_PRINT_SCU"
+    [timeouts]                 # connect, association, artim, dimse, idle_release (seconds)
+    [server]                   # listen, unix_socket, token, tls_cert, tls_key, spool, ...
+    [groups]                   # name = ["printer", ...]: a job may target a group
+    [printers.NAME]            # hcs.driver.PrinterProfile.from_table validates these
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dul.net import Timeouts
+from hcs.driver.profile import PrinterProfile, ProfileError, _timeouts
+
+DEFAULT_PORT = 8631
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; ``line`` is its 1-based line when known."""
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None):
+        self.line = line
+        self.path = path
+        where = path or "configuration"
+        if line is not None:
+            where += f", line {line}"
+        super().__init__(f"{where}: {message}")
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The ``[server]`` table."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    unix_socket: str | None = None
+    token: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    spool: Path = Path("hcs-spool")
+    spool_max_mb: float = 2048.0
+    disk_reserve_mb: float = 64.0
+    max_upload_mb: float = 256.0
+    retention_hours: float = 24.0
+    allowed_dirs: tuple[Path, ...] = ()
+    formatter_threads: int = 2
+    status_poll: float = 30.0
+    hold_retry: float = 15.0
+    film_retries: int = 1
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def base_url(self) -> str:
+        scheme = "https" if self.tls_cert else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A complete, checked configuration."""
+
+    calling_ae: str = "HCS_PRINT_SCU"
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    printers: dict[str, PrinterProfile] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def targets(self) -> set[str]:
+        return set(self.printers) | set(self.groups)
+
+    def printers_for(self, target: str) -> tuple[str, ...]:
+        """The printers a job for ``target`` (a printer or a group) may print on."""
+        if target in self.groups:
+            return self.groups[target]
+        return (target,)
+
+
+_SERVER_KEYS = {
+    "listen", "unix_socket", "token", "tls_cert", "tls_key", "spool", "spool_max_mb",
+    "disk_reserve_mb", "max_upload_mb", "retention_hours", "allowed_dirs",
+    "formatter_threads", "status_poll", "hold_retry", "film_retries",
+}
+_TOP_KEYS = {"calling_ae", "timeouts", "server", "groups", "printers"}
+
+
+def load(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Config:
+    """Read and check ``path``; :class:`ConfigError` with line and reason on any mistake."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read the file ({error.strerror})", path=name) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"not UTF-8 text ({error.reason})", path=name) from None
+    return parse(text, name, base=Path(path).resolve().parent, overrides=overrides)
+
+
+def parse(
+    text: str,
+    name: str = "configuration",
+    base: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Config:
+    """Check a configuration given as TOML text; relative paths are relative to ``base``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        reason = getattr(error, "msg", None) or re.sub(r" \(at line.*\)$", "", str(error))
+        raise ConfigError(f"not valid TOML: {reason}", line=line, path=name) from None
+    for key, value in (overrides or {}).items():
+        target = data
+        *parents, last = key.split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[last] = value
+    try:
+        config = _build(data, base or Path.cwd())
+    except ConfigError as error:
+        raise ConfigError(error.reason, line=key_line(text, error.reason), path=name) from None
+    except ProfileError as error:
+        message = str(error)
+        raise ConfigError(message, line=key_line(text, message), path=name) from None
+    return Config(config.calling_ae, config.timeouts, config.server, config.printers,
+                  config.groups, Path(name) if base else None)
+
+
+def key_line(text: str, message: str) -> int | None:
+    """The line of the dotted key a message starts with (``printers.a.port: ...``).
+
+    Best effort, for people: find the table header, then the key below it.
+    """
+    match = re.match(r"([A-Za-z0-9_.\-]+)(?:\[\d+\])?:", message)
+    if not match:
+        return None
+    parts = match.group(1).split(".")
+    lines = text.splitlines()
+    for cut in range(len(parts), 0, -1):
+        table, key = parts[:cut - 1], parts[cut - 1]
+        start = 0
+        if table:
+            header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table)) + r"\s*\]")
+            found = [i for i, line in enumerate(lines) if header.match(line)]
+            if not found:
+                continue
+            start = found[0] + 1
+        pattern = re.compile(r"^\s*(" + re.escape(key) + r"|\[\s*" + r"\s*\.\s*".join(
+            map(re.escape, [*table, key])) + r"\s*\])\s*(=|$)")
+        for i in range(start, len(lines)):
+            if i > start and table and lines[i].lstrip().startswith("[") and not pattern.match(
+                    lines[i]):
+                break
+            if pattern.match(lines[i]):
+                return i + 1
+        if table:
+            return start  # the table's header line
+    return None
+
+
+def _build(data: dict[str, Any], base: Path) -> Config:
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        first = sorted(unknown)[0]
+        raise ConfigError(f"{first}: unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
+    calling_ae = data.get("calling_ae", "HCS_PRINT_SCU")
+    if not isinstance(calling_ae, str) or not 0 < len(calling_ae.strip()) <= 16 \
+            or "\\" in calling_ae:
+        raise ConfigError(f"calling_ae: {calling_ae!r} is not an AE title (1-16 characters)")
+    timeouts_table = data.get("timeouts", {})
+    if not isinstance(timeouts_table, dict):
+        raise ConfigError("timeouts: must be a table")
+    try:
+        timeouts = _timeouts("timeouts", timeouts_table, Timeouts())
+    except ProfileError as error:
+        raise ConfigError(str(error)) from None
+    server = _server(data.get("server", {}), base)
+    printers_table = data.get("printers", {})
+    if not isinstance(printers_table, dict):
+        raise ConfigError("printers: must be a table of [printers.NAME] tables")
+    printers = {}
+    for printer, table in printers_table.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"printers.{printer}: must be a table")
+        _check_name(f"printers.{printer}", printer)
+        printers[printer] = PrinterProfile.from_table(printer, table, timeouts, calling_ae)
+    groups = {}
+    groups_table = data.get("groups", {})
+    if not isinstance(groups_table, dict):
+        raise ConfigError("groups: must be a table of name = [printers]")
+    for group, members in groups_table.items():
+        where = f"groups.{group}"
+        _check_name(where, group)
+        if group in printers:
+            raise ConfigError(f"{where}: a printer has this name already")
+        if not isinstance(members, list) or not members or not all(
+                isinstance(m, str) for m in members):
+            raise ConfigError(f"{where}: must be a non-empty list of printer names")
+        missing = [m for m in members if m not in printers]
+        if missing:
+            raise ConfigError(f"{where}: no printer named {', '.join(missing)}")
+        groups[group] = tuple(members)
+    return Config(calling_ae.strip(), timeouts, server, printers, groups)
+
+
+def _check_name(where: str, name: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", name):
+        raise ConfigError(f"{where}: a name is 1-64 letters, digits, '.', '_' or '-'")
+
+
+def _number(where: str, value: Any, low: float = 0.0, integer: bool = False) -> float:
+    kinds = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < low:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{where}: {value!r} must be {kind} of at least {low:g}")
+    return value
+
+
+def _server(table: Any, base: Path) -> ServerSettings:
+    if not isinstance(table, dict):
+        raise ConfigError("server: must be a table")
+    unknown = set(table) - _SERVER_KEYS
+    if unknown:
+        raise ConfigError(f"server.{sorted(unknown)[0]}: unknown key "
+                          f"(known: {', '.join(sorted(_SERVER_KEYS))})")
+    values: dict[str, Any] = {}
+    if "listen" in table:
+        listen = table["listen"]
+        match = re.fullmatch(r"\[?([^\]]*?)\]?:(\d+)", listen) if isinstance(listen, str) else None
+        if not match or not 0 <= int(match.group(2)) <= 65535 or not match.group(1):
+            raise ConfigError(f"server.listen: {listen!r} must be 'HOST:PORT'")
+        values["host"], values["port"] = match.group(1), int(match.group(2))
+    for key in ("unix_socket", "token", "tls_cert", "tls_key"):
+        if key in table:
+            if not isinstance(table[key], str) or not table[key]:
+                raise ConfigError(f"server.{key}: must be a non-empty string")
+            values[key] = table[key]
+    for key in ("tls_cert", "tls_key", "unix_socket"):
+        if key in values:
+            values[key] = str(base / values[key])
+    if "token" in values and len(values["token"]) < 16:
+        raise ConfigError("server.token: must be at least 16 characters")
+    if ("tls_cert" in values) != ("tls_key" in values):
+        raise ConfigError("server.tls_cert: tls_cert and tls_key go together")
+    if "spool" in table:
+        if not isinstance(table["spool"], str) or not table["spool"]:
+            raise ConfigError("server.spool: must be a directory path")
+        values["spool"] = base / table["spool"]
+    else:
+        values["spool"] = base / "hcs-spool"
+    for key in ("spool_max_mb", "disk_reserve_mb", "retention_hours", "status_poll",
+                "hold_retry"):
+        if key in table:
+            values[key] = float(_number(f"server.{key}", table[key]))
+    if "max_upload_mb" in table:
+        values["max_upload_mb"] = float(_number("server.max_upload_mb", table["max_upload_mb"],
+                                                0.001))
+    for key, low in (("formatter_threads", 1), ("film_retries", 0)):
+        if key in table:
+            values[key] = int(_number(f"server.{key}", table[key], low, integer=True))
+    if "allowed_dirs" in table:
+        dirs = table["allowed_dirs"]
+        if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+            raise ConfigError("server.allowed_dirs: must be a list of directory paths")
+        values["allowed_dirs"] = tuple((base / d).resolve() for d in dirs)
+    settings = ServerSettings(**values)
+    if not settings.is_loopback and not settings.token:
+        raise ConfigError(
+            f"server.listen: {settings.host} is not a loopback address; "
+            "listening there needs server.token (clients send it)"
+        )
+    return settings

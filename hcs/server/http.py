@@ -1,0 +1,403 @@
+"""The client protocol: HTTP/JSON on aiohttp, described by ``/openapi.json``.
+
+Routes (see :data:`hcs.server.openapi.DOCUMENT` for the full description)::
+
+    GET    /printers                       printers with their live status
+    POST   /jobs                           submit (multipart: "job" JSON + images; or JSON
+                                           with server-side "paths", local clients only)
+    GET    /jobs[?state=queued,printing]   list jobs, newest first
+    GET    /jobs/{id}                      one job: films, DICOM statuses, warnings, events
+    DELETE /jobs/{id}                      cancel (also POST /jobs/{id}/cancel)
+    GET    /jobs/{id}/films/{n}/preview.png
+    POST   /config/reload
+    GET    /metrics, /openapi.json, /healthz, / (the console)
+
+A refused job gets a 4xx whose JSON body names the field and the reason
+(``{"error": ..., "field": ..., "reason": ...}``), and nothing is queued or kept: its
+uploads are removed before the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import json
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import BodyPartReader, web
+
+from hcs.server import jobspec
+from hcs.server.config import ConfigError
+from hcs.server.formatting import FormatError, boxes_per_film, film_count
+from hcs.server.jobspec import JobError
+from hcs.server.openapi import DOCUMENT
+from hcs.server.queue import Entry, Priority
+from hcs.server.spool import SpoolFull
+
+if TYPE_CHECKING:
+    from hcs.server.app import Server
+
+log = logging.getLogger("hcs.server.http")
+CONSOLE = Path(__file__).parent / "console"
+SERVER_KEY = web.AppKey("server", object)
+
+
+def _error(status: int, field: str, reason: str) -> web.Response:
+    return web.json_response({"error": f"{field}: {reason}", "field": field, "reason": reason},
+                             status=status)
+
+
+def build_app(server: Server) -> web.Application:
+    max_upload = int(server.config.server.max_upload_mb * 2**20)
+    app = web.Application(middlewares=[_auth, _json_errors], client_max_size=max_upload + 2**20)
+    app[SERVER_KEY] = server
+    app.router.add_get("/", console_index)
+    app.router.add_static("/console/", CONSOLE, show_index=False)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/printers", printers)
+    app.router.add_get("/jobs", list_jobs)
+    app.router.add_post("/jobs", submit)
+    app.router.add_get("/jobs/{job_id}", get_job)
+    app.router.add_delete("/jobs/{job_id}", cancel)
+    app.router.add_post("/jobs/{job_id}/cancel", cancel)
+    app.router.add_get("/jobs/{job_id}/films/{index}/preview.png", preview)
+    app.router.add_post("/config/reload", reload)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def _server(request: web.Request) -> Server:
+    return request.app[SERVER_KEY]  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------- middlewares
+@web.middleware
+async def _auth(request: web.Request, handler):
+    """With ``server.token`` set, every request carries it: ``Authorization: Bearer``, or
+    the ``hcs_token`` cookie the console sets from ``/?token=...``."""
+    token = _server(request).config.server.token
+    if not token:
+        return await handler(request)
+    given = ""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        given = header[7:].strip()
+    given = given or request.cookies.get("hcs_token", "") or request.query.get("token", "")
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        why = "missing" if not given else "wrong"
+        return _error(401, "token", f"the server's token is {why}: send "
+                      "'Authorization: Bearer TOKEN' (hcs --token, or HCS_TOKEN)")
+    response = await handler(request)
+    if request.query.get("token") and request.path == "/":
+        response.set_cookie("hcs_token", token, httponly=True, samesite="Strict")
+    return response
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.content_type == "application/json" or error.status < 400:
+            raise
+        return _error(error.status, "request", error.reason)
+
+
+# ---------------------------------------------------------------------- small routes
+async def console_index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(CONSOLE / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    server = _server(request)
+    return web.json_response({"ok": True, "printers": len(server.workers),
+                              "queued": len(server.queue.waiting())})
+
+
+async def printers(request: web.Request) -> web.Response:
+    server = _server(request)
+    return web.json_response({"printers": server.printers(),
+                              "groups": {k: list(v) for k, v in server.config.groups.items()}})
+
+
+async def list_jobs(request: web.Request) -> web.Response:
+    server = _server(request)
+    states = tuple(s for s in request.query.get("state", "").split(",") if s) or None
+    try:
+        limit = int(request.query.get("limit", "200"))
+    except ValueError:
+        return _error(400, "limit", "must be an integer")
+    jobs = server.spool.jobs(states, max(1, min(limit, 5000)))
+    order = {entry.job_id: i for i, entry in enumerate(server.queue.waiting())}
+    for job in jobs:
+        job["queue_position"] = order.get(job["id"])
+    return web.json_response({"jobs": jobs})
+
+
+async def get_job(request: web.Request) -> web.Response:
+    server = _server(request)
+    job = server.spool.job(request.match_info["job_id"])
+    if job is None:
+        return _error(404, "job", f"no job {request.match_info['job_id']!r}")
+    for film in job["films"]:
+        if film["preview"]:
+            film["preview_url"] = f"/jobs/{job['id']}/films/{film['index']}/preview.png"
+    return web.json_response(job)
+
+
+async def cancel(request: web.Request) -> web.Response:
+    server = _server(request)
+    job_id = request.match_info["job_id"]
+    state = server.cancel(job_id)
+    if state is None:
+        return _error(404, "job", f"no job {job_id!r}")
+    return web.json_response({"id": job_id, "state": state})
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    server = _server(request)
+    job_id = request.match_info["job_id"]
+    try:
+        index = int(request.match_info["index"])
+    except ValueError:
+        return _error(400, "index", "must be a film number from 0")
+    if not job_id.isalnum():
+        return _error(404, "job", f"no job {job_id!r}")
+    path = server.spool.preview_path(job_id, index)
+    if not path.is_file():
+        return _error(404, "preview", f"job {job_id} film {index} has no preview (yet)")
+    return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+async def reload(request: web.Request) -> web.Response:
+    server = _server(request)
+    try:
+        summary = await server.reload()
+    except ConfigError as error:
+        return web.json_response({"error": str(error), "field": "config", "line": error.line,
+                                  "reason": error.reason}, status=422)
+    return web.json_response(summary)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    server = _server(request)
+    text = server.metrics.render(server.gauges())
+    return web.Response(text=text, content_type="text/plain", charset="utf-8",
+                        headers={"X-Prometheus-Format": "0.0.4"})
+
+
+# ---------------------------------------------------------------------- submit
+def _is_local(request: web.Request) -> bool:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    if not peer or isinstance(peer, str):
+        return True  # a Unix socket
+    try:
+        return ipaddress.ip_address(peer[0]).is_loopback
+    except ValueError:
+        return False
+
+
+async def submit(request: web.Request) -> web.Response:
+    server = _server(request)
+    if request.content_type == "multipart/form-data":
+        return await _submit_multipart(server, request)
+    if request.content_type == "application/json":
+        return await _submit_paths(server, request)
+    return _error(415, "Content-Type", f"{request.content_type!r}: send multipart/form-data "
+                  "(a 'job' part and image parts) or application/json (with 'paths')")
+
+
+def _reject(server: Server, error: JobError) -> web.Response:
+    server.metrics.inc("hcs_jobs_rejected_total", status=str(error.status))
+    log.info(json.dumps({"event": "rejected", "status": error.status, "field": error.field,
+                         "reason": error.reason}))
+    return web.json_response(error.as_json(), status=error.status)
+
+
+async def _submit_multipart(server: Server, request: web.Request) -> web.Response:
+    limit = int(server.config.server.max_upload_mb * 2**20)
+    incoming = server.spool.incoming()
+    try:
+        reader = await request.multipart()
+        job_data: Any = None
+        uploads: dict[str, tuple[Path, str, int]] = {}
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                raise JobError("multipart", "nested multipart bodies are not taken")
+            name = part.name or ""
+            if name == "job":
+                text = await part.text()
+                try:
+                    job_data = json.loads(text)
+                except json.JSONDecodeError as error:
+                    raise JobError("job", f"not valid JSON: {error.msg} at line {error.lineno}"
+                                   f" column {error.colno}") from None
+                continue
+            label = part.filename or name
+            if not label:
+                raise JobError("multipart", "an image part has no name")
+            if label in uploads:
+                raise JobError("images", f"{label!r} is uploaded twice")
+            target, relative = incoming.file_for(label)
+            size = await _receive(part, target, limit, label)
+            incoming.add(label, relative, size)
+            uploads[label] = (target, relative, size)
+        if job_data is None:
+            raise JobError("job", "the multipart body has no 'job' part (the job's JSON)")
+        spec = jobspec.parse(job_data, server.config, uploads=True)
+        missing = [n for n in spec.images if n not in uploads]
+        if missing:
+            raise JobError("images", f"{missing[0]!r} is named but not uploaded")
+        extra = [n for n in uploads if n not in spec.images]
+        if extra:
+            raise JobError("images", f"{extra[0]!r} is uploaded but not named in the job")
+        # keep the job's order
+        order = {name: i for i, name in enumerate(spec.images)}
+        incoming.images.sort(key=lambda image: order[image.name])
+        loop = asyncio.get_running_loop()
+        for image in incoming.images:
+            problem, image.frames = await loop.run_in_executor(
+                server.executor, check_dicom, incoming.path / image.file)
+            if problem:
+                raise JobError(f"images[{order[image.name]}]", f"{image.name}: {problem}", 415)
+        return _commit(server, spec, incoming)
+    except JobError as error:
+        incoming.discard()
+        return _reject(server, error)
+    except SpoolFull as error:
+        incoming.discard()
+        return _reject(server, JobError("spool", str(error), 507))
+    except BaseException:
+        incoming.discard()
+        raise
+
+
+async def _receive(part: BodyPartReader, target: Path, limit: int, label: str) -> int:
+    """Stream one upload to disk (fsynced), refusing it past ``limit`` bytes."""
+    size = 0
+    with open(target, "wb") as handle:
+        while chunk := await part.read_chunk(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise JobError("images", f"{label!r} is larger than the server's limit of "
+                               f"{limit / 2**20:g} MiB (server.max_upload_mb)", 413)
+            handle.write(chunk)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return size
+
+
+def check_dicom(path: Path) -> tuple[str | None, int]:
+    """Why ``path`` is not a DICOM image we can print (or None), and its frame count."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        dataset = pydicom.dcmread(path, defer_size="4 KB")
+    except InvalidDicomError:
+        return "not a DICOM file (no DICM prefix after the 128-byte preamble)", 0
+    except Exception as error:
+        return f"not a readable DICOM file ({type(error).__name__}: {error})", 0
+    if "PixelData" not in dataset:
+        return "a DICOM file without pixel data (not an image)", 0
+    for keyword in ("Rows", "Columns"):
+        if not dataset.get(keyword):
+            return f"a DICOM image without {keyword}", 0
+    try:
+        frames = max(1, int(dataset.get("NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        frames = 1
+    return None, frames
+
+
+async def _submit_paths(server: Server, request: web.Request) -> web.Response:
+    try:
+        text = await request.text()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise JobError("job", f"not valid JSON: {error.msg} at line {error.lineno} column "
+                           f"{error.colno}") from None
+        spec = jobspec.parse(data, server.config, uploads=False)
+        if not _is_local(request):
+            raise JobError("paths", "server-side paths are for clients on this machine; "
+                           "upload the images instead", 403)
+        allowed = server.config.server.allowed_dirs
+        if not allowed:
+            raise JobError("paths", "the server allows no directories (server.allowed_dirs)",
+                           403)
+        resolved = []
+        for i, name in enumerate(spec.paths):
+            path = Path(name)
+            if not path.is_absolute():
+                raise JobError(f"paths[{i}]", f"{name!r} is not an absolute path")
+            real = path.resolve()
+            if not any(real.is_relative_to(d) for d in allowed):
+                raise JobError(f"paths[{i}]", f"{name!r} is outside the allowed directories "
+                               f"({', '.join(map(str, allowed))})", 403)
+            if not real.is_file():
+                raise JobError(f"paths[{i}]", f"{name!r} does not exist or is not a file", 404)
+            resolved.append(real)
+    except JobError as error:
+        return _reject(server, error)
+    loop = asyncio.get_running_loop()
+    counts = []
+    for i, real in enumerate(resolved):
+        problem, frames = await loop.run_in_executor(server.executor, check_dicom, real)
+        if problem:
+            return _reject(server, JobError(f"paths[{i}]", f"{real.name}: {problem}", 415))
+        counts.append(frames)
+    incoming = server.spool.incoming()
+    try:
+        server.spool.check_room(sum(p.stat().st_size for p in resolved))
+        for name, real, frames in zip(spec.paths, resolved, counts, strict=True):
+            await loop.run_in_executor(server.executor, incoming.copy_from, name, real)
+            incoming.images[-1].frames = frames
+        return _commit(server, spec, incoming)
+    except JobError as error:
+        incoming.discard()
+        return _reject(server, error)
+    except SpoolFull as error:
+        incoming.discard()
+        return _reject(server, JobError("spool", str(error), 507))
+    except OSError as error:
+        incoming.discard()
+        return _reject(server, JobError("spool", f"cannot store the job: {error}", 507))
+    except BaseException:
+        incoming.discard()
+        raise
+
+
+def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
+    profile = server.config.printers[server.config.printers_for(spec.printer)[0]]
+    try:
+        per_film = boxes_per_film(spec, profile)
+    except FormatError as error:
+        incoming.discard()
+        raise JobError("format", f"{error} (printer {profile.name})") from None
+    try:
+        server.spool.check_room(incoming.bytes)
+        films = film_count(incoming.frames(), per_film)
+        job_id = server.new_job_id()
+        seq = server.queue.next_seq()
+        server.spool.commit_job(job_id, seq, spec.as_json(), spec.priority, spec.printer, films,
+                                incoming)
+    except SpoolFull:
+        raise
+    except OSError as error:  # ENOSPC and friends: refuse this job, keep the others
+        incoming.discard()
+        raise SpoolFull(f"cannot store the job: {error.strerror or error}") from None
+    entry = Entry(job_id, Priority[spec.priority], seq, spec.printer, films)
+    server.enqueue(entry)
+    server.metrics.inc("hcs_jobs_submitted_total")
+    job = server.spool.job(job_id)
+    return web.json_response(job, status=201, headers={"Location": f"/jobs/{job_id}"})
