@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import Tag
 from pydicom.uid import generate_uid
@@ -806,7 +807,10 @@ class PrintSession:
                 f"this annotation box is at position {target.position}",
                 [int(Tag("AnnotationPosition"))],
             )
-        target.text = str(values.get("TextString", "") or "")
+        text = values.get("TextString", "") or ""
+        if isinstance(text, MultiValue):  # a backslash in the text split the LO into values
+            text = "\\".join(str(v) for v in text)
+        target.text = str(text)
         return self._answer(request, problems, instance=target.uid)
 
     # ---------------------------------------------------------- Presentation LUT
