@@ -100,7 +100,9 @@ cdef int image_rows(cnp.ndarray arr, str name, Py_ssize_t pixbytes, Rows* rows) 
     cdef cnp.npy_intp* st = cnp.PyArray_STRIDES(arr)
     cdef cnp.npy_intp* dims = cnp.PyArray_DIMS(arr)
     cdef bint ok
-    if nd == 2:
+    if cnp.PyArray_SIZE(arr) == 0:
+        ok = True
+    elif nd == 2:
         ok = st[1] == item or dims[1] <= 1
     else:
         ok = (st[2] == item or dims[2] <= 1) and (st[1] == dims[2] * item or dims[1] <= 1)

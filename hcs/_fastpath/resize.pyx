@@ -1010,8 +1010,8 @@ def axis_weights(method, n_in, n_out, r=1):
         raise ValueError("NONE has no filter")
     if n_in < 1 or n_out < 1:
         raise ValueError("axis sizes must be >= 1")
-    if r not in (1, 2, 4, 8) or (r > 1 and n_out >= n_in):
-        raise ValueError("r must be 1, 2, 4 or 8, and > 1 only when shrinking")
+    if r not in (1, 2, 4, 8) or r > _reduction(n_in, n_out):
+        raise ValueError("r must be 1, 2, 4 or 8, and at most the shrink factor")
     _axis_init(&ax, _kind(m, n_in, n_out), n_in, n_out, r, 1)
     start = np.empty(n_out, np.int32)
     weights = np.empty((n_out, ax.K), np.int16)
