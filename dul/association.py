@@ -281,8 +281,8 @@ class Association:
             self._pending_error = _UNEXPECTED_PDU
             events += self._handle(_PDU_EVENTS[type(pdu)])
             self._pending_error = None
-            if self.state == "Sta1":
-                return events
+            if self.state == "Sta1" or self._stream_broken:
+                return events  # the PDUs after these would not have been read either
         if stream_error is not None:
             self._stream_broken = True
             self._pending_error = stream_error

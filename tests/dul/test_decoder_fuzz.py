@@ -503,14 +503,6 @@ def test_association_survives_hostile_bytes_in_any_chunking(start: str, data) ->
     check_association(start, data.draw(hs.chunkings(raw)))
 
 
-CHUNKING_BUG = (
-    "Association.receive_data keeps handling the PDUs cut from one read after a P-DATA-TF "
-    "on an unaccepted context aborted the association (AA-8), while _aa_8_now marks the "
-    "stream broken so that the same PDUs arriving in a later read are ignored"
-)
-
-
-@pytest.mark.xfail(reason=CHUNKING_BUG, strict=False)
 @pytest.mark.parametrize("start", STARTS)
 @settings(FUZZ, max_examples=20_000 if LONG else 200, phases=NO_SHRINK)
 @given(data=st.data())
@@ -526,7 +518,6 @@ def test_association_does_the_same_whatever_the_chunking(start: str, data) -> No
     assert take_sent(at_once) == take_sent(chunked)
 
 
-@pytest.mark.xfail(reason=CHUNKING_BUG, strict=True)
 def test_pdus_after_pdata_on_an_unaccepted_context_do_the_same_in_one_read_or_two() -> None:
     unaccepted = PDataTF((PresentationDataValue(7, True, True, b""),)).encode()
     peer_abort = AAbort(0, 0).encode()
