@@ -333,7 +333,8 @@ def layout(
 
 def _slides(kind: str, mx: int, my: int, pw: int, ph: int, ppm: tuple[float, float]):
     pitch_x, pitch_y = SLIDE_PITCH_MM * ppm[0], SLIDE_PITCH_MM * ppm[1]
-    columns, rows = int(pw // pitch_x), int(ph // pitch_y)
+    # (+1e-9: a film exactly n frames wide must give n despite rounding in the pitch)
+    columns, rows = math.floor(pw / pitch_x + 1e-9), math.floor(ph / pitch_y + 1e-9)
     if columns < 1 or rows < 1:
         raise FilmGeometryError(f"{kind}: not one 2-inch slide frame fits the film")
     sw, sh = SLIDE_PICTURE_MM[kind]

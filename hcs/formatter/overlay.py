@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageChops, ImageDraw, ImageFont
+from pydicom.datadict import tag_for_keyword
 
 from hcs._fastpath.resize import resize
 from hcs.formatter.magnify import Placement
@@ -241,7 +242,9 @@ class _Fields(string.Formatter):
         if key in self.canvas.fields:
             return self.canvas.fields[key]
         ds = self.canvas.image.dataset
-        if ds is None or not isinstance(key, str) or key not in ds:
+        if ds is None or not isinstance(key, str) or tag_for_keyword(key) is None:
+            return ""
+        if key not in ds:
             return ""
         element = ds[key]
         value = element.value

@@ -49,16 +49,16 @@ class Lut:
         entries = entries or 65536
         if signed and first >= 32768:
             first -= 65536  # the descriptor is US; a signed image's first value is SS
-        element = item.get("LUTData")
-        if element is None:
+        if "LUTData" not in item:
             raise SourceError("a LUT item has no LUT Data (0028,3006)")
-        raw = element.value
+        raw = item["LUTData"].value
         if isinstance(raw, bytes | bytearray):
             data = np.frombuffer(raw, dtype="<u2" if little_endian else ">u2")
             if bits <= 8 and len(data) * 2 == entries:  # 8-bit entries packed in OW
                 data = np.frombuffer(raw, dtype=np.uint8)
         else:
-            data = np.asarray(raw if isinstance(raw, list | tuple) else [raw], dtype=np.int64)
+            values = list(raw) if hasattr(raw, "__iter__") else [raw]  # US/SS: one or many
+            data = np.asarray(values, dtype=np.int64)
         data = np.asarray(data, dtype=np.uint16)[:entries]
         if len(data) < entries:
             raise SourceError(f"a LUT declares {entries} entries but holds {len(data)}")
