@@ -12,6 +12,13 @@ from hcs.driver.printer import PrinterDriver, validate_request
 from hcs.driver.profile import PrinterProfile
 
 __all__ = [
-    "FilmBoxSpec", "FilmSessionSpec", "FilmSpec", "ImageBoxSpec", "JobOutcome",
-    "PrintRequest", "PrinterDriver", "PrinterProfile", "validate_request",
+    "FilmBoxSpec",
+    "FilmSessionSpec",
+    "FilmSpec",
+    "ImageBoxSpec",
+    "JobOutcome",
+    "PrintRequest",
+    "PrinterDriver",
+    "PrinterProfile",
+    "validate_request",
 ]

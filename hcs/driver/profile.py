@@ -85,7 +85,8 @@ class PrinterProfile:
     ae_title: str = "PRINTER"
     calling_ae_title: str = "HCS_PRINT_SCU"
     max_pdu: int = 65536
-    transfer_syntaxes: tuple[str, ...] = ("explicit", "implicit")
+    # Implicit first: the Image Box encoder writes it without copying the pixels.
+    transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")
     bits: int = 8
     color: bool = False
     resolution_dpi: float = 300.0

@@ -388,6 +388,7 @@ class PrintAssociation:
             color=as_color,
             bits=self.profile.bits if not as_color else 8,
             omit=self.profile.omit,
+            transfer_syntax=self.dimse.contexts[meta].transfer_syntax,
         )
         await self._request(
             outcome,

@@ -204,3 +204,15 @@ def test_eight_printers_print_at_once(tmp_path):
     assert all(o.printed for o in outcomes)
     for i in range(8):
         assert len(stored_films(tmp_path / f"p{i}")) == 1
+
+
+def test_an_explicit_vr_only_printer_gets_the_same_pixels(tmp_path):
+    boxes = images(2, seed=7)
+    request = PrintRequest(FilmSessionSpec(), [FilmSpec(FilmBoxSpec("STANDARD\\2,1"), boxes)])
+    with dcmprscp(tmp_path) as port:
+        driver = PrinterDriver(profile(port, transfer_syntaxes=("explicit",)))
+        [outcome] = run(print_and_close(driver, request))
+    assert outcome.printed
+    [(_, stored_boxes)] = stored_films(tmp_path)
+    for (_, pixels), sent in zip(stored_boxes, boxes, strict=True):
+        assert np.array_equal(pixels, sent.pixels)
