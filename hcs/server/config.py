@@ -132,8 +132,13 @@ def parse(
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        reason = getattr(error, "msg", None) or re.sub(r" \(at line.*\)$", "", str(error))
+        # Python 3.14 gives lineno/msg; before, the message ends "(at line L, column C)".
+        found = re.search(r"\(at line (\d+), column (\d+)\)$", str(error))
+        line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
+        reason = getattr(error, "msg", None) or re.sub(r" \(at (line|end).*\)$", "",
+                                                       str(error))
+        if found:
+            reason += f" (column {found.group(2)})"
         raise ConfigError(f"not valid TOML: {reason}", line=line, path=name) from None
     for key, value in (overrides or {}).items():
         target = data
@@ -161,6 +166,9 @@ def key_line(text: str, message: str) -> int | None:
     if not match:
         return None
     parts = match.group(1).split(".")
+    unknown = re.search(r"unknown key\(s\) ([A-Za-z0-9_\-]+)", message)
+    if unknown:
+        parts.append(unknown.group(1))
     lines = text.splitlines()
     for cut in range(len(parts), 0, -1):
         table, key = parts[:cut - 1], parts[cut - 1]
