@@ -108,6 +108,7 @@ class PrinterDriver:
                 return
             except PrinterNotReady as error:
                 self._hold(outcome, str(error))
+                await self._drop(release=True)  # ask afresh, on a new association, next time
                 return
             except (AssociationFailed, NetworkError) as error:
                 log.warning("%s: %s", self.profile.name, error)
