@@ -77,10 +77,16 @@ class Formatter:
         s = self.settings
         bits = 8 if film.color else s.bits
         box = film.box
-        empty = density_to_pvalue(box.empty_image_density, bits, min_density=box.min_density,
-                                  max_density=box.max_density)
-        border = density_to_pvalue(box.border_density, bits, min_density=box.min_density,
-                                   max_density=box.max_density)
+        try:
+            empty = density_to_pvalue(box.empty_image_density, bits,
+                                      min_density=box.min_density, max_density=box.max_density)
+        except ValueError as error:
+            raise FormatError(f"EmptyImageDensity: {error}") from None
+        try:
+            border = density_to_pvalue(box.border_density, bits, min_density=box.min_density,
+                                       max_density=box.max_density)
+        except ValueError as error:
+            raise FormatError(f"BorderDensity: {error}") from None
         method = (box.magnification_type or s.magnification).upper()
         targets = [
             BoxTarget(i, r.width, r.height, geometry.pixels_per_mm, bits, film.color, s.scaling,
@@ -146,10 +152,12 @@ class _PendingFilm:
                 continue
             try:
                 boxes[i] = future.result()
-            except (ValueError, OSError) as error:
+            except Exception as error:  # a frame's bad input fails the film, named
                 frame = self.film.frames[i]
                 what = frame.describe() if frame is not None else "?"
                 text = str(error)
+                if not isinstance(error, ValueError | OSError):
+                    text = f"{type(error).__name__}: {text}"
                 prefix = f"image box {i + 1}" if what in text else f"image box {i + 1} ({what})"
                 raise FormatError(f"{prefix}: {text}") from error
         settings = self.formatter.settings
