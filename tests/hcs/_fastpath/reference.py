@@ -89,7 +89,10 @@ def _quantise(w: np.ndarray) -> np.ndarray:
     prev = np.zeros(n, np.int64)
     for k in range(K):
         cum = cum + w[:, k]
-        cur = np.full(n, WONE) if k == K - 1 else np.floor(cum / total * WONE + 0.5).astype(np.int64)
+        if k == K - 1:
+            cur = np.full(n, WONE)
+        else:
+            cur = np.floor(cum / total * WONE + 0.5).astype(np.int64)
         q[:, k] = cur - prev
         prev = cur
     return q
@@ -155,7 +158,7 @@ def box_reduce(src: np.ndarray, ry: int, rx: int) -> np.ndarray:
     rows = np.minimum(np.arange(hp), h - 1)
     cols = np.minimum(np.arange(wp), w - 1)
     a = src.astype(np.int64)[rows][:, cols]
-    a = a.reshape((hp // ry, ry, wp // rx, rx) + src.shape[2:]).sum(axis=(1, 3))
+    a = a.reshape((hp // ry, ry, wp // rx, rx, *src.shape[2:])).sum(axis=(1, 3))
     b = (rx * ry).bit_length() - 1
     return a << (6 - b)
 
