@@ -81,5 +81,20 @@ class FilmFormatter:
                                color=options.color)
         width = min(film.layout.width, PREVIEW_MAX)
         loop = asyncio.get_running_loop()
-        png = await loop.run_in_executor(self.executor, film.preview_png, width)
+        png = await loop.run_in_executor(self.executor, preview_png, film, width)
         return Formatted(request, film, png)
+
+
+def preview_png(film: FormattedFilm, width: int) -> bytes:
+    """The formatter's rendering of the film, encoded for speed: ``hcs.preview``'s own
+    encoder compresses at level 9 (0.4 s for a 420 x 510 film here), the server
+    encodes every film it prints and keeps the files only until retention ends."""
+    import io
+
+    from PIL import Image as PILImage
+
+    from hcs.preview import render_film
+
+    buffer = io.BytesIO()
+    PILImage.fromarray(render_film(film, width)).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()

@@ -22,7 +22,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from hcs.peers import free_port, wait_for_port
 from hcs.server import config as configuration
 from hcs.server.app import Server
-from hcs.vprinter import load_config, start_virtual_printer
+from hcs.vprinter import load_config, parse_fault, start_virtual_printer
 
 REPO = Path(__file__).resolve().parents[3]
 CT = Path(get_testdata_file("CT_small.dcm"))   # bundled with pydicom: 128 x 128, 16-bit
@@ -91,10 +91,13 @@ def write_config(path: Path, printers: dict[str, dict], server: dict | None = No
 
 
 @contextlib.asynccontextmanager
-async def virtual_printer(out: Path, **overrides) -> AsyncIterator:
-    """A virtual printer on a free loopback port writing films to ``out``."""
+async def virtual_printer(out: Path, faults: tuple[str, ...] = (), **overrides
+                          ) -> AsyncIterator:
+    """A virtual printer on a free loopback port writing films to ``out``; ``faults`` as
+    ``hcs vprinter --fault`` takes them."""
     config = load_config(overrides={"port": 0, "host": "127.0.0.1", "out": str(out),
                                     "png_dpi": 20, **overrides})
+    config.faults += [parse_fault(text) for text in faults]
     printer = await start_virtual_printer(config)
     try:
         yield printer
