@@ -251,8 +251,41 @@ def _strings(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+_NATIVE_LE = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
+
+
+def _native_view(ds: Dataset, frame: int, syntax: Any) -> np.ndarray | None:
+    """A frame of uncompressed little-endian gray pixel data as a view of the data set's
+    bytes (no copy), or None when pydicom must decode. Unused high bits are cleared
+    (they may hold old overlay data, PS3.5 8.1.1), which then costs one copy."""
+    if syntax is None or str(syntax) not in _NATIVE_LE:
+        return None
+    if int(ds.get("SamplesPerPixel", 1) or 1) != 1 or "PixelData" not in ds:
+        return None
+    allocated = int(ds.get("BitsAllocated", 0) or 0)
+    stored = int(ds.get("BitsStored", allocated) or allocated)
+    signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+    if allocated not in (8, 16) or (signed and stored != allocated):
+        return None
+    data = ds.PixelData
+    if not isinstance(data, bytes | bytearray):
+        return None
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    dtype = np.dtype(("<i" if signed else "<u") + str(allocated // 8))
+    size = rows * columns * dtype.itemsize
+    if len(data) < (frame + 1) * size or not np.little_endian:
+        return None
+    view = np.frombuffer(data, dtype, rows * columns, frame * size).reshape(rows, columns)
+    if stored < allocated and int(view.max(initial=0)) >= 1 << stored:
+        view = view & np.asarray((1 << stored) - 1, dtype)
+    return view
+
+
 def _decode(ds: Dataset, frame: int, name: str) -> np.ndarray:
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    view = _native_view(ds, frame, syntax)
+    if view is not None:
+        return view
     try:
         return pixel_array(ds, index=frame)
     except (RuntimeError, NotImplementedError, ValueError, AttributeError) as error:
