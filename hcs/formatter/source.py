@@ -117,8 +117,14 @@ class Image:
 def read_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Read a DICOM file (not its pixels' decoding yet), naming the file on failure."""
     try:
-        return dcmread(path)
-    except (InvalidDicomError, OSError, EOFError, ValueError) as error:
+        ds = dcmread(path)
+        # Convert every element now, on this thread: the frames of a multi-frame file
+        # are formatted on several threads at once, and pydicom converts raw elements
+        # lazily, on first access.
+        for _ in ds.iterall():
+            pass
+        return ds
+    except (InvalidDicomError, OSError, EOFError, ValueError, TypeError, KeyError) as error:
         raise SourceError(f"{path}: not a readable DICOM file ({error})") from None
 
 
