@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from hcs.driver.model import FilmBoxSpec
 from hcs.film import FilmGeometryError, FilmLayout, layout
 from hcs.formatter.density import density_to_pvalue
 from hcs.formatter.frame import BoxTarget, format_frame
 from hcs.formatter.job import FilmJob, FormattedBox, FormattedFilm, PrinterSettings
+
+T = TypeVar("T")
 
 
 class FormatError(ValueError):
@@ -55,6 +58,10 @@ class Formatter:
     def close(self) -> None:
         if self._own_executor:
             self._executor.shutdown(wait=True)
+
+    def run(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Run other work of a job (reading files) on the formatter's threads."""
+        return self._executor.submit(fn, *args)
 
     # -- geometry -------------------------------------------------------------------
 

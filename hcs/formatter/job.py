@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from hcs.driver.model import FilmBoxSpec, ImageBoxSpec
+from hcs.driver.model import FilmBoxSpec, FilmSpec, ImageBoxSpec
 from hcs.film import DEFAULT_DPI, CustomFormat, FilmLayout, Rect, Resolution, custom_formats_from
 from hcs.formatter.magnify import Placement
 from hcs.formatter.overlay import Overlay
@@ -172,11 +172,9 @@ class FormattedFilm:
     empty_pvalue: int
     annotations: dict[int, str] = field(default_factory=dict)
 
-    def film_spec(self):
+    def film_spec(self) -> FilmSpec:
         """The driver's :class:`~hcs.driver.model.FilmSpec` (trailing empty boxes left
         out: the printer's box count for SLIDE/CUSTOM may be smaller than ours)."""
-        from hcs.driver.model import FilmSpec
-
         images = [b.spec if b is not None else None for b in self.boxes]
         while images and images[-1] is None:
             images.pop()

@@ -16,7 +16,7 @@ from typing import Any
 
 from hcs.driver.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
 from hcs.formatter.engine import FormatError, Formatter
-from hcs.formatter.job import FormattedFilm, Frame, PrinterSettings
+from hcs.formatter.job import FilmJob, FormattedFilm, Frame, PrinterSettings
 from hcs.formatter.overlay import Overlay
 from hcs.formatter.source import PILLOW_SUFFIXES, SourceError, number_of_frames, read_dataset
 
@@ -133,7 +133,7 @@ def build_print_request(
         if options.color and not formatter.settings.color:
             name = getattr(profile, "name", "the printer")
             raise FormatError(f"{name} is a grayscale printer; it cannot print a colour job")
-        futures = [formatter._executor.submit(_expand, options, item) for item in files]
+        futures = [formatter.run(_expand, options, item) for item in files]
         frames: list[Frame] = []
         for future in futures:
             try:
@@ -159,9 +159,7 @@ def build_print_request(
     return request, formatted
 
 
-def _film(box: FilmBoxSpec, frames: list[Frame], options: JobOptions):
-    from hcs.formatter.job import FilmJob
-
+def _film(box: FilmBoxSpec, frames: list[Frame], options: JobOptions) -> FilmJob:
     return FilmJob(box=box, frames=list(frames), color=options.color)
 
 
