@@ -1,0 +1,103 @@
+"""The web console in a real headless browser (Debian's chromium and chromium-driver,
+installed by ``make test``): it opens the page, sees a submitted job go to done with
+its film's preview, and takes a screenshot. It never skips."""
+
+import asyncio
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from hcs.client import Client
+from tests.hcs.server.helpers import (
+    CT,
+    MR,
+    printer_table,
+    running_server,
+    virtual_printer,
+    write_config,
+)
+
+SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
+
+
+def browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(service=service, options=options)
+
+
+def wait_until(predicate, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("the console never showed it")
+
+
+def test_console_shows_a_job_going_to_done(tmp_path):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ready = threading.Event()
+    done = threading.Event()
+    state: dict = {}
+
+    async def serve():
+        async with virtual_printer(tmp_path / "vp",
+                                   faults=["delay:op=N-ACTION,seconds=1.5"]) as vp:
+            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)},
+                                  server={"status_poll": 30})
+            async with running_server(config) as server:
+                state["url"] = server.url
+                ready.set()
+                while not done.is_set():
+                    if state.get("submit"):
+                        state.pop("submit")
+                        async with Client(server.url) as client:
+                            job = await client.submit({"printer": "vp", "label": "browser",
+                                                       "format": "STANDARD\\1,2"}, [CT, MR])
+                            state["job"] = job["id"]
+                    await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    driver = browser()
+    try:
+        driver.get(state["url"] + "/")
+        wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#printers tr[data-printer=vp]"))
+        status = wait_until(lambda: driver.find_element(
+            By.CSS_SELECTOR, "#printers tr[data-printer=vp] .state").text == "NORMAL")
+        assert status
+        state["submit"] = True
+        job_id = wait_until(lambda: state.get("job"))
+        row = f"#jobs tr[data-job='{job_id}']"
+        wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row))
+        seen = {driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")}
+        def finished():
+            current = driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")
+            seen.add(current)
+            return current == "done"
+        wait_until(finished)
+        assert seen & {"queued", "printing"}, seen   # it was seen moving, live
+        driver.find_element(By.CSS_SELECTOR, row).click()
+        wait_until(lambda: driver.find_element(By.ID, "detail-state").text == "done")
+        film = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".film img"))[0]
+        wait_until(lambda: driver.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth", film))
+        assert "0x0000" in driver.find_element(By.CSS_SELECTOR, ".film .ops").text
+        driver.save_screenshot(str(SHOTS / "console.png"))
+        assert (SHOTS / "console.png").stat().st_size > 10_000
+    finally:
+        driver.quit()
+        done.set()
+        thread.join(30)
