@@ -88,7 +88,7 @@ def test_hcs_submit_on_dcmprscp_films_match_previews(tmp_path):
                     previews = [await client.preview(job["id"], i) for i in range(2)]
                     job = await client.job(job["id"])
         return process.returncode, out.decode(), err.decode(), job, previews
-    code, out, err, job, previews = asyncio.run(go())
+    code, _out, err, job, previews = asyncio.run(go())
     assert code == 0, err
     assert "film   1 [####################] printed" in err
     assert job["state"] == "done" and job["spec"]["label"] == "e2e-cli"
