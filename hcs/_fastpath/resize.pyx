@@ -73,6 +73,11 @@ cdef extern from *:
     #else
     #define HCS_SSE2 0
     #endif
+    #if defined(__AVX2__)
+    #define HCS_AVX2 1           /* a -march=native build on an AVX2 machine */
+    #else
+    #define HCS_AVX2 0
+    #endif
     #if defined(__GNUC__)
     #define HCS_INLINE static inline __attribute__((always_inline))
     #else
@@ -536,6 +541,7 @@ cdef extern from *:
     void hcs_v1w(int16_t** rows, const int16_t* q, Py_ssize_t K, int16_t* mid,
                  Py_ssize_t n) nogil
     int HCS_SSE2
+    int HCS_AVX2
 
 cdef enum:
     _SLOT = 1
@@ -555,7 +561,9 @@ cdef enum:                   # the Magnification Type
     M_NONE = 3
 
 METHODS = ("REPLICATE", "BILINEAR", "CUBIC", "NONE")
-SIMD = "SSE2" if HCS_SSE2 else "none"
+# What the inner loops were compiled with (AVX2 only shows a -march=native build:
+# the compiler then uses the wider encodings and auto-vectorises more).
+SIMD = ("SSE2" if HCS_SSE2 else "none") + (", AVX2 allowed" if HCS_AVX2 else "")
 
 
 cdef struct Axis:
