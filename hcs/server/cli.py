@@ -165,9 +165,11 @@ def render_progress(job: dict[str, Any]) -> list[str]:
     lines = [f"job {job['id']} {job['state']}" + (f": {job['reason']}" if job["reason"] else "")]
     for film in job["films"]:
         status = ""
-        if film.get("operations"):
-            last = film["operations"][-1]
-            status = f" {last['operation']} {last['status_hex'] or 'no answer'}"
+        operations = film.get("operations") or []
+        if operations:
+            shown = next((op for op in operations if op["operation"].startswith("N-ACTION")),
+                         operations[-1])
+            status = f" {shown['operation']} {shown['status_hex'] or 'no answer'}"
         warn = f" ({len(film['warnings'])} warning(s))" if film["warnings"] else ""
         lines.append(f"  film {film['index'] + 1:>3} {_bar(_FILM_PROGRESS.get(film['state'], 0))}"
                      f" {film['state']:<10}{' on ' + film['printer'] if film['printer'] else ''}"
