@@ -45,6 +45,17 @@ def _port(text: str) -> int:
     return port
 
 
+def _ae_title(text: str) -> str:
+    value = text.strip()
+    if not value or len(value) > 16 or "\\" in value or not value.isascii() or any(
+        ord(c) < 0x20 for c in value
+    ):
+        raise argparse.ArgumentTypeError(
+            f"AE title {text!r} must be 1 to 16 printable ASCII characters without backslash"
+        )
+    return value
+
+
 def _window(text: str) -> tuple[float, float]:
     try:
         center, width = (float(v) for v in text.split(","))
@@ -102,8 +113,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help="configuration file (default: $HCS_CONFIG, else ./hcs.toml)")
     where.add_argument("--host", help="the printer's host (instead of --printer)")
     where.add_argument("--port", type=_port, help="the printer's TCP port")
-    where.add_argument("--called-ae", default="PRINTER", help="the printer's AE title")
-    where.add_argument("--calling-ae", default=None, help="our AE title (default HCS_PRINT_SCU)")
+    where.add_argument("--called-ae", type=_ae_title, default="PRINTER",
+                       help="the printer's AE title (default PRINTER)")
+    where.add_argument("--calling-ae", type=_ae_title, default=None,
+                       help="our AE title (default HCS_PRINT_SCU)")
     where.add_argument("--dpi", type=_positive_float,
                        help="printer resolution in dots per inch (default: the printer "
                        "profile's, else 300)")
