@@ -63,7 +63,6 @@ class ServerSettings:
     formatter_threads: int = 2
     status_poll: float = 30.0
     hold_retry: float = 15.0
-    film_retries: int = 1
 
     @property
     def is_loopback(self) -> bool:
@@ -105,7 +104,7 @@ class Config:
 _SERVER_KEYS = {
     "listen", "unix_socket", "token", "tls_cert", "tls_key", "spool", "spool_max_mb",
     "disk_reserve_mb", "max_upload_mb", "retention_hours", "allowed_dirs",
-    "formatter_threads", "status_poll", "hold_retry", "film_retries",
+    "formatter_threads", "status_poll", "hold_retry",
 }
 _TOP_KEYS = {"calling_ae", "timeouts", "server", "groups", "printers"}
 
@@ -289,9 +288,9 @@ def _server(table: Any, base: Path) -> ServerSettings:
     if "max_upload_mb" in table:
         values["max_upload_mb"] = float(_number("server.max_upload_mb", table["max_upload_mb"],
                                                 0.001))
-    for key, low in (("formatter_threads", 1), ("film_retries", 0)):
-        if key in table:
-            values[key] = int(_number(f"server.{key}", table[key], low, integer=True))
+    if "formatter_threads" in table:
+        values["formatter_threads"] = int(_number("server.formatter_threads",
+                                                  table["formatter_threads"], 1, integer=True))
     if "allowed_dirs" in table:
         dirs = table["allowed_dirs"]
         if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
