@@ -340,9 +340,23 @@ cdef extern from *:
     }
     #endif
 
-    /* Returns 0 when it did nothing (no SSE2): the caller then runs hcs_h2 per row. */
+    /* The weights of the block pass as pmaddwd operands: for each output and
+       each pair of taps (k, k+1), the pair repeated 4 times (16 bytes). */
+    static void hcs_pair_weights(const int16_t *w, Py_ssize_t ws, Py_ssize_t K,
+                                 Py_ssize_t n_out, int16_t *wb) {
+        Py_ssize_t np = (K + 1) / 2;
+        for (Py_ssize_t o = 0; o < n_out; o++)
+            for (Py_ssize_t p = 0; p < np; p++)
+                for (int i = 0; i < 4; i++) {
+                    wb[((o * np + p) * 4 + i) * 2] = w[o * ws + 2 * p];
+                    wb[((o * np + p) * 4 + i) * 2 + 1] = w[o * ws + 2 * p + 1];
+                }
+    }
+
+    /* Returns 0 when it did nothing (no SSE2): the caller then runs hcs_h2 per row.
+       wb: hcs_pair_weights of the axis (16-byte aligned). */
     static int hcs_h2_block(int16_t *const *M, Py_ssize_t n, int16_t *T, uint8_t *const *dst,
-                            int nrows, const int32_t *start, const int16_t *w, Py_ssize_t ws,
+                            int nrows, const int32_t *start, const int16_t *wb,
                             Py_ssize_t K, int C, Py_ssize_t n_out) {
     #if HCS_SSE2
         const __m128i round = _mm_set1_epi32(HCS_ROUND2);
@@ -361,14 +375,12 @@ cdef extern from *:
             for (int u = 0; u < 8; u++) {
                 if (u >= cnt) { res[u] = _mm_setzero_si128(); continue; }
                 const int16_t *col = T + ((Py_ssize_t)start[o] * C + c) * 8;
-                const int16_t *q = w + o * ws;
+                const __m128i *q = (const __m128i *)(wb + o * ((K + 1) / 2) * 8);
                 __m128i s0 = round, s1 = round;
                 for (Py_ssize_t k = 0; k < K; k += 2) {
                     __m128i a = _mm_loadu_si128((const __m128i *)(col + k * step));
                     __m128i b = _mm_loadu_si128((const __m128i *)(col + (k + 1) * step));
-                    int32_t wp;
-                    memcpy(&wp, q + k, 4);      /* q[K] is a zero pad when K is odd */
-                    __m128i wv = _mm_set1_epi32(wp);
+                    __m128i wv = _mm_load_si128(q + k / 2);   /* tap K is a zero pad */
                     s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wv));
                     s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), wv));
                 }
@@ -396,7 +408,7 @@ cdef extern from *:
         }
         return 1;
     #else
-        (void)M; (void)n; (void)T; (void)dst; (void)nrows; (void)start; (void)w; (void)ws;
+        (void)M; (void)n; (void)T; (void)dst; (void)nrows; (void)start; (void)wb;
         (void)K; (void)C; (void)n_out;
         return 0;
     #endif
@@ -460,6 +472,55 @@ cdef extern from *:
     static void hcs_box_row(const uint8_t *const *rows, int ry, Py_ssize_t n_in, int C, int lrx,
                             int shift, uint16_t *t, int16_t *out) {
         Py_ssize_t rx = (Py_ssize_t)1 << lrx, n = (n_in + rx - 1) / rx * rx;
+    #if HCS_SSE2
+        if (C == 1 && lrx == 1) {
+            /* gray, pairs of columns: sum the rows, add neighbours, shift, in
+               registers (the same integers as the three steps below) */
+            const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+            Py_ssize_t x = 0;
+            for (; x + 16 <= n_in; x += 16) {
+                __m128i lo = zero, hi = zero;
+                for (int i = 0; i < ry; i++) {
+                    __m128i v = _mm_loadu_si128((const __m128i *)(rows[i] + x));
+                    lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(v, zero));
+                    hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(v, zero));
+                }
+                __m128i s = _mm_packs_epi32(_mm_madd_epi16(lo, ones), _mm_madd_epi16(hi, ones));
+                _mm_storeu_si128((__m128i *)(out + x / 2), _mm_slli_epi16(s, shift));
+            }
+            for (; x < n; x += 2) {
+                int32_t sum = 0;
+                for (int i = 0; i < ry; i++)
+                    sum += rows[i][x < n_in ? x : n_in - 1] + rows[i][x + 1 < n_in ? x + 1 : n_in - 1];
+                out[x / 2] = (int16_t)(sum << shift);
+            }
+            return;
+        }
+        if (C == 3 && lrx == 1) {
+            /* RGB, pairs of pixels: 8 bytes R0 G0 B0 R1 G1 B1 . . of each row,
+               widened and summed, plus themselves shifted by one pixel; lanes
+               0-2 are the sums (the 4th lane is junk, rewritten next). */
+            const __m128i zero = _mm_setzero_si128();
+            Py_ssize_t j = 0, half = n / 2;
+            for (; j < half && 6 * j + 8 <= 3 * n_in; j++) {
+                __m128i v = zero;
+                for (int i = 0; i < ry; i++)
+                    v = _mm_add_epi16(v, _mm_unpacklo_epi8(
+                        _mm_loadl_epi64((const __m128i *)(rows[i] + 6 * j)), zero));
+                v = _mm_add_epi16(v, _mm_srli_si128(v, 6));
+                _mm_storel_epi64((__m128i *)(out + 3 * j), _mm_slli_epi16(v, shift));
+            }
+            for (; j < half; j++)
+                for (int c = 0; c < 3; c++) {
+                    int32_t sum = 0;
+                    Py_ssize_t x0 = 2 * j < n_in ? 2 * j : n_in - 1;
+                    Py_ssize_t x1 = 2 * j + 1 < n_in ? 2 * j + 1 : n_in - 1;
+                    for (int i = 0; i < ry; i++) sum += rows[i][3 * x0 + c] + rows[i][3 * x1 + c];
+                    out[3 * j + c] = (int16_t)(sum << shift);
+                }
+            return;
+        }
+    #endif
         hcs_vsum(rows, ry, t, n_in * C);
         for (Py_ssize_t x = n_in; x < n; x++)
             for (int c = 0; c < C; c++) t[x * C + c] = t[(n_in - 1) * C + c];
@@ -534,8 +595,10 @@ cdef extern from *:
     void hcs_gather(const uint8_t* src, uint8_t* dst, const int32_t* xs, Py_ssize_t n, int C,
                     Py_ssize_t n_in) nogil
     int hcs_h2_block(int16_t** M, Py_ssize_t n, int16_t* T, uint8_t** dst, int nrows,
-                     const int32_t* start, const int16_t* w, Py_ssize_t ws, Py_ssize_t K, int C,
+                     const int32_t* start, const int16_t* wb, Py_ssize_t K, int C,
                      Py_ssize_t n_out) nogil
+    void hcs_pair_weights(const int16_t* w, Py_ssize_t ws, Py_ssize_t K, Py_ssize_t n_out,
+                          int16_t* wb) nogil
     void hcs_box_row(const uint8_t** rows, int ry, Py_ssize_t n_in, int C, int lrx, int shift,
                      uint16_t* t, int16_t* out) nogil
     void hcs_v1w(int16_t** rows, const int16_t* q, Py_ssize_t K, int16_t* mid,
@@ -789,6 +852,7 @@ cdef struct VFirst:
     int16_t* T               # the block transposed
     int16_t** mrows
     uint8_t** drows
+    int16_t* wb              # the x weights as pmaddwd pairs (hcs_pair_weights)
     Py_ssize_t pitch
 
 
@@ -831,8 +895,8 @@ cdef void _v_first(Rows* src, Rows* dst, Axis* ax, Axis* ay, int C, VFirst* v) n
             for k in range(8):
                 v.mrows[k] = v.block + (k if k < nrows else nrows - 1) * v.pitch
                 v.drows[k] = <uint8_t*>(dst.data + (oy - i + (k if k < nrows else 0)) * dst.stride)
-            if not hcs_h2_block(v.mrows, _round8(width), v.T, v.drows, nrows, ax.start, ax.w,
-                                ax.ws, ax.K, C, ax.n_out):
+            if not hcs_h2_block(v.mrows, _round8(width), v.T, v.drows, nrows, ax.start, v.wb,
+                                ax.K, C, ax.n_out):
                 for k in range(nrows):
                     hcs_h2(v.mrows[k], v.drows[k], ax.start, ax.w, ax.ws, ax.K, C, ax.n_out)
 
@@ -976,7 +1040,7 @@ def resize(src, out, method="BILINEAR", *, fill=0):
     else:
         nbytes += ((ay.K + ay.r + 16) * sizeof(void*) + ay.K * pitch * 2
                    + ((win + ax.r) * C + 16) * 2 + 8 * pitch * 2
-                   + (_round8(width) + 2 * C + 8) * 16)
+                   + (_round8(width) + 2 * C + 8) * 16 + wout * (ax.K + 1) * 8)
     p = scratch(nbytes, _SLOT)
     with nogil:
         ax.start = <int32_t*>_carve(&p, wout * 4)
@@ -1001,6 +1065,8 @@ def resize(src, out, method="BILINEAR", *, fill=0):
             v.t = <uint16_t*>_carve(&p, ((win + ax.r) * C + 16) * 2)
             v.block = <int16_t*>_carve(&p, 8 * pitch * 2)
             v.T = <int16_t*>_carve(&p, (_round8(width) + 2 * C + 8) * 16)
+            v.wb = <int16_t*>_carve(&p, wout * (ax.K + 1) * 8)
+            hcs_pair_weights(ax.w, ax.ws, ax.K, wout, v.wb)
             _v_first(&s, &d, &ax, &ay, C, &v)
     return out
 
