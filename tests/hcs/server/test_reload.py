@@ -107,3 +107,25 @@ def test_sighup_reloads_and_an_invalid_file_keeps_the_old_configuration(tmp_path
             time.sleep(0.1)
         assert asyncio.run(printers(url)) == ["a", "b"]
     assert "printers.b.port" in log.read_text() and "line" in log.read_text()
+
+
+def test_a_printer_in_failure_holds_the_job_with_its_reason(tmp_path):
+    async def go():
+        async with virtual_printer(tmp_path / "vp",
+                                   faults=["printer:status=FAILURE,info=FILM JAM"]) as vp:
+            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
+            async with running_server(config) as server, Client(server.url) as client:
+                job = await client.submit({"printer": "vp"}, [MR])
+                deadline = time.monotonic() + 30
+                while (current := await client.job(job["id"]))["state"] != "held":
+                    assert time.monotonic() < deadline, current["state"]
+                    await asyncio.sleep(0.05)
+                printers = (await client.printers())["printers"]
+                cancelled = await client.cancel(job["id"])
+                return current, printers, cancelled
+    held, printers, cancelled = asyncio.run(go())
+    assert "FILM JAM" in held["reason"] and "not ready" in held["reason"]
+    assert held["films"][0]["state"] == "pending"
+    assert printers[0]["status"] == "FAILURE"
+    assert cancelled["state"] in ("cancelled", "cancelling")
+    assert labels_printed(tmp_path / "vp") == []
