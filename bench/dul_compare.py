@@ -308,18 +308,21 @@ class LostResponse(Exception):
 class Pynetdicom:
     """pynetdicom with its public settings, the same contexts and maximum PDU as hcs.
 
-    pynetdicom has a race between the caller's thread and its association reactor: now
-    and then the reactor takes the response off the queue before ``send_c_echo`` (or
-    ``send_n_set``) looks, logs "Received unexpected C-ECHO service message", and the
-    caller waits for the DIMSE timeout, then aborts (pynetdicom#435, #875). Against a
-    fast peer this happens every few hundred messages. We lower its DIMSE timeout to
-    bound the wait, repeat the lost run (or send) on a new association, keep it out of
-    the timings, and count it in :attr:`lost`.
+    pynetdicom 3.0 has a race between the caller's thread and its association reactor:
+    after one request, the reactor may wake late, find the next response on the queue
+    before ``send_c_echo`` (or ``send_n_set``) looks, and log "Received unexpected C-ECHO
+    service message"; the caller then waits for the DIMSE timeout and aborts
+    (pynetdicom#435, #875). Against a fast peer this happens every few hundred C-ECHOs,
+    and more often on a busy machine. We keep it out of pynetdicom's figures: a short
+    DIMSE timeout bounds the wait, a lost N-SET is sent again on a new association, and
+    a run of C-ECHOs broken by a loss is timed up to its last answered C-ECHO and
+    continued on a new association until all are answered. :attr:`lost` counts them.
     """
 
     name = "pynetdicom"
-    DIMSE_TIMEOUT = 3.0
-    ATTEMPTS = 20
+    ECHO_TIMEOUT = 1.0  # storescp answers in well under a millisecond
+    NSET_TIMEOUT = 10.0
+    MAX_LOST = 200
 
     def __init__(self) -> None:
         import logging
@@ -334,12 +337,13 @@ class Pynetdicom:
     def close(self) -> None:
         pass
 
-    def _ae(self, contexts: list[tuple[str, tuple[str, ...]]], max_pdu: int):
+    @staticmethod
+    def _ae(contexts: list[tuple[str, tuple[str, ...]]], max_pdu: int, dimse_timeout: float):
         from pynetdicom import AE
 
         ae = AE(ae_title=CALLING_AE)
         ae.maximum_pdu_size = max_pdu
-        ae.dimse_timeout = self.DIMSE_TIMEOUT
+        ae.dimse_timeout = dimse_timeout
         for abstract, syntaxes in contexts:
             ae.add_requested_context(abstract, list(syntaxes))
         return ae
@@ -353,22 +357,19 @@ class Pynetdicom:
 
     @staticmethod
     def _settle(assoc) -> None:
-        """Wait, untimed, for pynetdicom's threads of a released association to end, so
+        """Release if still up, and wait, untimed, for pynetdicom's threads to end, so
         that they do not poll beside the next measurement."""
         if assoc.is_established:
             assoc.release()
         assoc.join(5)
 
-    def _retrying(self, run: Callable[[], float | list[float]]):
-        for _ in range(self.ATTEMPTS):
-            try:
-                return run()
-            except LostResponse:
-                self.lost += 1
-        raise RuntimeError(f"pynetdicom lost a response in {self.ATTEMPTS} runs in a row")
+    def _lose(self) -> None:
+        self.lost += 1
+        if self.lost > self.MAX_LOST:
+            raise RuntimeError(f"pynetdicom lost more than {self.MAX_LOST} responses")
 
     def associate_release(self, peer: Peer, count: int) -> list[float]:
-        ae = self._ae([(uids.VERIFICATION, VERIFICATION_TS)], peer.max_pdu)
+        ae = self._ae([(uids.VERIFICATION, VERIFICATION_TS)], peer.max_pdu, self.ECHO_TIMEOUT)
         times = []
         for _ in range(count):
             started = time.perf_counter()
@@ -379,20 +380,30 @@ class Pynetdicom:
         return times
 
     def echoes(self, peer: Peer, count: int) -> float:
-        ae = self._ae([(uids.VERIFICATION, VERIFICATION_TS)], peer.max_pdu)
-
-        def run() -> float:
+        ae = self._ae([(uids.VERIFICATION, VERIFICATION_TS)], peer.max_pdu, self.ECHO_TIMEOUT)
+        elapsed, answered, sent = 0.0, 0, 0
+        while answered < count:
             assoc = self._associate(ae, peer)
             try:
-                self._echo(assoc, 1)  # warm-up, untimed
-                started = time.perf_counter()
-                for i in range(count):
-                    self._echo(assoc, (i + 1) % 65535 + 1)
-                return time.perf_counter() - started
-            finally:
+                sent += 1
+                self._echo(assoc, sent % 65535 + 1)  # warm-up, untimed
+            except LostResponse:
+                self._lose()
                 self._settle(assoc)
-
-        return self._retrying(run)
+                continue
+            started = last = time.perf_counter()
+            try:
+                while answered < count:
+                    sent += 1
+                    self._echo(assoc, sent % 65535 + 1)
+                    answered += 1
+                    last = time.perf_counter()
+            except LostResponse:
+                self._lose()
+            finally:
+                elapsed += last - started
+                self._settle(assoc)
+        return elapsed
 
     @staticmethod
     def _echo(assoc, message_id: int) -> None:
@@ -403,29 +414,30 @@ class Pynetdicom:
             raise RuntimeError(f"pynetdicom C-ECHO failed: {status}")
 
     def n_sets(self, peer: Peer, dataset: Dataset, count: int) -> list[float]:
-        ae = self._ae([(META, (IMPLICIT,))], peer.max_pdu)
+        ae = self._ae([(META, (IMPLICIT,))], peer.max_pdu, self.NSET_TIMEOUT)
         times: list[float] = []
-
-        def run() -> list[float]:
+        while len(times) < count:
             assoc = self._associate(ae, peer)
             try:
-                for i in range(count + 1 - len(times)):  # after a loss, only what is missing
+                warm = True  # the first send on each association is untimed
+                while len(times) < count:
                     started = time.perf_counter()
                     status, _ = assoc.send_n_set(
-                        dataset, IMAGE_BOX, IMAGE_BOX_INSTANCE, msg_id=i + 1, meta_uid=META
+                        dataset, IMAGE_BOX, IMAGE_BOX_INSTANCE, msg_id=1, meta_uid=META
                     )
                     elapsed = time.perf_counter() - started
                     if status.get("Status") != 0:
                         if "Status" not in status and assoc.is_aborted:
                             raise LostResponse
                         raise RuntimeError(f"pynetdicom N-SET failed: {status}")
-                    if i:  # the first one on each association warms up, untimed
+                    if not warm:
                         times.append(elapsed)
-                return times
+                    warm = False
+            except LostResponse:
+                self._lose()
             finally:
                 self._settle(assoc)
-
-        return self._retrying(run)
+        return times
 
 
 # ---------------------------------------------------------------------- running
@@ -569,27 +581,35 @@ def format_rows(rows: list[Row]) -> list[str]:
 
 
 def verdict(rows: list[Row]) -> list[str]:
-    """The issue's targets: hcs at least 3x pynetdicom on each, 16 MiB above 1 GB/s."""
+    """The issue's targets, on the rows it names (storescp, and the N-SETs to our sink):
+    hcs at least 3x pynetdicom on each, and the 16 MiB send above 1 GB/s. The raw sink
+    shows what the sender alone does; the pynetdicom sink is there for reference."""
     lines = []
+    named = [row for row in rows if "sink" not in row.label or row.label.endswith("hcs sink")]
     ratios = [
         (row.label, row.median("pynetdicom") / row.median("hcs"))
-        for row in rows
+        for row in named
         if row.median("pynetdicom") and row.median("hcs")
     ]
     if ratios:
-        slowest = min(ratios, key=lambda item: item[1])
+        lowest = min(ratios, key=lambda item: item[1])
         met = all(ratio >= 3 for _, ratio in ratios)
         lines.append(
             f"target hcs >= 3x pynetdicom on each: {'met' if met else 'MISSED'} "
-            f"(lowest {slowest[1]:.1f}x: {slowest[0]})"
+            f"(lowest {lowest[1]:.1f}x: {lowest[0]})"
         )
-    sends = [(row.label, row.nbytes / row.median("hcs") / 1e9) for row in rows if row.nbytes]
-    if sends:
-        best = max(sends, key=lambda item: item[1])
-        lines.append(
-            f"target 16 MiB send above 1 GB/s: met on {sum(rate > 1 for _, rate in sends)} of "
-            f"{len(sends)} rows (best {best[1]:.2f} GB/s: {best[0]})"
-        )
+    for sink in ("hcs sink", "raw sink"):
+        sends = [
+            (row.label, row.nbytes / row.median("hcs") / 1e9)
+            for row in rows
+            if row.nbytes and row.label.endswith(sink)
+        ]
+        if sends:
+            best = max(sends, key=lambda item: item[1])
+            lines.append(
+                f"target 16 MiB send above 1 GB/s, {sink}: "
+                f"{'met' if best[1] > 1 else 'MISSED'} (best {best[1]:.2f} GB/s: {best[0]})"
+            )
     return lines
 
 
