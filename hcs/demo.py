@@ -55,7 +55,6 @@ any = ["virtual", "dcmtk"]
 host = "127.0.0.1"
 port = {vprinter_port}
 ae_title = "VPRINTER"
-transfer_syntaxes = ["implicit"]
 resolution_dpi = 100
 [printers.dcmtk]
 host = "127.0.0.1"

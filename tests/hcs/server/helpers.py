@@ -51,8 +51,7 @@ def make_dicom(path: Path, rows: int = 32, columns: int = 32, seed: int = 0) -> 
 
 def printer_table(port: int, ae: str = "VPRINTER", **extra) -> dict:
     table = {"host": "127.0.0.1", "port": port, "ae_title": ae, "resolution_dpi": 30,
-             "retries": 1, "retry_backoff": 0.1,
-             "transfer_syntaxes": ["implicit"]}
+             "retries": 1, "retry_backoff": 0.1}
     table.update(extra)
     return table
 
