@@ -626,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="rounds of interleaved samples")
     args = parser.parse_args(argv)
     if args.quick:
-        settings = Settings(1, 5, 100, 2, args.only_hcs, ("hcs",))
+        settings = Settings(1, 5, 100, 1, args.only_hcs, ("hcs",))
     else:
         settings = Settings(5, 10, 1000, 3, args.only_hcs, ("hcs", "raw", "pynetdicom"))
     if args.sinks:
