@@ -149,7 +149,7 @@ class PrinterProfile:
         own = table.get("timeouts", {})
         if not isinstance(own, dict):
             raise ProfileError(f"printers.{name}.timeouts: must be a table")
-        values["timeouts"] = _timeouts(f"printers.{name}.timeouts", own, base)
+        values["timeouts"] = timeouts_from_table(f"printers.{name}.timeouts", own, base)
         if "tls" in table:
             tls = table["tls"]
             if not isinstance(tls, dict):
@@ -161,7 +161,9 @@ class PrinterProfile:
         return cls(**values)
 
 
-def _timeouts(where: str, table: dict, base: Timeouts) -> Timeouts:
+def timeouts_from_table(where: str, table: dict, base: Timeouts) -> Timeouts:
+    """A ``[timeouts]`` table (connect, association, artim, dimse, idle_release, in seconds)
+    over ``base``; ``where`` names the table in error messages."""
     mapping = {
         "connect": "connect",
         "association": "association",

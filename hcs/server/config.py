@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dul.net import Timeouts
-from hcs.driver.profile import PrinterProfile, ProfileError, _timeouts
+from hcs.driver.profile import PrinterProfile, ProfileError, timeouts_from_table
 
 DEFAULT_PORT = 8631
 
@@ -204,7 +204,7 @@ def _build(data: dict[str, Any], base: Path) -> Config:
     if not isinstance(timeouts_table, dict):
         raise ConfigError("timeouts: must be a table")
     try:
-        timeouts = _timeouts("timeouts", timeouts_table, Timeouts())
+        timeouts = timeouts_from_table("timeouts", timeouts_table, Timeouts())
     except ProfileError as error:
         raise ConfigError(str(error)) from None
     server = _server(data.get("server", {}), base)
