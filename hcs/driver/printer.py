@@ -179,6 +179,18 @@ class PrinterDriver:
             log.info("%s: idle for %g s, releasing", self.profile.name, self.profile.timeouts.idle)
             await self._drop(release=True)
 
+    async def printer_configuration(self):
+        """The printer's configuration (Printer Configuration Retrieval N-GET), or ``None``
+        when it does not offer the class; the outcome keeps the exchange."""
+        outcome = JobOutcome(films=[])
+        async with self._lock:
+            self._cancel_idle()
+            try:
+                association = await self._open(False)
+                return await association.printer_configuration(outcome)
+            finally:
+                self._schedule_idle_release()
+
     async def close(self) -> None:
         """Release the association, if any (call before the event loop ends)."""
         self._cancel_idle()

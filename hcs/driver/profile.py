@@ -101,6 +101,7 @@ class PrinterProfile:
     presentation_lut_in_session: bool = False
     annotation: bool = True
     print_job: bool = True
+    printer_configuration: bool = True
     session_print: bool = False
     configuration_information: str | None = None
     custom_formats: dict[int, int] = field(default_factory=dict)
@@ -220,6 +221,7 @@ def _convert(name: str, key: str, value: Any) -> Any:
         "presentation_lut_in_session",
         "annotation",
         "print_job",
+        "printer_configuration",
         "session_print",
     ):
         if not isinstance(value, bool):

@@ -53,6 +53,7 @@ from hcs.driver.profile import PrinterProfile
 log = logging.getLogger("hcs.driver")
 
 GRAY_CONTEXT, COLOR_CONTEXT, PLUT_CONTEXT, ANNOTATION_CONTEXT, PRINT_JOB_CONTEXT = 1, 3, 5, 7, 9
+CONFIGURATION_CONTEXT, VERIFICATION_CONTEXT = 11, 13
 REFERENCED_PRINT_JOB_TAGS = (0x21000500, 0x21200070)  # current and retired (REFERENCE.md 2.4)
 PRINTER_EVENTS = {1: "NORMAL", 2: "WARNING", 3: "FAILURE"}
 PRINT_JOB_EVENTS = {1: "PENDING", 2: "PRINTING", 3: "DONE", 4: "FAILURE"}
@@ -87,6 +88,13 @@ def proposed_contexts(profile: PrinterProfile, color: bool) -> list[Presentation
         )
     if profile.print_job:
         contexts.append(PresentationContextRQ(PRINT_JOB_CONTEXT, uids.PRINT_JOB, syntaxes))
+    if profile.printer_configuration:
+        contexts.append(
+            PresentationContextRQ(
+                CONFIGURATION_CONTEXT, uids.PRINTER_CONFIGURATION_RETRIEVAL, syntaxes
+            )
+        )
+    contexts.append(PresentationContextRQ(VERIFICATION_CONTEXT, uids.VERIFICATION, syntaxes))
     return contexts
 
 
@@ -125,6 +133,7 @@ class PrintAssociation:
         self.plut = PLUT_CONTEXT in accepted
         self.annotation = ANNOTATION_CONTEXT in accepted
         self.print_job = PRINT_JOB_CONTEXT in accepted
+        self.configuration = CONFIGURATION_CONTEXT in accepted
 
     # ----------------------------------------------------------- peer requests
     async def _on_request(self, context_id: int, request: Request) -> Response | None:
@@ -203,6 +212,25 @@ class PrintAssociation:
                 + (f" ({self.state.status_info})" if self.state.status_info else "")
             )
 
+    async def printer_configuration(self, outcome: JobOutcome) -> Dataset | None:
+        """N-GET Printer Configuration Retrieval (PS3.4 H.4.11): the printer's film sizes,
+        formats and pixel spacing, when it offers the class."""
+        if not self.configuration:
+            return None
+        response = await self._request(
+            outcome,
+            "N-GET Printer Configuration",
+            CONFIGURATION_CONTEXT,
+            NGetRQ(
+                self.dimse.next_message_id(),
+                uids.PRINTER_CONFIGURATION_RETRIEVAL,
+                uids.PRINTER_CONFIGURATION_RETRIEVAL_INSTANCE,
+            ),
+            uids.PRINTER_CONFIGURATION_RETRIEVAL,
+            uids.PRINTER_CONFIGURATION_RETRIEVAL_INSTANCE,
+        )
+        return self._decode(response, CONFIGURATION_CONTEXT)
+
     async def print_request(
         self, request: PrintRequest, outcome: JobOutcome, films: list[int] | None = None
     ) -> None:
@@ -215,12 +243,34 @@ class PrintAssociation:
         meta = COLOR_CONTEXT if color else GRAY_CONTEXT
         if not (self.gray or color):
             raise PrinterNotReady("the printer accepted no print management meta SOP class")
-        await self.printer_status(outcome)
-        plut_uid = None
-        if request.presentation_lut_shape and self.plut:
-            plut_uid = await self._create_presentation_lut(outcome, request.presentation_lut_shape)
-        session_uid = await self._create_film_session(outcome, request.session, meta, plut_uid)
         indexes = films if films is not None else list(range(len(request.films)))
+        collate = request.collate and self.profile.session_print
+        if request.collate and not collate:
+            outcome.events.append(
+                f"printer {self.profile.name} is not configured for Film Session printing "
+                "(session_print): printing film by film"
+            )
+        plut_uid = None
+        try:
+            await self.printer_status(outcome)
+            if request.presentation_lut_shape and self.plut:
+                plut_uid = await self._create_presentation_lut(
+                    outcome, request.presentation_lut_shape
+                )
+            session_uid = await self._create_film_session(outcome, request.session, meta, plut_uid)
+        except FilmFailed as failure:  # nothing of this session can print
+            for index in indexes:
+                outcome.films[index].state = "failed"
+                outcome.films[index].reason = failure.record.description
+            if plut_uid is not None:
+                await self._delete(
+                    outcome,
+                    "N-DELETE Presentation LUT",
+                    PLUT_CONTEXT,
+                    uids.PRESENTATION_LUT,
+                    plut_uid,
+                )
+            return
         try:
             for index in indexes:
                 film_outcome = outcome.films[index]
@@ -233,12 +283,12 @@ class PrintAssociation:
                         session_uid,
                         plut_uid,
                         color,
-                        request.collate,
+                        collate,
                     )
                 except FilmFailed as failure:
                     film_outcome.state = "failed"
                     film_outcome.reason = failure.record.description
-            if request.collate:
+            if collate:
                 await self._print_session(outcome, meta, session_uid, indexes)
         finally:
             if self.dimse.upper_layer.is_established:

@@ -157,3 +157,42 @@ def test_the_outcome_is_plain_json(tmp_path):
     _, [outcome], _ = scenario(tmp_path, [], request())
     text = json.dumps(outcome.as_json())
     assert '"printed": true' in text
+
+
+def test_a_failure_on_film_session_n_create_fails_every_film_and_the_next_job_prints(tmp_path):
+    faults = ["status:op=N-CREATE,class=film-session,code=0213,comment=no memory,nth=1"]
+    two_films = PrintRequest(
+        FilmSessionSpec(),
+        [
+            FilmSpec(FilmBoxSpec("STANDARD\\1,1"), gray(1)),
+            FilmSpec(FilmBoxSpec("STANDARD\\1,1"), gray(1)),
+        ],
+    )
+    _, (failed, later), films = scenario(tmp_path, faults, two_films, request())
+    assert [f.state for f in failed.films] == ["failed", "failed"]
+    assert all("0x0213" in f.reason and "no memory" in f.reason for f in failed.films)
+    assert later.printed and len(films) == 1
+
+
+def test_collated_films_print_with_one_session_n_action(tmp_path):
+    films = [FilmSpec(FilmBoxSpec("STANDARD\\1,1"), gray(1, seed=i)) for i in range(3)]
+    job = PrintRequest(FilmSessionSpec(number_of_copies=2), films, collate=True)
+    _, [outcome], _ = scenario(
+        tmp_path, [], job, session_print=True, printer_options={"film__session_print": True}
+    )
+    assert outcome.printed, [r.description for r in outcome.operations]
+    operations = [r.operation for r in outcome.operations]
+    assert operations.count("N-ACTION Film Session (print)") == 1
+    assert "N-ACTION Film Box (print)" not in operations
+
+
+def test_printer_configuration_retrieval(tmp_path):
+    async def go():
+        async with running_printer(tmp_path) as printer:
+            driver = PrinterDriver(profile(printer.port))
+            configuration = await driver.printer_configuration()
+            await driver.close()
+            return configuration
+
+    configuration = asyncio.run(go())
+    assert configuration is not None and "PrinterConfigurationSequence" in configuration
