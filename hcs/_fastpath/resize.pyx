@@ -33,7 +33,10 @@ build and machine (docs/kernels.md gives the formulas the tests check):
   source row resampled once into a small ring of rows, then the vertical pass
   ``out = sat8((sum (mid*w >> 16) + 8) >> 4)``, one SSE2 ``pmulhw`` per tap.
   Rows shrunk: vertical first (all the taps of an output row), then the
-  horizontal pass ``out = sat8((sum mid*w + 2**19) >> 20)``.
+  horizontal pass ``out = sat8((sum mid*w + 2**19) >> 20)``. When shrinking
+  by 2 or more, the rows are first box-reduced (exact sums, value * 128) and
+  the vertical pass is ``mid = sat16(sum (h*w >> 16))`` (value * 32, one
+  ``pmulhw`` per tap), then ``out = sat8((sum mid*w + 2**18) >> 19)``.
 
 The inner loops are SSE2 (part of every x86-64 CPU, so the default build
 stays portable) with plain C fallbacks of identical arithmetic; build with
@@ -301,17 +304,17 @@ cdef extern from *:
     }
 
     /* Pass 2, horizontal (rows shrunk), one row, plain C:
-       out = sat8((2**19 + sum_k mid_k * w_k) >> 20). */
-    #define HCS_ROUND2 (1 << 19)
+       out = sat8((2**(shift-1) + sum_k mid_k * w_k) >> shift), shift 20 for
+       mid = value * 64, 19 for value * 32. */
     static void hcs_h2(const int16_t *mid, uint8_t *dst, const int32_t *start, const int16_t *w,
-                       Py_ssize_t ws, Py_ssize_t K, int C, Py_ssize_t n_out) {
+                       Py_ssize_t ws, Py_ssize_t K, int C, Py_ssize_t n_out, int shift) {
         for (Py_ssize_t o = 0; o < n_out; o++) {
             const int16_t *p = mid + (Py_ssize_t)start[o] * C;
             const int16_t *q = w + o * ws;
             for (int c = 0; c < C; c++) {
-                int32_t acc = HCS_ROUND2;
+                int32_t acc = (int32_t)1 << (shift - 1);
                 for (Py_ssize_t k = 0; k < K; k++) acc += (int32_t)p[k * C + c] * q[k];
-                dst[o * C + c] = hcs_sat8(acc >> 20);
+                dst[o * C + c] = hcs_sat8(acc >> shift);
             }
         }
     }
@@ -357,9 +360,9 @@ cdef extern from *:
        wb: hcs_pair_weights of the axis (16-byte aligned). */
     static int hcs_h2_block(int16_t *const *M, Py_ssize_t n, int16_t *T, uint8_t *const *dst,
                             int nrows, const int32_t *start, const int16_t *wb,
-                            Py_ssize_t K, int C, Py_ssize_t n_out) {
+                            Py_ssize_t K, int C, Py_ssize_t n_out, int shift) {
     #if HCS_SSE2
-        const __m128i round = _mm_set1_epi32(HCS_ROUND2);
+        const __m128i round = _mm_set1_epi32((int32_t)1 << (shift - 1));
         for (Py_ssize_t x = 0; x < n; x += 8) {      /* rows are padded to a multiple of 8 */
             __m128i r[8];
             for (int i = 0; i < 8; i++) r[i] = _mm_loadu_si128((const __m128i *)(M[i] + x));
@@ -367,6 +370,7 @@ cdef extern from *:
             for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(T + (x + i) * 8), r[i]);
         }
         const Py_ssize_t nj = n_out * C, step = 8 * C;  /* step: one tap further */
+        const __m128i sh = _mm_cvtsi32_si128(shift);
         Py_ssize_t o = 0;
         int c = 0;
         for (Py_ssize_t j0 = 0; j0 < nj; j0 += 8) {
@@ -384,7 +388,7 @@ cdef extern from *:
                     s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wv));
                     s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), wv));
                 }
-                __m128i v = _mm_packs_epi32(_mm_srai_epi32(s0, 20), _mm_srai_epi32(s1, 20));
+                __m128i v = _mm_packs_epi32(_mm_sra_epi32(s0, sh), _mm_sra_epi32(s1, sh));
                 res[u] = _mm_packus_epi16(v, v);   /* byte i = row i */
                 if (++c == C) { c = 0; o++; }
             }
@@ -409,7 +413,7 @@ cdef extern from *:
         return 1;
     #else
         (void)M; (void)n; (void)T; (void)dst; (void)nrows; (void)start; (void)wb;
-        (void)K; (void)C; (void)n_out;
+        (void)K; (void)C; (void)n_out; (void)shift;
         return 0;
     #endif
     }
@@ -467,8 +471,8 @@ cdef extern from *:
     }
 
     /* One reduced row: box of ry rows x (1 << lrx) columns, the last box of
-       a row padded by repeating the edge pixel, as value * 64 (exact:
-       the sum of 2**b pixels shifted left by 6 - b). */
+       a row padded by repeating the edge pixel, as value * 128 (exact:
+       the sum of 2**b pixels shifted left by 7 - b; at most 32640). */
     static void hcs_box_row(const uint8_t *const *rows, int ry, Py_ssize_t n_in, int C, int lrx,
                             int shift, uint16_t *t, int16_t *out) {
         Py_ssize_t rx = (Py_ssize_t)1 << lrx, n = (n_in + rx - 1) / rx * rx;
@@ -534,33 +538,30 @@ cdef extern from *:
         for (; x < m; x++) out[x] = (int16_t)(t[x] << shift);
     }
 
-    /* Pass 1, vertical, on reduced rows (already value * 64):
-       mid = sat16((2**13 + sum_j h_j * w_j) >> 14). */
+    /* Pass 1, vertical, on reduced rows (value * 128):
+       mid = sat16(sum_j (h_j * w_j >> 16)), value * 32: one pmulhw per tap,
+       each product truncated to 1/32 of a grey level. */
     static void hcs_v1w(int16_t *const *rows, const int16_t *q, Py_ssize_t K, int16_t *mid,
                         Py_ssize_t n) {
         Py_ssize_t x = 0;
     #if HCS_SSE2
-        const __m128i round = _mm_set1_epi32(1 << 13);
-        for (; x + 8 <= n; x += 8) {
-            __m128i s0 = round, s1 = round;
-            for (Py_ssize_t j = 0; j < K; j += 2) {
-                const int16_t *rb = j + 1 < K ? rows[j + 1] : rows[j];
-                int32_t qb = j + 1 < K ? q[j + 1] : 0;
-                __m128i wab = _mm_set1_epi32((int32_t)((uint32_t)(uint16_t)q[j]
-                                                       | ((uint32_t)(uint16_t)qb << 16)));
-                __m128i a = _mm_loadu_si128((const __m128i *)(rows[j] + x));
-                __m128i b = _mm_loadu_si128((const __m128i *)(rb + x));
-                s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wab));
-                s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), wab));
+        for (; x + 16 <= n; x += 16) {
+            __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
+            for (Py_ssize_t j = 0; j < K; j++) {
+                __m128i wv = _mm_set1_epi16(q[j]);
+                a = _mm_add_epi16(a, _mm_mulhi_epi16(
+                    _mm_loadu_si128((const __m128i *)(rows[j] + x)), wv));
+                b = _mm_add_epi16(b, _mm_mulhi_epi16(
+                    _mm_loadu_si128((const __m128i *)(rows[j] + x + 8)), wv));
             }
-            _mm_storeu_si128((__m128i *)(mid + x),
-                             _mm_packs_epi32(_mm_srai_epi32(s0, 14), _mm_srai_epi32(s1, 14)));
+            _mm_storeu_si128((__m128i *)(mid + x), a);
+            _mm_storeu_si128((__m128i *)(mid + x + 8), b);
         }
     #endif
         for (; x < n; x++) {
-            int32_t acc = 1 << 13;
-            for (Py_ssize_t j = 0; j < K; j++) acc += (int32_t)rows[j][x] * q[j];
-            mid[x] = hcs_sat16(acc >> 14);
+            int32_t acc = 0;
+            for (Py_ssize_t j = 0; j < K; j++) acc += ((int32_t)rows[j][x] * q[j]) >> 16;
+            mid[x] = hcs_sat16(acc);
         }
     }
 
@@ -591,12 +592,12 @@ cdef extern from *:
     void hcs_v1(const uint8_t** rows, const int16_t* q, Py_ssize_t K, int16_t* mid,
                 Py_ssize_t n) nogil
     void hcs_h2(const int16_t* mid, uint8_t* dst, const int32_t* start, const int16_t* w,
-                Py_ssize_t ws, Py_ssize_t K, int C, Py_ssize_t n_out) nogil
+                Py_ssize_t ws, Py_ssize_t K, int C, Py_ssize_t n_out, int shift) nogil
     void hcs_gather(const uint8_t* src, uint8_t* dst, const int32_t* xs, Py_ssize_t n, int C,
                     Py_ssize_t n_in) nogil
     int hcs_h2_block(int16_t** M, Py_ssize_t n, int16_t* T, uint8_t** dst, int nrows,
                      const int32_t* start, const int16_t* wb, Py_ssize_t K, int C,
-                     Py_ssize_t n_out) nogil
+                     Py_ssize_t n_out, int shift) nogil
     void hcs_pair_weights(const int16_t* w, Py_ssize_t ws, Py_ssize_t K, Py_ssize_t n_out,
                           int16_t* wb) nogil
     void hcs_box_row(const uint8_t** rows, int ry, Py_ssize_t n_in, int C, int lrx, int shift,
@@ -862,6 +863,7 @@ cdef void _v_first(Rows* src, Rows* dst, Axis* ax, Axis* ay, int C, VFirst* v) n
     cdef Py_ssize_t oy, r, j, k, i, have = -1, ky = ay.K, ys
     cdef Py_ssize_t width = ax.n_src * C
     cdef bint reduced = ax.r > 1 or ay.r > 1
+    cdef int shift2 = 19 if reduced else 20     # mid is value * 32 or value * 64
     cdef int lrx = 0, lb, nrows
     cdef int16_t* mid
     while (1 << lrx) < ax.r:
@@ -879,7 +881,7 @@ cdef void _v_first(Rows* src, Rows* dst, Axis* ax, Axis* ay, int C, VFirst* v) n
                 for k in range(ay.r):
                     j = min(r * ay.r + k, ay.n_in - 1)
                     v.srows[k] = <const uint8_t*>(src.data + j * src.stride)
-                hcs_box_row(v.srows, <int>ay.r, ax.n_in, C, lrx, 6 - lb, v.t,
+                hcs_box_row(v.srows, <int>ay.r, ax.n_in, C, lrx, 7 - lb, v.t,
                             v.ring + (r % ky) * v.pitch)
                 r += 1
             have = ys + ky - 1
@@ -896,9 +898,10 @@ cdef void _v_first(Rows* src, Rows* dst, Axis* ax, Axis* ay, int C, VFirst* v) n
                 v.mrows[k] = v.block + (k if k < nrows else nrows - 1) * v.pitch
                 v.drows[k] = <uint8_t*>(dst.data + (oy - i + (k if k < nrows else 0)) * dst.stride)
             if not hcs_h2_block(v.mrows, _round8(width), v.T, v.drows, nrows, ax.start, v.wb,
-                                ax.K, C, ax.n_out):
+                                ax.K, C, ax.n_out, shift2):
                 for k in range(nrows):
-                    hcs_h2(v.mrows[k], v.drows[k], ax.start, ax.w, ax.ws, ax.K, C, ax.n_out)
+                    hcs_h2(v.mrows[k], v.drows[k], ax.start, ax.w, ax.ws, ax.K, C, ax.n_out,
+                           shift2)
 
 
 cdef void _fill_rows(Rows* dst, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t x0, Py_ssize_t x1,

@@ -152,7 +152,7 @@ def axis_weights(method: str, n_in: int, n_out: int, r: int = 1) -> tuple[np.nda
 
 
 def box_reduce(src: np.ndarray, ry: int, rx: int) -> np.ndarray:
-    """Sums of ry x rx blocks (edge pixels repeated to fill the last blocks), as value * 64."""
+    """Sums of ry x rx blocks (edge pixels repeated to fill the last blocks), as value * 128."""
     h, w = src.shape[:2]
     hp, wp = -(-h // ry) * ry, -(-w // rx) * rx
     rows = np.minimum(np.arange(hp), h - 1)
@@ -160,7 +160,7 @@ def box_reduce(src: np.ndarray, ry: int, rx: int) -> np.ndarray:
     a = src.astype(np.int64)[rows][:, cols]
     a = a.reshape((hp // ry, ry, wp // rx, rx, *src.shape[2:])).sum(axis=(1, 3))
     b = (rx * ry).bit_length() - 1
-    return a << (6 - b)
+    return a << (7 - b)
 
 
 def _taps(a: np.ndarray, axis: int, start: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -200,10 +200,15 @@ def resize(src: np.ndarray, out_shape: tuple[int, ...], method: str, fill=0) -> 
         ry = reduction(hin, hout)
         sx, wx = axis_weights(method, win, wout, rx)
         sy, wy = axis_weights(method, hin, hout, ry)
-        if rx > 1 or ry > 1:
+        if rx > 1 or ry > 1:  # value * 128, then each product truncated: value * 32
             box = box_reduce(src, ry, rx)
-            mid = np.clip((_taps(box, 0, sy, wy) + (1 << 13)) >> 14, -32768, 32767)
+            acc = 0
+            for k in range(wy.shape[1]):
+                shape = (-1,) + (1,) * (box.ndim - 1)
+                acc = acc + ((box[sy + k] * wy[:, k].reshape(shape)) >> 16)
+            mid = np.clip(acc, -32768, 32767)
+            out = (_taps(mid, 1, sx, wx) + (1 << 18)) >> 19
         else:
             mid = np.clip((_taps(a, 0, sy, wy) + 128) >> 8, -32768, 32767)
-        out = (_taps(mid, 1, sx, wx) + (1 << 19)) >> 20
+            out = (_taps(mid, 1, sx, wx) + (1 << 19)) >> 20
     return np.clip(out, 0, 255).astype(np.uint8)
