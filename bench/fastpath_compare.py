@@ -18,7 +18,7 @@ alternative allows it):
   INTER_NEAREST / INTER_LINEAR / INTER_CUBIC, and INTER_AREA when shrinking), Pillow's
   ``Image.resize`` (NEAREST / BILINEAR / BICUBIC; the Image is made outside the timing)
   and ``scipy.ndimage.zoom`` (order 0 / 1 / 3, ``grid_mode=True``, ``output=`` given;
-  only in the first rounds, it is slow).
+  Pillow in the first 3 rounds only, scipy in the first round only: they are slow).
 * Image Box encode, 4 MiB of pixels: ``encode_image_box`` against building the same
   pydicom Dataset and ``write_dataset`` (implicit VR LE), and against a memcpy of the
   same 4 MiB (``np.copyto`` into a preallocated buffer): the cost of the one copy we
@@ -78,6 +78,7 @@ class Case:
     ours: Callable[[], object]
     alternatives: dict[str, Callable[[], object]]
     slow: frozenset[str] = frozenset()   # alternatives timed only in the first rounds
+    once: frozenset[str] = frozenset()   # alternatives timed in the first round only
     repeat: int = 1                      # calls per sample (for microsecond calls)
     samples: dict[str, list[float]] = field(default_factory=dict)
 
@@ -198,7 +199,7 @@ def resize_cases(with_scipy: bool) -> list[Case]:
                 cases.append(Case(
                     f"resize {n_in}->{n_out} {kind} {method}", "resize",
                     lambda src=src, out=out, m=method: resize(src, out, m),
-                    alts, slow=frozenset({"scipy zoom", "Pillow"}),
+                    alts, slow=frozenset({"Pillow"}), once=frozenset({"scipy zoom"}),
                 ))
     return cases
 
@@ -274,7 +275,7 @@ def run(cases: list[Case], rounds: int, slow_rounds: int) -> None:
             if r % 2:
                 labels.reverse()
             for label in labels:
-                if label in case.slow and r >= slow_rounds:
+                if (label in case.slow and r >= slow_rounds) or (label in case.once and r):
                     continue
                 fn = case.ours if label == "ours" else case.alternatives[label]
                 case.samples.setdefault(label, []).append(_time(fn, case.repeat))
