@@ -1,0 +1,20 @@
+"""bench/print_compare.py keeps working: its quick hcs-only run prints every row."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_print_compare_quick_runs():
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "print_compare.py"), "--quick", "--only-hcs"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    for row in ("4-up 14INX17IN", "4x5 14INX17IN", "DIMSE only", "end to end"):
+        assert row in done.stdout
