@@ -13,11 +13,11 @@ and weights (``axis_weights``), rounded once: the same filter at 16 times the pr
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from hcs._fastpath.place import fit_size
 from hcs._fastpath.resize import axis_weights, resize
 
 METHODS = ("REPLICATE", "BILINEAR", "CUBIC", "NONE")
@@ -57,11 +57,9 @@ def place(
     if method == "NONE":
         return Placement(_centre(columns, box_width), _centre(rows, box_height), columns, rows,
                          1.0, 1.0)
-    vertical, horizontal = pixel_aspect
-    phys_w, phys_h = columns * horizontal, rows * vertical
-    s = min(box_width / phys_w, box_height / phys_h)
-    width = min(box_width, max(1, math.floor(phys_w * s + 0.5)))
-    height = min(box_height, max(1, math.floor(phys_h * s + 0.5)))
+    # The kernel module's exact (rational) fit: the limiting side fills the box, the
+    # other is rounded half up.
+    height, width = fit_size(rows, columns, box_height, box_width, pixel_aspect=pixel_aspect)
     return Placement((box_width - width) // 2, (box_height - height) // 2, width, height,
                      width / columns, height / rows)
 
