@@ -628,6 +628,9 @@ class VirtualPrinter:
                     self._film_summary(live, job, film, None, [], f"FAILURE: {info}")
                     for film in order.films
                 ]
+                if config.out is not None:
+                    for result in results:
+                        write_json(config.out / "films" / f"{result['film_id']}.json", result)
                 self._keep(live, results)
                 await self._job_event(live, job, "FAILURE", info)
                 return

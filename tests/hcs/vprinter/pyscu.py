@@ -8,6 +8,7 @@ printer, so what passes here is not an agreement of one author with himself.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ from pynetdicom.sop_class import (
 )
 
 from dimse import uids
+from dimse.status import StatusCategory, status_category
 from tests.hcs.vprinter.helpers import image_box_dataset, reference
 
 logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
@@ -39,6 +41,7 @@ class Received:
     """N-EVENT-REPORTs the printer sent us: (SOP class, event type, event information)."""
 
     events: list[tuple[str, int, Dataset | None]] = field(default_factory=list)
+    aborted: int = 0
 
     def handler(self, event):
         request = event.request
@@ -46,6 +49,9 @@ class Received:
             (str(request.AffectedSOPClassUID), int(request.EventTypeID), event.event_information)
         )
         return 0x0000, None
+
+    def on_abort(self, event):
+        self.aborted += 1
 
 
 def associate(
@@ -70,7 +76,11 @@ def associate(
         ae.add_requested_context(COLOR_META)
     for sop_class in extra:
         ae.add_requested_context(sop_class)
-    handlers = [(evt.EVT_N_EVENT_REPORT, (received or Received()).handler)]
+    received = received or Received()
+    handlers = [
+        (evt.EVT_N_EVENT_REPORT, received.handler),
+        (evt.EVT_ABORTED, received.on_abort),
+    ]
     return ae.associate(
         "127.0.0.1", port, ae_title="VPRINTER", max_pdu=max_pdu, evt_handlers=handlers
     )
@@ -120,36 +130,105 @@ def print_job(
     display_format="STANDARD\\2,2",
     *,
     size=(32, 32),
+    wait_job: bool = True,
     **associate_options,
 ) -> dict:
     """A complete grayscale job: N-GET Printer, session, film box, image boxes, print,
-    delete, release. Returns what happened for the test to check."""
+    (wait for the Print Job's Done or Failure event, as PS3.4 H.4.5.2.1.2 advises an
+    SCU that wants to know), delete, release; stops at the first failure or step
+    without an answer (an abort, a dropped connection, a DIMSE timeout). Returns what
+    happened: ``steps`` lists (step, status or None, status data set, returned data set)."""
     received = associate_options.pop("received", None) or Received()
     assoc = associate(port, received=received, **associate_options)
-    assert assoc.is_established, "association not established"
-    result: dict = {"received": received}
+    result: dict = {"received": received, "steps": [], "established": assoc.is_established}
+    result["rejected"] = assoc.is_rejected
+    if assoc.is_rejected:
+        primitive = assoc.acceptor.primitive
+        result["reject"] = (primitive.result, primitive.result_source, primitive.diagnostic)
+    if not assoc.is_established:
+        result["aborted"] = assoc.is_aborted
+        return result
+
+    def step(name, call):
+        status, out = call()
+        code = int(status.Status) if status is not None and "Status" in status else None
+        result["steps"].append((name, code, status, out))
+        if code is None or status_category(code) == StatusCategory.FAILURE:
+            raise _Stop(name)
+        return out
+
     try:
-        status, printer = assoc.send_n_get(
-            [0x21100010], uids.PRINTER, uids.PRINTER_INSTANCE, meta_uid=GRAY_META
+        printer = step(
+            "N-GET Printer",
+            lambda: assoc.send_n_get(
+                [0x21100010, 0x21100020], uids.PRINTER, uids.PRINTER_INSTANCE, meta_uid=GRAY_META
+            ),
         )
         result["printer_status"] = printer.PrinterStatus if printer is not None else None
-        session = film_session(assoc, FilmSessionLabel="PYNETDICOM JOB")
-        box_uid, out = film_box(assoc, session, display_format, FilmSizeID="8INX10IN")
-        statuses = []
+        session = generate_uid()
+        label = Dataset()
+        label.FilmSessionLabel = "PYNETDICOM JOB"
+        step(
+            "N-CREATE Film Session",
+            lambda: assoc.send_n_create(
+                label, uids.BASIC_FILM_SESSION, session, meta_uid=GRAY_META
+            ),
+        )
+        box_uid = generate_uid()
+        dataset = Dataset()
+        dataset.ImageDisplayFormat = display_format
+        dataset.FilmSizeID = "8INX10IN"
+        dataset.ReferencedFilmSessionSequence = [reference(uids.BASIC_FILM_SESSION, session)]
+        out = step(
+            "N-CREATE Film Box",
+            lambda: assoc.send_n_create(dataset, uids.BASIC_FILM_BOX, box_uid, meta_uid=GRAY_META),
+        )
         for position, (item, value) in enumerate(
             zip(out.ReferencedImageBoxSequence, values, strict=False), 1
         ):
-            statuses.append(set_box(assoc, item, position, np.full(size, value, np.uint8)).Status)
-        result["n_set"] = statuses
-        status, reply = print_film(assoc, box_uid)
-        result["n_action"] = status.Status
+            pixels = np.full(size, value, np.uint8)
+            step(
+                f"N-SET Image Box {position}",
+                lambda i=item, p=position, x=pixels: (set_box(assoc, i, p, x), None),
+            )
+        reply = step("N-ACTION Film Box", lambda: print_film(assoc, box_uid))
         result["reply"] = reply
-        status = assoc.send_n_delete(uids.BASIC_FILM_BOX, box_uid, meta_uid=GRAY_META)
-        result["n_delete"] = status.Status
+        if wait_job and reply is not None and "ReferencedPrintJobSequencePullStoredPrint" in reply:
+            _wait_for_job_end(received)
+        step(
+            "N-DELETE Film Box",
+            lambda: (assoc.send_n_delete(uids.BASIC_FILM_BOX, box_uid, meta_uid=GRAY_META), None),
+        )
+    except _Stop as stop:
+        result["stopped_at"] = str(stop)
     finally:
         if assoc.is_established:
             assoc.release()
+        result["aborted"] = assoc.is_aborted or received.aborted > 0
+    result["statuses"] = {name: code for name, code, _, _ in result["steps"]}
+    result["n_set"] = [code for name, code, _, _ in result["steps"] if name.startswith("N-SET")]
+    result["n_action"] = result["statuses"].get("N-ACTION Film Box")
+    result["n_delete"] = result["statuses"].get("N-DELETE Film Box")
     return result
+
+
+def _wait_for_job_end(received: Received, timeout: float = 10) -> None:
+    """Wait for a Print Job Done (3) or Failure (4) event. Releasing before it is a race:
+    an event crossing our A-RELEASE-RQ makes pynetdicom answer in Sta7, an invalid event
+    that kills its reactor thread (pynetdicom 3.0.4)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(cls == uids.PRINT_JOB and kind in (3, 4) for cls, kind, _ in list(received.events)):
+            # pynetdicom answers events on a thread of its own that, when done, clears the
+            # flag its next request waits for; a request started meanwhile waits forever
+            # (pynetdicom 3.0.4). Let that thread finish first.
+            time.sleep(0.05)
+            return
+        time.sleep(0.005)
+
+
+class _Stop(Exception):
+    """A step failed or went unanswered: the job stops there."""
 
 
 __all__ = [
