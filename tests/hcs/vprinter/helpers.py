@@ -350,13 +350,18 @@ def read_json(path: Path) -> Any:
 
 
 @contextlib.contextmanager
-def vprinter_process(*args: str, timeout: float = 20) -> Iterator[tuple[subprocess.Popen, int]]:
-    """``hcs vprinter --port 0 ...`` as a subprocess; yields it and the port it printed."""
+def vprinter_process(
+    *args: str, log: Path | None = None, timeout: float = 20
+) -> Iterator[tuple[subprocess.Popen, int]]:
+    """``hcs vprinter --port 0 ...`` as a subprocess; yields it and the port it printed.
+
+    Its log goes to ``log`` (a file, so a busy printer never blocks on a full pipe)."""
+    log_file = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         [*HCS, "vprinter", "--port", "0", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
         text=True,
         start_new_session=True,
         env={**os.environ, "HCS_DEBUG": "1"},
@@ -365,7 +370,7 @@ def vprinter_process(*args: str, timeout: float = 20) -> Iterator[tuple[subproce
         line = process.stdout.readline()
         if "listening on" not in line:
             process.kill()
-            raise RuntimeError(f"vprinter did not start: {line!r} {process.stderr.read()}")
+            raise RuntimeError(f"vprinter did not start: {line!r}")
         port = int(line.split("listening on ")[1].split(",")[0].rsplit(":", 1)[1])
         yield process, port
     finally:
@@ -376,6 +381,8 @@ def vprinter_process(*args: str, timeout: float = 20) -> Iterator[tuple[subproce
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
+        if log is not None:
+            log_file.close()
 
 
 def free_port() -> int:
