@@ -19,8 +19,6 @@ is rejected with a ``ValueError`` rather than copied behind the caller's back.
 
 import threading
 
-import numpy as np
-
 cimport numpy as cnp
 from cpython.bytearray cimport PyByteArray_AS_STRING
 

@@ -272,7 +272,10 @@ def apply_lut(src, lut, out, *, first_mapped=0):
     n = cnp.PyArray_DIMS(table_arr)[0]
     if n == 0:
         raise ValueError("lut is empty")
-    first = first_mapped  # OverflowError for absurd values
+    try:
+        first = first_mapped
+    except OverflowError:
+        raise ValueError(f"first_mapped {first_mapped!r} is out of range") from None
     if s.signed and s.bits == 16 and 32768 <= first <= 65535:
         first -= 65536
     if s.signed and s.bits == 8 and 128 <= first <= 255:

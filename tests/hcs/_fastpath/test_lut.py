@@ -108,6 +108,15 @@ def test_apply_lut_rejects(src, lut, out, error):
         apply_lut(src, lut, out)
 
 
+def test_apply_lut_rejects_unrepresentable_first_mapped():
+    with pytest.raises(ValueError):
+        apply_lut(np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(4, np.uint8),
+                  first_mapped=10**30)
+    with pytest.raises(TypeError):
+        apply_lut(np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(4, np.uint8),
+                  first_mapped="7")
+
+
 def test_apply_lut_rejects_overlap_and_read_only():
     buf = np.zeros(20, np.uint16)
     with pytest.raises(ValueError, match="overlaps"):
@@ -248,6 +257,8 @@ def test_window_level_rejects(kwargs, error):
 def test_window_level_rejects_float_input_and_shape_mismatch():
     with pytest.raises(TypeError):
         window_level(np.zeros(4, np.float64), 0, 10, np.zeros(4, np.uint8))
+    with pytest.raises(TypeError):
+        window_level(np.zeros(4, np.uint16), "40", 10, np.zeros(4, np.uint8))
     with pytest.raises(ValueError):
         window_level(np.zeros((2, 2), np.uint16), 0, 10, np.zeros(4, np.uint8))
 
