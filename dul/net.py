@@ -53,6 +53,13 @@ except (AttributeError, ValueError, OSError):  # pragma: no cover - platform wit
     _IOV_MAX = 1024
 _RECEIVE_SIZE = 256 * 1024
 
+# Linux's TCP_QUICKACK: acknowledge what arrived now, not when the delayed-ACK timer fires.
+# A peer that leaves Nagle's algorithm on (DCMTK does unless TCP_NODELAY=1 is in its
+# environment) and writes a PDU in two pieces holds the second piece until we acknowledge
+# the first; delayed, that ACK cost 40 ms per message against storescp. The kernel drops
+# the flag again by itself, so it is set after every read (one cheap system call).
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
 
 @dataclass(frozen=True)
 class Timeouts:
@@ -130,6 +137,10 @@ class UpperLayerConnection:
         self.timeouts = timeouts
         self.peer = _peer_name(sock)
         self._sock = sock
+        self._quickack = _TCP_QUICKACK is not None and sock.family in (
+            socket.AF_INET,
+            socket.AF_INET6,
+        )
         self._loop = asyncio.get_running_loop()
         self._events: asyncio.Queue[Event | None] = asyncio.Queue()
         self._write_lock = asyncio.Lock()
@@ -265,6 +276,9 @@ class UpperLayerConnection:
                     data = await self._loop.sock_recv(self._sock, _RECEIVE_SIZE)
                 except (ConnectionError, OSError):
                     data = b""
+                if data and self._quickack:
+                    with contextlib.suppress(OSError):
+                        self._sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
                 if data and self.tls is not None:
                     try:
                         data = self.tls.decrypt(data) or None
