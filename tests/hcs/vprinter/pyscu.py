@@ -15,6 +15,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 from pynetdicom import AE, evt
+from pynetdicom.association import Association as PynetdicomAssociation
 from pynetdicom.sop_class import (
     BasicAnnotationBox,
     BasicColorPrintManagementMeta,
@@ -31,6 +32,34 @@ from dimse.status import StatusCategory, status_category
 from tests.hcs.vprinter.helpers import image_box_dataset, reference
 
 logging.getLogger("pynetdicom").setLevel(logging.CRITICAL)
+
+
+def _keep_stolen_responses() -> None:
+    """Work around a race in pynetdicom 3.0.4's requestor.
+
+    A ``send_n_*`` call pauses the reactor thread by clearing an event and waiting for
+    a flag the reactor sets just *before* it waits on that event; if the reactor has
+    already passed the wait, it goes on to take one message off the queue the caller
+    is about to read. When the printer answers within that moment (ours answers in
+    well under a millisecond, and a loaded two-core machine stretches the moment), the
+    reactor takes the response, logs "unexpected ... message" and drops it, and the
+    caller times out. Here a response the reactor takes goes back on the queue.
+    """
+    original = PynetdicomAssociation._serve_request
+    if getattr(original, "_keeps_responses", False):
+        return
+
+    def serve_request(self, msg, context_id):
+        if not msg.is_valid_request and msg.is_valid_response:
+            self.dimse.msg_queue.put((context_id, msg))
+            return None
+        return original(self, msg, context_id)
+
+    serve_request._keeps_responses = True
+    PynetdicomAssociation._serve_request = serve_request
+
+
+_keep_stolen_responses()
 
 GRAY_META = BasicGrayscalePrintManagementMeta
 COLOR_META = BasicColorPrintManagementMeta
