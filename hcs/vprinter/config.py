@@ -209,7 +209,7 @@ def build_config(data: dict[str, Any]) -> VirtualPrinterConfig:
         problems = geometry.validate_custom_formats(custom)
         if problems:
             raise ConfigError(f"custom_formats: {problems[0]}")
-        config.custom_formats = {str(k): [list(r) for r in v] for k, v in custom.items()}
+        config.custom_formats.update({str(k): [list(r) for r in v] for k, v in custom.items()})
     faults = data.pop("faults", [])
     try:
         config.faults = parse_fault_table(faults)

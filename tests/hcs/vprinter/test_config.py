@@ -1,9 +1,13 @@
 """Configuration: TOML, overrides, and errors that name the key."""
 
+import re
+
 import pytest
 
 from hcs.vprinter.config import ConfigError, load_config
 from hcs.vprinter.faults import FaultPicker, FaultSpecError, parse_fault
+from hcs.vprinter.geometry import parse_display_format
+from tests.hcs.vprinter.helpers import REPO
 
 
 def test_defaults_are_a_valid_permissive_printer():
@@ -49,6 +53,7 @@ assoc = [2]
     assert config.film.resolution_dpi == 150.0
     assert not config.supports("color") and config.supports("grayscale")
     assert config.custom_formats["7"] == [[0, 0, 1, 0.5], [0, 0.5, 1, 0.5]]
+    assert "1" in config.custom_formats  # the printer's own CUSTOM formats stay
     assert config.faults[0].kind == "reject" and config.faults[0].associations == {2}
 
 
@@ -136,3 +141,15 @@ def test_faults_limited_to_associations_and_calling_ae():
     assert picker.pick(1, "X").describe() == []
     assert picker.pick(2, "X").describe() == ["abort:assoc=2"]
     assert picker.pick(3, "MODALITY").describe() == ["drop:calling_ae=MODALITY"]
+
+
+def test_the_example_in_the_documentation_loads(tmp_path):
+    text = (REPO / "docs" / "vprinter.md").read_text()
+    example = re.search(
+        r"A TOML file, with every section optional:\n\n```toml\n(.*?)```", text, re.S
+    )
+    path = tmp_path / "example.toml"
+    path.write_text(example.group(1))
+    config = load_config(path)
+    assert config.ae_title == "DRYSTAR" and config.faults[0].params["code"] == 0xC602
+    assert config.display_format_allowed(parse_display_format("CUSTOM\\7"))
