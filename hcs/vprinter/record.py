@@ -26,6 +26,8 @@ from dimse import uids
 from dimse.status import describe_status
 
 _MAX_TEXT = 200
+MAX_ENTRIES = 50_000
+"""Entries kept per association record; later ones are counted, not kept."""
 
 
 def tag_text(tag: int) -> str:
@@ -124,6 +126,8 @@ class AssociationRecord:
     def event(
         self, direction: str, context_id: int | None, message: m.Message, dataset=None, **extra
     ):
+        if self._full():
+            return
         entry = {"t": round(time.monotonic() - self._t0, 6), "dir": direction}
         if context_id is not None:
             entry["context_id"] = context_id
@@ -133,9 +137,18 @@ class AssociationRecord:
 
     def happening(self, what: str, **extra) -> None:
         """Something that is not a DIMSE message: a fault acting, an abort, a drop."""
+        if self._full():
+            return
         entry = {"t": round(time.monotonic() - self._t0, 6), "dir": "--", "what": what}
         entry.update(extra)
         self.data["messages"].append(entry)
+
+    def _full(self) -> bool:
+        """Past :data:`MAX_ENTRIES` only count: a day-long association stays bounded."""
+        if len(self.data["messages"]) < MAX_ENTRIES:
+            return False
+        self.data["messages_not_recorded"] = self.data.get("messages_not_recorded", 0) + 1
+        return True
 
     def finish(self, end: str) -> None:
         self.data["end"] = end
