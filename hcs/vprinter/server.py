@@ -203,6 +203,7 @@ class VirtualPrinter:
                 await self._accept_task
             self._accept_task = None
         for live in list(self._live.values()):
+            live.connection.ended_by = live.connection.ended_by or "aborted: the printer stopped"
             live.connection.abort()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=grace)
