@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import sys
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -172,31 +171,21 @@ def _config_path(args: argparse.Namespace) -> Path:
 
 
 def _profile_from_config(args: argparse.Namespace):
-    from dul.net import Timeouts
-    from hcs.driver.profile import PrinterProfile, ProfileError
+    """``--printer NAME``: the profile from the same hcs.toml ``hcs serve`` reads, checked
+    by the same loader (errors name the line and key)."""
+    from hcs.server.config import ConfigError, load
 
     path = _config_path(args)
+    if not path.exists():
+        raise UsageError(f"--printer {args.printer}: no configuration at {path}")
     try:
-        with path.open("rb") as handle:
-            config = tomllib.load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"--printer {args.printer}: no configuration at {path}") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"{path}: {error}") from None
-    printers = config.get("printers", {})
-    if args.printer not in printers:
-        known = ", ".join(sorted(printers)) or "none"
+        config = load(path)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    if args.printer not in config.printers:
+        known = ", ".join(sorted(config.printers)) or "none"
         raise UsageError(f"{path}: no [printers.{args.printer}] (printers: {known})")
-    keys = {"connect": "connect", "association": "association", "artim": "artim",
-            "dimse": "dimse", "idle_release": "idle", "idle": "idle"}
-    timeouts = Timeouts(**{keys[k]: float(v) for k, v in config.get("timeouts", {}).items()
-                           if k in keys})
-    try:
-        return PrinterProfile.from_table(
-            args.printer, printers[args.printer], timeouts, config.get("calling_ae")
-        )
-    except (ProfileError, TypeError, ValueError) as error:
-        raise UsageError(f"{path}: {error}") from None
+    return config.printers[args.printer]
 
 
 def resolve_profile(args: argparse.Namespace):
