@@ -470,12 +470,77 @@ cdef extern from *:
         }
     }
 
+    /* t[x] = (sum of the ry rows at x) << shift, n bytes (sums < 2**16). */
+    HCS_INLINE void hcs_vsum_shl(const uint8_t *const *rows, const int ry, uint16_t *t,
+                                 Py_ssize_t n, int shift) {
+        Py_ssize_t x = 0;
+    #if HCS_SSE2
+        const __m128i zero = _mm_setzero_si128(), sh = _mm_cvtsi32_si128(shift);
+        for (; x + 16 <= n; x += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(rows[0] + x));
+            __m128i lo = _mm_unpacklo_epi8(v, zero), hi = _mm_unpackhi_epi8(v, zero);
+            for (int i = 1; i < ry; i++) {
+                v = _mm_loadu_si128((const __m128i *)(rows[i] + x));
+                lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(v, zero));
+                hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(v, zero));
+            }
+            _mm_storeu_si128((__m128i *)(t + x), _mm_sll_epi16(lo, sh));
+            _mm_storeu_si128((__m128i *)(t + x + 8), _mm_sll_epi16(hi, sh));
+        }
+    #endif
+        for (; x < n; x++) {
+            uint32_t s = 0;
+            for (int i = 0; i < ry; i++) s += rows[i][x];
+            t[x] = (uint16_t)(s << shift);
+        }
+    }
+
+    /* RGB pixel pairs: out[3j + c] = t[6j + c] + t[6j + 3 + c], j < half, as
+       64-bit words (lanes below 2**15: no carries between them). Writes one
+       lane past out[3 * half - 1] and reads up to t[6 * half + 1]. */
+    static void hcs_pairs3(const uint16_t *t, uint16_t *out, Py_ssize_t half) {
+        Py_ssize_t j = 0;
+        for (; j + 4 <= half; j += 4) {
+            uint64_t a0, b0, a1, b1, a2, b2, a3, b3;
+            memcpy(&a0, t + 6 * j, 8); memcpy(&b0, t + 6 * j + 3, 8);
+            memcpy(&a1, t + 6 * j + 6, 8); memcpy(&b1, t + 6 * j + 9, 8);
+            memcpy(&a2, t + 6 * j + 12, 8); memcpy(&b2, t + 6 * j + 15, 8);
+            memcpy(&a3, t + 6 * j + 18, 8); memcpy(&b3, t + 6 * j + 21, 8);
+            a0 += b0; a1 += b1; a2 += b2; a3 += b3;
+            memcpy(out + 3 * j, &a0, 8); memcpy(out + 3 * j + 3, &a1, 8);
+            memcpy(out + 3 * j + 6, &a2, 8); memcpy(out + 3 * j + 9, &a3, 8);
+        }
+        for (; j < half; j++) {
+            uint64_t a, b;
+            memcpy(&a, t + 6 * j, 8); memcpy(&b, t + 6 * j + 3, 8);
+            a += b;
+            memcpy(out + 3 * j, &a, 8);
+        }
+    }
+
     /* One reduced row: box of ry rows x (1 << lrx) columns, the last box of
        a row padded by repeating the edge pixel, as value * 128 (exact:
        the sum of 2**b pixels shifted left by 7 - b; at most 32640). */
     static void hcs_box_row(const uint8_t *const *rows, int ry, Py_ssize_t n_in, int C, int lrx,
                             int shift, uint16_t *t, int16_t *out) {
         Py_ssize_t rx = (Py_ssize_t)1 << lrx, n = (n_in + rx - 1) / rx * rx;
+        if (C == 3 && lrx == 1) {
+            /* RGB, pairs of pixels, in two steps over the row (t stays in L1):
+               the rows summed 16 bytes at a time (no pixel boundaries there)
+               and shifted, then each pair of pixels added as 64-bit words,
+               three 16-bit lanes at once (no carries: every lane stays below
+               2**15; the 4th lane is junk, rewritten by the next pair). The
+               shift before the add is exact: (a << s) + (b << s) = (a + b) << s. */
+            Py_ssize_t m = 3 * n_in;
+            switch (ry) {
+            case 2: hcs_vsum_shl(rows, 2, t, m, shift); break;
+            case 4: hcs_vsum_shl(rows, 4, t, m, shift); break;
+            default: hcs_vsum_shl(rows, ry, t, m, shift); break;
+            }
+            if (n_in & 1) { t[m] = t[m - 3]; t[m + 1] = t[m - 2]; t[m + 2] = t[m - 1]; }
+            hcs_pairs3(t, (uint16_t *)out, n / 2);
+            return;
+        }
     #if HCS_SSE2
         if (C == 1 && lrx == 1) {
             /* gray, pairs of columns: sum the rows, add neighbours, shift, in
@@ -498,30 +563,6 @@ cdef extern from *:
                     sum += rows[i][x < n_in ? x : n_in - 1] + rows[i][x + 1 < n_in ? x + 1 : n_in - 1];
                 out[x / 2] = (int16_t)(sum << shift);
             }
-            return;
-        }
-        if (C == 3 && lrx == 1) {
-            /* RGB, pairs of pixels: 8 bytes R0 G0 B0 R1 G1 B1 . . of each row,
-               widened and summed, plus themselves shifted by one pixel; lanes
-               0-2 are the sums (the 4th lane is junk, rewritten next). */
-            const __m128i zero = _mm_setzero_si128();
-            Py_ssize_t j = 0, half = n / 2;
-            for (; j < half && 6 * j + 8 <= 3 * n_in; j++) {
-                __m128i v = zero;
-                for (int i = 0; i < ry; i++)
-                    v = _mm_add_epi16(v, _mm_unpacklo_epi8(
-                        _mm_loadl_epi64((const __m128i *)(rows[i] + 6 * j)), zero));
-                v = _mm_add_epi16(v, _mm_srli_si128(v, 6));
-                _mm_storel_epi64((__m128i *)(out + 3 * j), _mm_slli_epi16(v, shift));
-            }
-            for (; j < half; j++)
-                for (int c = 0; c < 3; c++) {
-                    int32_t sum = 0;
-                    Py_ssize_t x0 = 2 * j < n_in ? 2 * j : n_in - 1;
-                    Py_ssize_t x1 = 2 * j + 1 < n_in ? 2 * j + 1 : n_in - 1;
-                    for (int i = 0; i < ry; i++) sum += rows[i][3 * x0 + c] + rows[i][3 * x1 + c];
-                    out[3 * j + c] = (int16_t)(sum << shift);
-                }
             return;
         }
     #endif
