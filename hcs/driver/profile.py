@@ -90,6 +90,12 @@ class PrinterProfile:
     bits: int = 8
     color: bool = False
     resolution_dpi: float = 300.0
+    # Film geometry for the formatter (hcs.formatter.PrinterSettings.from_profile):
+    pixel_spacing_mm: float | None = None  # Printer Pixel Spacing (2010,0376), over dpi
+    film_pixels: dict[str, tuple[int, int]] = field(default_factory=dict)  # size: (cols, rows)
+    scaling: str = "host"  # host: we scale to the box; printer: the printer magnifies
+    margin_mm: float = 0.0  # border the printer leaves at the film's edge
+    gap_mm: float = 0.0  # and between boxes
     film_sizes: tuple[str, ...] | None = None
     display_formats: tuple[str, ...] | None = None
     medium_types: tuple[str, ...] | None = None
@@ -227,7 +233,30 @@ def _convert(name: str, key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ProfileError(f"{where}: must be true or false")
         return value
-    if key in ("resolution_dpi", "retry_backoff", "print_job_timeout"):
+    if key == "scaling":
+        if value not in ("host", "printer"):
+            raise ProfileError(f"{where}: {value!r} must be 'host' or 'printer'")
+        return value
+    if key in ("margin_mm", "gap_mm"):
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ProfileError(f"{where}: {value!r} must be a number of millimetres >= 0")
+        return float(value)
+    if key == "film_pixels":
+        if not isinstance(value, dict):
+            raise ProfileError(f"{where}: must be a table of FILMSIZE = [columns, rows]")
+        result = {}
+        for size, matrix in value.items():
+            if size not in terms.FILM_SIZE_IDS:
+                raise ProfileError(f"{where}.{size}: not a Film Size ID")
+            if (
+                not isinstance(matrix, list)
+                or len(matrix) != 2
+                or not all(isinstance(n, int) and n > 0 for n in matrix)
+            ):
+                raise ProfileError(f"{where}.{size}: must be [columns, rows] in pixels")
+            result[size] = (matrix[0], matrix[1])
+        return result
+    if key in ("resolution_dpi", "retry_backoff", "print_job_timeout", "pixel_spacing_mm"):
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise ProfileError(f"{where}: {value!r} must be a positive number")
         return float(value)
