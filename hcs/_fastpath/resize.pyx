@@ -356,41 +356,58 @@ cdef extern from *:
                 }
     }
 
-    /* Returns 0 when it did nothing (no SSE2): the caller then runs hcs_h2 per row.
-       wb: hcs_pair_weights of the axis (16-byte aligned). */
-    static int hcs_h2_block(int16_t *const *M, Py_ssize_t n, int16_t *T, uint8_t *const *dst,
-                            int nrows, const int32_t *start, const int16_t *wb,
-                            Py_ssize_t K, int C, Py_ssize_t n_out, int shift) {
-    #if HCS_SSE2
-        const __m128i round = _mm_set1_epi32((int32_t)1 << (shift - 1));
-        for (Py_ssize_t x = 0; x < n; x += 8) {      /* rows are padded to a multiple of 8 */
-            __m128i r[8];
-            for (int i = 0; i < 8; i++) r[i] = _mm_loadu_si128((const __m128i *)(M[i] + x));
-            hcs_tr8x16(r);
-            for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(T + (x + i) * 8), r[i]);
+    /* Where each output column of the block pass reads: for column j
+       (channel j % C of output pixel j / C), cofs[2j] is the int16 offset of
+       its first tap in the transposed block and cofs[2j + 1] the offset of its
+       weight pairs in wb. Padded to a multiple of 8 columns with copies of
+       the last one (computed, not stored). */
+    static void hcs_col_offsets(const int32_t *start, Py_ssize_t K, int C, Py_ssize_t n_out,
+                                int32_t *cofs) {
+        Py_ssize_t nj = n_out * C, np = (K + 1) / 2, j = 0;
+        for (; j < nj; j++) {
+            Py_ssize_t o = j / C;
+            cofs[2 * j] = (int32_t)(((Py_ssize_t)start[o] * C + j % C) * 8);
+            cofs[2 * j + 1] = (int32_t)(o * np * 8);
         }
-        const Py_ssize_t nj = n_out * C, step = 8 * C;  /* step: one tap further */
-        const __m128i sh = _mm_cvtsi32_si128(shift);
-        Py_ssize_t o = 0;
-        int c = 0;
+        for (; j % 8 != 0; j++) {
+            cofs[2 * j] = cofs[2 * j - 2];
+            cofs[2 * j + 1] = cofs[2 * j - 1];
+        }
+    }
+
+    #if HCS_SSE2
+    /* The output columns of a block, K taps (a constant where inlined). */
+    HCS_INLINE void hcs_h2_cols(const int16_t *T, const int32_t *cofs, const int16_t *wb,
+                                const int K, const Py_ssize_t step, Py_ssize_t nj, int shift,
+                                uint8_t *const *dst, int nrows) {
+        const __m128i round = _mm_set1_epi32((int32_t)1 << (shift - 1));
+        const __m128i sh = _mm_cvtsi32_si128(shift), zero = _mm_setzero_si128();
         for (Py_ssize_t j0 = 0; j0 < nj; j0 += 8) {
             __m128i res[8];
             int cnt = nj - j0 < 8 ? (int)(nj - j0) : 8;
+    #if defined(__GNUC__)
+    #pragma GCC unroll 8
+    #endif
             for (int u = 0; u < 8; u++) {
-                if (u >= cnt) { res[u] = _mm_setzero_si128(); continue; }
-                const int16_t *col = T + ((Py_ssize_t)start[o] * C + c) * 8;
-                const __m128i *q = (const __m128i *)(wb + o * ((K + 1) / 2) * 8);
+                const int16_t *col = T + cofs[2 * (j0 + u)];
+                const __m128i *q = (const __m128i *)(wb + cofs[2 * (j0 + u) + 1]);
                 __m128i s0 = round, s1 = round;
-                for (Py_ssize_t k = 0; k < K; k += 2) {
+                int k = 0;
+                for (; k + 1 < K; k += 2) {
                     __m128i a = _mm_loadu_si128((const __m128i *)(col + k * step));
                     __m128i b = _mm_loadu_si128((const __m128i *)(col + (k + 1) * step));
-                    __m128i wv = _mm_load_si128(q + k / 2);   /* tap K is a zero pad */
+                    __m128i wv = _mm_load_si128(q + k / 2);
                     s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), wv));
                     s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), wv));
                 }
+                if (k < K) {   /* odd K: the pad tap's weight is 0, so pair with zeros */
+                    __m128i a = _mm_loadu_si128((const __m128i *)(col + k * step));
+                    __m128i wv = _mm_load_si128(q + k / 2);
+                    s0 = _mm_add_epi32(s0, _mm_madd_epi16(_mm_unpacklo_epi16(a, zero), wv));
+                    s1 = _mm_add_epi32(s1, _mm_madd_epi16(_mm_unpackhi_epi16(a, zero), wv));
+                }
                 __m128i v = _mm_packs_epi32(_mm_sra_epi32(s0, sh), _mm_sra_epi32(s1, sh));
                 res[u] = _mm_packus_epi16(v, v);   /* byte i = row i */
-                if (++c == C) { c = 0; o++; }
             }
             /* 8 columns x 8 rows of bytes -> 8 rows x 8 columns */
             __m128i x0 = _mm_unpacklo_epi8(res[0], res[1]), x1 = _mm_unpacklo_epi8(res[2], res[3]);
@@ -410,9 +427,33 @@ cdef extern from *:
                 }
             }
         }
+    }
+    #endif
+
+    /* Returns 0 when it did nothing (no SSE2): the caller then runs hcs_h2 per row.
+       wb: hcs_pair_weights of the axis (16-byte aligned); cofs: hcs_col_offsets. */
+    static int hcs_h2_block(int16_t *const *M, Py_ssize_t n, int16_t *T, uint8_t *const *dst,
+                            int nrows, const int32_t *cofs, const int16_t *wb,
+                            Py_ssize_t K, int C, Py_ssize_t n_out, int shift) {
+    #if HCS_SSE2
+        for (Py_ssize_t x = 0; x < n; x += 8) {      /* rows are padded to a multiple of 8 */
+            __m128i r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm_loadu_si128((const __m128i *)(M[i] + x));
+            hcs_tr8x16(r);
+            for (int i = 0; i < 8; i++) _mm_storeu_si128((__m128i *)(T + (x + i) * 8), r[i]);
+        }
+        const Py_ssize_t nj = n_out * C, step = 8 * C;  /* step: one tap further */
+        switch (K) {
+        case 2: hcs_h2_cols(T, cofs, wb, 2, step, nj, shift, dst, nrows); break;
+        case 3: hcs_h2_cols(T, cofs, wb, 3, step, nj, shift, dst, nrows); break;
+        case 4: hcs_h2_cols(T, cofs, wb, 4, step, nj, shift, dst, nrows); break;
+        case 5: hcs_h2_cols(T, cofs, wb, 5, step, nj, shift, dst, nrows); break;
+        case 6: hcs_h2_cols(T, cofs, wb, 6, step, nj, shift, dst, nrows); break;
+        default: hcs_h2_cols(T, cofs, wb, (int)K, step, nj, shift, dst, nrows); break;
+        }
         return 1;
     #else
-        (void)M; (void)n; (void)T; (void)dst; (void)nrows; (void)start; (void)wb;
+        (void)M; (void)n; (void)T; (void)dst; (void)nrows; (void)cofs; (void)wb;
         (void)K; (void)C; (void)n_out; (void)shift;
         return 0;
     #endif
@@ -637,10 +678,12 @@ cdef extern from *:
     void hcs_gather(const uint8_t* src, uint8_t* dst, const int32_t* xs, Py_ssize_t n, int C,
                     Py_ssize_t n_in) nogil
     int hcs_h2_block(int16_t** M, Py_ssize_t n, int16_t* T, uint8_t** dst, int nrows,
-                     const int32_t* start, const int16_t* wb, Py_ssize_t K, int C,
+                     const int32_t* cofs, const int16_t* wb, Py_ssize_t K, int C,
                      Py_ssize_t n_out, int shift) nogil
     void hcs_pair_weights(const int16_t* w, Py_ssize_t ws, Py_ssize_t K, Py_ssize_t n_out,
                           int16_t* wb) nogil
+    void hcs_col_offsets(const int32_t* start, Py_ssize_t K, int C, Py_ssize_t n_out,
+                         int32_t* cofs) nogil
     void hcs_box_row(const uint8_t** rows, int ry, Py_ssize_t n_in, int C, int lrx, int shift,
                      uint16_t* t, int16_t* out) nogil
     void hcs_v1w(int16_t** rows, const int16_t* q, Py_ssize_t K, int16_t* mid,
@@ -895,6 +938,7 @@ cdef struct VFirst:
     int16_t** mrows
     uint8_t** drows
     int16_t* wb              # the x weights as pmaddwd pairs (hcs_pair_weights)
+    int32_t* cofs            # where each output column reads (hcs_col_offsets)
     Py_ssize_t pitch
 
 
@@ -938,7 +982,7 @@ cdef void _v_first(Rows* src, Rows* dst, Axis* ax, Axis* ay, int C, VFirst* v) n
             for k in range(8):
                 v.mrows[k] = v.block + (k if k < nrows else nrows - 1) * v.pitch
                 v.drows[k] = <uint8_t*>(dst.data + (oy - i + (k if k < nrows else 0)) * dst.stride)
-            if not hcs_h2_block(v.mrows, _round8(width), v.T, v.drows, nrows, ax.start, v.wb,
+            if not hcs_h2_block(v.mrows, _round8(width), v.T, v.drows, nrows, v.cofs, v.wb,
                                 ax.K, C, ax.n_out, shift2):
                 for k in range(nrows):
                     hcs_h2(v.mrows[k], v.drows[k], ax.start, ax.w, ax.ws, ax.K, C, ax.n_out,
@@ -1084,7 +1128,8 @@ def resize(src, out, method="BILINEAR", *, fill=0):
     else:
         nbytes += ((ay.K + ay.r + 16) * sizeof(void*) + ay.K * pitch * 2
                    + ((win + ax.r) * C + 16) * 2 + 8 * pitch * 2
-                   + (_round8(width) + 2 * C + 8) * 16 + wout * (ax.K + 1) * 8)
+                   + (_round8(width) + 2 * C + 8) * 16 + wout * (ax.K + 1) * 8
+                   + _round8(wout * C) * 8 + 64)
     p = scratch(nbytes, _SLOT)
     with nogil:
         ax.start = <int32_t*>_carve(&p, wout * 4)
@@ -1111,6 +1156,8 @@ def resize(src, out, method="BILINEAR", *, fill=0):
             v.T = <int16_t*>_carve(&p, (_round8(width) + 2 * C + 8) * 16)
             v.wb = <int16_t*>_carve(&p, wout * (ax.K + 1) * 8)
             hcs_pair_weights(ax.w, ax.ws, ax.K, wout, v.wb)
+            v.cofs = <int32_t*>_carve(&p, _round8(wout * C) * 8)
+            hcs_col_offsets(ax.start, ax.K, C, wout, v.cofs)
             _v_first(&s, &d, &ax, &ay, C, &v)
     return out
 
