@@ -64,12 +64,15 @@ def _header(pdu_type: int, length: int) -> bytes:
 
 
 def ae_title_field(title: str) -> bytes:
-    """An AE title as the 16-byte, space-padded field of PS3.8 Table 9-11."""
+    """An AE title as the 16-byte, space-padded field of PS3.8 Table 9-11.
+
+    Only spaces are insignificant (PS3.5 AE); any other control character is refused,
+    not quietly stripped."""
     try:
-        raw = title.strip().encode("ascii")
+        raw = title.strip(" ").encode("ascii")
     except UnicodeEncodeError:
         raise ValueError(f"AE title {title!r} is not ASCII") from None
-    if not raw or len(raw) > 16 or b"\\" in raw or any(c < 0x20 for c in raw):
+    if not raw or len(raw) > 16 or b"\\" in raw or any(c < 0x20 or c == 0x7F for c in raw):
         raise ValueError(f"AE title {title!r} must be 1 to 16 printable characters, no backslash")
     return raw.ljust(16, b" ")
 

@@ -571,3 +571,12 @@ def test_frame_message_with_an_empty_command_sends_one_empty_last_fragment() -> 
     out = frame_message(1, b"", [], 100)
     _, pdus = cut_and_decode(out, 100)
     assert pdus == [PDataTF((PresentationDataValue(1, True, True, b""),))]
+
+
+def test_an_ae_title_with_a_control_character_is_refused_not_stripped():
+    from dul.pdu import ae_title_field
+
+    assert ae_title_field(" PRINTER ") == b"PRINTER         "
+    for bad in ("AE\n", "\tAE", "A\x7fE"):
+        with pytest.raises(ValueError, match="printable"):
+            ae_title_field(bad)
