@@ -517,11 +517,13 @@ cdef extern from *:
         Py_ssize_t x = 0;
     #if HCS_SSE2
         const __m128i zero = _mm_setzero_si128(), sh = _mm_cvtsi32_si128(shift);
-        for (; x + 16 <= n; x += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(rows[0] + x));
+        const uint8_t *rp[8];   /* in registers: the stores to t could alias rows[] */
+        for (int i = 0; i < ry && i < 8; i++) rp[i] = rows[i];
+        for (; ry <= 8 && x + 16 <= n; x += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(rp[0] + x));
             __m128i lo = _mm_unpacklo_epi8(v, zero), hi = _mm_unpackhi_epi8(v, zero);
             for (int i = 1; i < ry; i++) {
-                v = _mm_loadu_si128((const __m128i *)(rows[i] + x));
+                v = _mm_loadu_si128((const __m128i *)(rp[i] + x));
                 lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(v, zero));
                 hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(v, zero));
             }
@@ -623,10 +625,28 @@ cdef extern from *:
     /* Pass 1, vertical, on reduced rows (value * 128):
        mid = sat16(sum_j (h_j * w_j >> 16)), value * 32: one pmulhw per tap,
        each product truncated to 1/32 of a grey level. */
-    static void hcs_v1w(int16_t *const *rows, const int16_t *q, Py_ssize_t K, int16_t *mid,
-                        Py_ssize_t n) {
+    HCS_INLINE void hcs_v1w_k(int16_t *const *rows, const int16_t *q, const int K,
+                              int16_t *mid, Py_ssize_t n) {
         Py_ssize_t x = 0;
     #if HCS_SSE2
+        if (K <= 8) {
+            /* row pointers and weights in registers (the stores to mid could
+               alias rows[] as far as the compiler knows) */
+            const int16_t *rp[8];
+            __m128i wv[8];
+            for (int j = 0; j < K; j++) { rp[j] = rows[j]; wv[j] = _mm_set1_epi16(q[j]); }
+            for (; x + 16 <= n; x += 16) {
+                __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
+                for (int j = 0; j < K; j++) {
+                    a = _mm_add_epi16(a, _mm_mulhi_epi16(
+                        _mm_loadu_si128((const __m128i *)(rp[j] + x)), wv[j]));
+                    b = _mm_add_epi16(b, _mm_mulhi_epi16(
+                        _mm_loadu_si128((const __m128i *)(rp[j] + x + 8)), wv[j]));
+                }
+                _mm_storeu_si128((__m128i *)(mid + x), a);
+                _mm_storeu_si128((__m128i *)(mid + x + 8), b);
+            }
+        }
         for (; x + 16 <= n; x += 16) {
             __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
             for (Py_ssize_t j = 0; j < K; j++) {
@@ -644,6 +664,17 @@ cdef extern from *:
             int32_t acc = 0;
             for (Py_ssize_t j = 0; j < K; j++) acc += ((int32_t)rows[j][x] * q[j]) >> 16;
             mid[x] = hcs_sat16(acc);
+        }
+    }
+
+    static void hcs_v1w(int16_t *const *rows, const int16_t *q, Py_ssize_t K, int16_t *mid,
+                        Py_ssize_t n) {
+        switch (K) {
+        case 2: hcs_v1w_k(rows, q, 2, mid, n); break;
+        case 3: hcs_v1w_k(rows, q, 3, mid, n); break;
+        case 4: hcs_v1w_k(rows, q, 4, mid, n); break;
+        case 5: hcs_v1w_k(rows, q, 5, mid, n); break;
+        default: hcs_v1w_k(rows, q, (int)K, mid, n); break;
         }
     }
 
