@@ -520,6 +520,8 @@ cdef extern from *:
         const uint8_t *rp[8];   /* in registers: the stores to t could alias rows[] */
         for (int i = 0; i < ry && i < 8; i++) rp[i] = rows[i];
         for (; ry <= 8 && x + 16 <= n; x += 16) {
+            if ((x & 63) == 0)
+                for (int i = 0; i < ry; i++) _mm_prefetch((const char *)(rp[i] + x + 512), _MM_HINT_T0);
             __m128i v = _mm_loadu_si128((const __m128i *)(rp[0] + x));
             __m128i lo = _mm_unpacklo_epi8(v, zero), hi = _mm_unpackhi_epi8(v, zero);
             for (int i = 1; i < ry; i++) {
