@@ -5,9 +5,9 @@ P-DATA into messages, hands each response to the request waiting for it (by Mess
 ID Being Responded To), and answers requests the peer sends us: on a print SCU's
 association that is the printer's N-EVENT-REPORT, which may arrive at any moment,
 even between our request and its response (PS3.4 H.4.6.2.1.2). Each request the peer
-sends is answered by ``on_request`` (by default: Success for N-EVENT-REPORT and
-C-ECHO, "unrecognized operation" for anything else) and is also put on
-:attr:`DimseConnection.requests` for the caller to see.
+sends is answered by ``on_request``; without a handler it is answered by default
+(Success for N-EVENT-REPORT and C-ECHO, "unrecognized operation" for anything else)
+and put on :attr:`DimseConnection.requests` (the last 64) for the caller to see.
 
 A malformed message aborts the association (PS3.8 leaves the reason to the user: we
 send the service-user abort) and every waiting request fails with the reason.
@@ -44,6 +44,8 @@ from dul.net import (
 )
 
 log = logging.getLogger("dimse.client")
+
+_KEPT_REQUESTS = 64
 
 RequestHandler = Callable[[int, Request], Awaitable[Response | None]]
 
@@ -214,8 +216,15 @@ class DimseConnection:
                     message.message_id_being_responded_to,
                 )
             return
-        self.requests.put_nowait((context_id, message))
         handler = self.on_request
-        response = await handler(context_id, message) if handler else default_response(message)
+        if handler is None:
+            # Surfaced for a caller that has no handler; bounded, so an acceptor that
+            # nobody reads from does not keep every image it was sent.
+            if self.requests.qsize() >= _KEPT_REQUESTS:
+                self.requests.get_nowait()
+            self.requests.put_nowait((context_id, message))
+            response = default_response(message)
+        else:
+            response = await handler(context_id, message)
         if response is not None:
             await self.send(context_id, response)

@@ -417,10 +417,6 @@ class VirtualPrinter:
 
     # ----------------------------------------------------------------- requests
     async def _on_request(self, live: _Live, context_id: int, request: m.Request):
-        # DimseConnection also queues every request for its owner to read; we answer them
-        # here instead, so empty that queue or it would hold every image until the end.
-        while not live.dimse.requests.empty():
-            live.dimse.requests.get_nowait()
         live.requests += 1
         number = live.requests
         record, session = live.record, live.session
