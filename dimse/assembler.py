@@ -8,9 +8,10 @@ whatever the peer's PDUs held, so nothing here depends on them.
 Anything else is a protocol error, and after one the assembler refuses all further
 input: the caller must abort the association (A-ABORT), not carry on.
 
-Fragments are copied once into a ``bytearray`` as they arrive, because the Upper Layer
-may hand out memoryviews into its receive buffer, valid until its next read. The received
-data set is that ``bytearray``: no further copy, and no decoding until someone asks.
+Data set fragments are kept as they arrive (the Upper Layer hands out read-only views of
+bytes it never changes again, see :class:`dul.pdu.PDUStream`) and joined once when the
+last one arrives: one copy of a large data set, none for a data set in a single PDV,
+and no decoding until someone asks.
 """
 
 import dataclasses
@@ -68,7 +69,7 @@ class MessageAssembler:
         self._state = _State.IDLE
         self._context_id = 0
         self._command = bytearray()
-        self._data = bytearray()
+        self._data: list = []
         self._message: Message | None = None
         self._size = 0
         self._error: DIMSEProtocolError | None = None
@@ -95,7 +96,8 @@ class MessageAssembler:
     def _fail(self, error: DIMSEProtocolError) -> None:
         self._state = _State.FAILED
         self._error = error
-        self._command = self._data = bytearray()
+        self._command = bytearray()
+        self._data = []
         self._message = None
 
     def _feed(self, pdv: PresentationDataValue) -> ReceivedMessage | None:
@@ -153,11 +155,12 @@ class MessageAssembler:
     def _data_set_fragment(self, pdv: PresentationDataValue) -> ReceivedMessage | None:
         if self._state is not _State.DATA_SET:
             raise DIMSEProtocolError("a data set fragment arrived before the last command fragment")
-        self._data += pdv.data
+        self._data.append(pdv.data)
         if not pdv.is_last:
             return None
-        message = dataclasses.replace(self._message, dataset=self._data)
+        parts, self._data = self._data, []
+        dataset = parts[0] if len(parts) == 1 else b"".join(parts)
+        message = dataclasses.replace(self._message, dataset=dataset)
         self._message = None
-        self._data = bytearray()
         self._state = _State.IDLE
         return ReceivedMessage(self._context_id, message)

@@ -86,7 +86,7 @@ def test_a_stream_of_messages_on_several_contexts(message_types, data):
         assert not assembler.in_progress
 
 
-def test_fragments_are_copied_before_the_upper_layer_reuses_its_buffer():
+def test_command_fragments_are_copied_before_the_upper_layer_reuses_its_buffer():
     command, pieces = encode_message(set_image_box(), uids.IMPLICIT_VR_LITTLE_ENDIAN)
     receive_buffer = bytearray(command + b"".join(pieces))
     view = memoryview(receive_buffer)
@@ -96,9 +96,21 @@ def test_fragments_are_copied_before_the_upper_layer_reuses_its_buffer():
     receive_buffer[:half] = b"\xff" * half  # the next read lands in the same buffer
     assert assembler.feed(PresentationDataValue(1, True, True, view[half : len(command)])) is None
     assert assembler.feed(PresentationDataValue(1, False, False, view[len(command) : -8])) is None
-    receive_buffer[len(command) : -8] = b"\xff" * (len(receive_buffer) - len(command) - 8)
     received = assembler.feed(PresentationDataValue(1, False, True, view[-8:]))
     assert received == ReceivedMessage(1, set_image_box())
+
+
+def test_a_data_set_in_one_fragment_is_not_copied_and_several_are_joined_once():
+    command, pieces = encode_message(set_image_box(), uids.IMPLICIT_VR_LITTLE_ENDIAN)
+    data = memoryview(b"".join(pieces))
+    assembler = MessageAssembler()
+    assembler.feed(PresentationDataValue(1, True, True, command))
+    received = assembler.feed(PresentationDataValue(1, False, True, data))
+    assert received.message.dataset is data
+    assembler.feed(PresentationDataValue(1, True, True, command))
+    assembler.feed(PresentationDataValue(1, False, False, data[:10]))
+    received = assembler.feed(PresentationDataValue(1, False, True, data[10:]))
+    assert bytes(received.message.dataset) == bytes(data)
 
 
 def test_an_empty_data_set_is_still_a_data_set():
