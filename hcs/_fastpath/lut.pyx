@@ -256,7 +256,7 @@ def apply_lut(src, lut, out, *, first_mapped=0):
     cdef cnp.ndarray table_arr = as_array(lut, "lut")
     cdef int lt = cnp.PyArray_TYPE(table_arr)
     cdef bint lut16
-    cdef Py_ssize_t n, i, k, npix, size
+    cdef Py_ssize_t n, i, k, npix, size, lutbytes
     cdef int64_t first, biggest = 0
     cdef const char* lutp
     cdef char* table
@@ -296,6 +296,16 @@ def apply_lut(src, lut, out, *, first_mapped=0):
             for k in range(npix):
                 i = _pixel_index(&s, k)
                 _store(&s, k, _lut_entry(lutp, lut16, _lut_index(_value(&s, i), first, n)))
+        return out
+    lutbytes = n * (2 if lut16 else 1)
+    if (not s.signed and first == 0 and n >= size and lut16 == (s.out_bits == 16)
+            and (lutp + lutbytes <= s.out or s.out + npix * (s.out_bits // 8) <= lutp)):
+        # The LUT already is the table (entry v for every value v, the output
+        # type): look up in it directly instead of copying it first (about
+        # 0.1 ms for 64K entries). Not when it overlaps out, which the pixel
+        # loop writes.
+        with nogil:
+            _apply_table(&s, lutp)
         return out
     table = scratch(size * 2, _SLOT)
     with nogil:

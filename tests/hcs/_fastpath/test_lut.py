@@ -86,6 +86,35 @@ def test_apply_lut_in_place_and_large_image():
     np.testing.assert_array_equal(apply_lut(big, lut16, np.empty_like(big)), lut16[big])
 
 
+@pytest.mark.parametrize(("src_dtype", "lut_dtype", "n"), [
+    (np.uint8, np.uint8, 256), (np.uint8, np.uint16, 300), (np.uint16, np.uint8, 65536),
+    (np.uint16, np.uint16, 65536), (np.uint16, np.uint8, 70000),
+])
+def test_apply_lut_uses_a_full_lut_directly(src_dtype, lut_dtype, n):
+    # first_mapped 0, a LUT covering every value, out of the LUT's type: the
+    # kernel looks up in the caller's LUT instead of copying it (same result).
+    rng = np.random.default_rng(1)
+    top = np.iinfo(src_dtype).max + 1
+    src = rng.integers(0, top, (200, 203), dtype=src_dtype)
+    lut = rng.integers(0, np.iinfo(lut_dtype).max + 1, n, dtype=lut_dtype)
+    out = apply_lut(src, lut, np.empty(src.shape, lut_dtype))
+    np.testing.assert_array_equal(out, lut[src])
+
+
+@pytest.mark.parametrize("offset", [0, 1000, -1000])
+def test_apply_lut_lut_overlapping_out(offset):
+    # out written over the LUT itself: the result is that of the LUT as it
+    # was at the call (the kernel works from a copy then).
+    rng = np.random.default_rng(2)
+    src = rng.integers(0, 256, (100, 100), dtype=np.uint8)
+    buf = rng.integers(0, 256, 20000, dtype=np.uint8)
+    lut = buf[5000:5256]
+    expect = lut.copy()[src]
+    out = buf[5000 + offset:5000 + offset + src.size].reshape(src.shape)
+    apply_lut(src, lut, out)
+    np.testing.assert_array_equal(out, expect)
+
+
 @pytest.mark.parametrize(
     ("src", "lut", "out", "error"),
     [
