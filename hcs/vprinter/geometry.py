@@ -19,23 +19,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-MM_PER_INCH = 25.4
-
-# Film Size ID defined terms (PS3.3 C.13.8) -> (short side, long side) in millimetres.
-FILM_SIZES_MM: dict[str, tuple[float, float]] = {
-    "8INX10IN": (8 * MM_PER_INCH, 10 * MM_PER_INCH),
-    "8_5INX11IN": (8.5 * MM_PER_INCH, 11 * MM_PER_INCH),
-    "10INX12IN": (10 * MM_PER_INCH, 12 * MM_PER_INCH),
-    "10INX14IN": (10 * MM_PER_INCH, 14 * MM_PER_INCH),
-    "11INX14IN": (11 * MM_PER_INCH, 14 * MM_PER_INCH),
-    "11INX17IN": (11 * MM_PER_INCH, 17 * MM_PER_INCH),
-    "14INX14IN": (14 * MM_PER_INCH, 14 * MM_PER_INCH),
-    "14INX17IN": (14 * MM_PER_INCH, 17 * MM_PER_INCH),
-    "24CMX24CM": (240.0, 240.0),
-    "24CMX30CM": (240.0, 300.0),
-    "A4": (210.0, 297.0),
-    "A3": (297.0, 420.0),
-}
+# The physical film sizes are the SCU formatter's table: one table of PS3.3's Film Size IDs.
+from hcs.film import FILM_SIZES_MM, MM_PER_INCH
 
 # Slides are mounted in 2-inch frames; the picture area is 36 x 24 mm for 35 mm slides
 # and 40 x 40 mm for superslides (PS3.3 C.13.8 leaves the count to the configuration:
