@@ -15,4 +15,5 @@ cdef cnp.ndarray as_array(object obj, str name)
 cdef int check_writeable(cnp.ndarray arr, str name) except -1
 cdef int flat_or_rows(cnp.ndarray arr, str name, Rows* rows) except -1
 cdef int image_rows(cnp.ndarray arr, str name, Py_ssize_t pixbytes, Rows* rows) except -1
+cdef int uint8_image(object arr, str name, Rows* rows, Py_ssize_t* h, Py_ssize_t* w) except -1
 cdef bint rows_overlap(Rows* a, Rows* b) noexcept

@@ -116,6 +116,28 @@ cdef int image_rows(cnp.ndarray arr, str name, Py_ssize_t pixbytes, Rows* rows) 
     return 0
 
 
+cdef int uint8_image(object arr, str name, Rows* rows, Py_ssize_t* h, Py_ssize_t* w) except -1:
+    """Validate a uint8 [H, W] gray or [H, W, 3] RGB image (resize, fill, paste share
+    this); fill its rows and size, and return its channel count."""
+    cdef cnp.ndarray a = as_array(arr, name)
+    cdef int nd = cnp.PyArray_NDIM(a)
+    cdef int C
+    if cnp.PyArray_TYPE(a) != cnp.NPY_UINT8:
+        raise TypeError(f"{name} must be uint8, not {a.dtype}")
+    if nd == 2:
+        C = 1
+    elif nd == 3 and cnp.PyArray_DIMS(a)[2] == 3:
+        C = 3
+    else:
+        raise ValueError(
+            f"{name} must be [H, W] gray or [H, W, 3] RGB, not shape {(<object>a).shape}"
+        )
+    image_rows(a, name, C, rows)
+    h[0] = cnp.PyArray_DIMS(a)[0]
+    w[0] = cnp.PyArray_DIMS(a)[1]
+    return C
+
+
 cdef bint rows_overlap(Rows* a, Rows* b) noexcept:
     """True if the bytes ``a`` and ``b`` address can overlap (bounding ranges meet)."""
     cdef char* alo

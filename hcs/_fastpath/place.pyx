@@ -12,7 +12,7 @@ cimport numpy as cnp
 from libc.stdint cimport uint8_t
 from libc.string cimport memcpy, memset
 
-from hcs._fastpath._common cimport Rows, as_array, check_writeable, image_rows, rows_overlap
+from hcs._fastpath._common cimport Rows, check_writeable, rows_overlap, uint8_image
 
 from hcs._fastpath.resize import resize
 
@@ -62,24 +62,6 @@ cdef int _pixel(object value, int C, uint8_t* pixel) except -1:
     return 0
 
 
-cdef int _region(object arr, str name, Rows* rows, Py_ssize_t* h, Py_ssize_t* w) except -1:
-    cdef cnp.ndarray a = as_array(arr, name)
-    cdef int nd = cnp.PyArray_NDIM(a)
-    cdef int C
-    if cnp.PyArray_TYPE(a) != cnp.NPY_UINT8:
-        raise TypeError(f"{name} must be uint8, not {a.dtype}")
-    if nd == 2:
-        C = 1
-    elif nd == 3 and cnp.PyArray_DIMS(a)[2] == 3:
-        C = 3
-    else:
-        raise ValueError(f"{name} must be [H, W] or [H, W, 3], not {(<object>a).shape}")
-    image_rows(a, name, C, rows)
-    h[0] = cnp.PyArray_DIMS(a)[0]
-    w[0] = cnp.PyArray_DIMS(a)[1]
-    return C
-
-
 def fill(region, value):
     """Set every pixel of ``region`` (uint8 [H, W] or [H, W, 3], e.g. a view of
     a box in a film) to ``value``: a density for gray, one number or an RGB
@@ -87,7 +69,7 @@ def fill(region, value):
     cdef Rows r
     cdef Py_ssize_t h, w, y, done, n
     cdef uint8_t pixel[3]
-    cdef int C = _region(region, "region", &r, &h, &w)
+    cdef int C = uint8_image(region, "region", &r, &h, &w)
     cdef char* row
     check_writeable(<cnp.ndarray>region, "region")
     _pixel(value, C, pixel)
@@ -119,8 +101,8 @@ def paste(tile, film, top, left):
     """
     cdef Rows t, f, dst
     cdef Py_ssize_t th, tw, fh, fw, y, y0 = top, x0 = left
-    cdef int C = _region(tile, "tile", &t, &th, &tw)
-    if _region(film, "film", &f, &fh, &fw) != C:
+    cdef int C = uint8_image(tile, "tile", &t, &th, &tw)
+    if uint8_image(film, "film", &f, &fh, &fw) != C:
         raise ValueError("tile and film must both be gray or both be RGB")
     check_writeable(<cnp.ndarray>film, "film")
     if y0 < 0 or x0 < 0 or y0 + th > fh or x0 + tw > fw:

@@ -54,11 +54,10 @@ from libc.string cimport memcpy, memset
 
 from hcs._fastpath._common cimport (
     Rows,
-    as_array,
     check_writeable,
-    image_rows,
     rows_overlap,
     scratch,
+    uint8_image,
 )
 
 cnp.import_array()
@@ -1072,27 +1071,6 @@ cdef int _method(object method) except -1:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}") from None
 
 
-cdef int _image(object arr, str name, Rows* rows, Py_ssize_t* h, Py_ssize_t* w) except -1:
-    """Validate a uint8 [H, W] or [H, W, 3] image; return its channel count."""
-    cdef cnp.ndarray a = as_array(arr, name)
-    cdef int nd = cnp.PyArray_NDIM(a)
-    cdef int C
-    if cnp.PyArray_TYPE(a) != cnp.NPY_UINT8:
-        raise TypeError(f"{name} must be uint8, not {a.dtype}")
-    if nd == 2:
-        C = 1
-    elif nd == 3 and cnp.PyArray_DIMS(a)[2] == 3:
-        C = 3
-    else:
-        raise ValueError(
-            f"{name} must be [H, W] gray or [H, W, 3] RGB, not shape {(<object>a).shape}"
-        )
-    image_rows(a, name, C, rows)
-    h[0] = cnp.PyArray_DIMS(a)[0]
-    w[0] = cnp.PyArray_DIMS(a)[1]
-    return C
-
-
 cdef int _fill_pixel(object fill, int C, uint8_t* pixel) except -1:
     cdef int c
     values = (fill,) * C if isinstance(fill, (int, np.integer)) else tuple(fill)
@@ -1125,8 +1103,8 @@ def resize(src, out, method="BILINEAR", *, fill=0):
     cdef Py_ssize_t width, pitch
     cdef double* raw
     cdef double* folded
-    C = _image(src, "src", &s, &hin, &win)
-    Cout = _image(out, "out", &d, &hout, &wout)
+    C = uint8_image(src, "src", &s, &hin, &win)
+    Cout = uint8_image(out, "out", &d, &hout, &wout)
     check_writeable(<cnp.ndarray>out, "out")
     if C != Cout:
         raise ValueError("src and out must both be gray or both be RGB")

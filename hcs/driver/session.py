@@ -319,43 +319,42 @@ class PrintAssociation:
         terms.one_of("PresentationLUTShape", shape, terms.PRESENTATION_LUT_SHAPES)
         dataset = Dataset()
         dataset.PresentationLUTShape = shape
+        uid, _ = await self._create(
+            outcome, "Presentation LUT", PLUT_CONTEXT, uids.PRESENTATION_LUT, dataset
+        )
+        return uid
+
+    async def _create(
+        self, outcome: JobOutcome, what: str, context: int, sop_class: str, dataset: Dataset
+    ) -> tuple[str, Response]:
+        """N-CREATE with the instance UID left to the printer; the UID it assigned."""
         response = await self._request(
             outcome,
-            "N-CREATE Presentation LUT",
-            PLUT_CONTEXT,
-            NCreateRQ(self.dimse.next_message_id(), uids.PRESENTATION_LUT, dataset=dataset),
-            uids.PRESENTATION_LUT,
+            f"N-CREATE {what}",
+            context,
+            NCreateRQ(self.dimse.next_message_id(), sop_class, dataset=dataset),
+            sop_class,
             None,
         )
-        return self._created_uid(response, "Presentation LUT")
-
-    def _created_uid(self, response: Response, what: str) -> str:
         uid = response.affected_sop_instance_uid
         if not uid:
             raise FilmFailed(
                 OperationRecord(
                     f"N-CREATE {what}",
-                    "",
+                    sop_class,
                     None,
                     response.status,
                     detail="the printer did not say which instance it created",
                 )
             )
-        return uid
+        return uid, response
 
     async def _create_film_session(
         self, outcome: JobOutcome, spec: FilmSessionSpec, meta: int, plut_uid: str | None
     ) -> str:
         dataset = film_session_dataset(self.profile, spec, plut_uid)
-        response = await self._request(
-            outcome,
-            "N-CREATE Film Session",
-            meta,
-            NCreateRQ(self.dimse.next_message_id(), uids.BASIC_FILM_SESSION, dataset=dataset),
-            uids.BASIC_FILM_SESSION,
-            None,
-        )
-        return self._created_uid(response, "Film Session")
+        uid, _ = await self._create(outcome, "Film Session", meta, uids.BASIC_FILM_SESSION, dataset)
+        return uid
 
     async def _print_film(
         self,
@@ -369,15 +368,9 @@ class PrintAssociation:
         collate: bool,
     ) -> None:
         dataset = film_box_dataset(self.profile, film.box, session_uid, plut_uid)
-        response = await self._request(
-            outcome,
-            "N-CREATE Film Box",
-            meta,
-            NCreateRQ(self.dimse.next_message_id(), uids.BASIC_FILM_BOX, dataset=dataset),
-            uids.BASIC_FILM_BOX,
-            None,
+        film_uid, response = await self._create(
+            outcome, "Film Box", meta, uids.BASIC_FILM_BOX, dataset
         )
-        film_uid = self._created_uid(response, "Film Box")
         answer = self._decode(response, meta) or Dataset()
         boxes = list(answer.get("ReferencedImageBoxSequence", []))
         if len(film.images) > len(boxes):

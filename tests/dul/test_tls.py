@@ -11,7 +11,7 @@ from dul.items import PresentationContextRQ
 from dul.negotiation import AcceptorPolicy
 from dul.net import AcceptorSettings, NetworkError, Timeouts, connect, serve
 from tests.dul.tls_certs import make_certificates
-from tests.peers import free_port, require, running
+from tests.peers import storescp
 
 VERIFY = [PresentationContextRQ(1, uids.VERIFICATION, (uids.IMPLICIT_VR_LITTLE_ENDIAN,))]
 
@@ -39,20 +39,14 @@ async def echo(port, context, hostname="localhost"):
     return response.status, version
 
 
+def tls_storescp(tmp_path, certs):
+    """DCMTK's storescp on TLS with our server certificate, not asking for ours (-ic)."""
+    return storescp(tmp_path, "STORESCP", "+tls", str(certs.key), str(certs.cert), "-ic")
+
+
 def test_echo_over_tls_to_dcmtk_storescp(tmp_path):
     certs = make_certificates(tmp_path / "certs")
-    port = free_port()
-    command = [
-        require("storescp"),
-        "+tls",
-        str(certs.key),
-        str(certs.cert),
-        "-ic",
-        "-od",
-        str(tmp_path),
-        str(port),
-    ]
-    with running(command, port):
+    with tls_storescp(tmp_path, certs) as port:
         status, version = asyncio.run(echo(port, client_context(certs.ca)))
     assert status == 0
     assert version in ("TLSv1.2", "TLSv1.3")
@@ -61,18 +55,7 @@ def test_echo_over_tls_to_dcmtk_storescp(tmp_path):
 def test_an_unverifiable_printer_is_refused(tmp_path):
     certs = make_certificates(tmp_path / "certs")
     other = make_certificates(tmp_path / "other")
-    port = free_port()
-    command = [
-        require("storescp"),
-        "+tls",
-        str(certs.key),
-        str(certs.cert),
-        "-ic",
-        "-od",
-        str(tmp_path),
-        str(port),
-    ]
-    with running(command, port), pytest.raises(NetworkError, match="TLS set-up"):
+    with tls_storescp(tmp_path, certs) as port, pytest.raises(NetworkError, match="TLS set-up"):
         asyncio.run(echo(port, client_context(other.ca)))
 
 
@@ -104,18 +87,7 @@ def test_hcs_echo_over_tls(tmp_path):
     from tests.peers import run_hcs
 
     certs = make_certificates(tmp_path / "certs")
-    port = free_port()
-    command = [
-        require("storescp"),
-        "+tls",
-        str(certs.key),
-        str(certs.cert),
-        "-ic",
-        "-od",
-        str(tmp_path),
-        str(port),
-    ]
-    with running(command, port):
+    with tls_storescp(tmp_path, certs) as port:
         done = run_hcs("echo", "127.0.0.1", str(port), "--tls", "--tls-ca", str(certs.ca))
         plain = run_hcs("echo", "127.0.0.1", str(port), "--timeout", "3")
     assert done.returncode == 0, done.stderr
