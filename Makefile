@@ -27,6 +27,7 @@ build: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: $(STAMP) dcmtk browser build lint
 	$(VENV)/bin/pytest -q

@@ -78,9 +78,9 @@ class Case:
     group: str
     ours: Callable[[], object]
     alternatives: dict[str, Callable[[], object]]
-    slow: frozenset[str] = frozenset()   # alternatives timed only in the first rounds
-    once: frozenset[str] = frozenset()   # alternatives timed in the first round only
-    repeat: int = 1                      # calls per sample (for microsecond calls)
+    slow: frozenset[str] = frozenset()  # alternatives timed only in the first rounds
+    once: frozenset[str] = frozenset()  # alternatives timed in the first round only
+    repeat: int = 1  # calls per sample (for microsecond calls)
     samples: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -96,21 +96,26 @@ def _time(fn: Callable[[], object], repeat: int) -> float:
 
 def lut_cases() -> list[Case]:
     cases = []
-    for label, hi in (("12-bit data, 4096-entry LUT", 4096),
-                      ("16-bit data, 65536-entry LUT", 65536)):
+    for label, hi in (
+        ("12-bit data, 4096-entry LUT", 4096),
+        ("16-bit data, 65536-entry LUT", 65536),
+    ):
         src = RNG.integers(0, hi, (2048, 2048), dtype=np.uint16)
         lut = RNG.integers(0, 256, hi, dtype=np.uint8)
         out = np.empty(src.shape, np.uint8)
         assert np.array_equal(apply_lut(src, lut, out), lut[src])
-        cases.append(Case(
-            f"LUT 2048x2048 u16->u8, {label}", "lut",
-            lambda src=src, lut=lut, out=out: apply_lut(src, lut, out),
-            {
-                "np.take": lambda src=src, lut=lut: np.take(lut, src),
-                "np.take(out=)": lambda src=src, lut=lut, out=out: np.take(lut, src, out=out),
-                "lut[src]": lambda src=src, lut=lut: lut[src],
-            },
-        ))
+        cases.append(
+            Case(
+                f"LUT 2048x2048 u16->u8, {label}",
+                "lut",
+                lambda src=src, lut=lut, out=out: apply_lut(src, lut, out),
+                {
+                    "np.take": lambda src=src, lut=lut: np.take(lut, src),
+                    "np.take(out=)": lambda src=src, lut=lut, out=out: np.take(lut, src, out=out),
+                    "lut[src]": lambda src=src, lut=lut: lut[src],
+                },
+            )
+        )
     return cases
 
 
@@ -150,15 +155,18 @@ def window_cases() -> list[Case]:
     ds.PixelRepresentation = 0
     ds.WindowCenter = center
     ds.WindowWidth = width
-    return [Case(
-        "window/level LINEAR 2048x2048 u16->u8", "window",
-        lambda: window_level(src, center, width, out),
-        {
-            "numpy PS3.3 f64": lambda: numpy_window_ps33(src, center, width, check),
-            "numpy lean f32": lambda: numpy_window_lean(src, center, width, check),
-            "pydicom apply_windowing": lambda: apply_windowing(src, ds).astype(np.uint8),
-        },
-    )]
+    return [
+        Case(
+            "window/level LINEAR 2048x2048 u16->u8",
+            "window",
+            lambda: window_level(src, center, width, out),
+            {
+                "numpy PS3.3 f64": lambda: numpy_window_ps33(src, center, width, check),
+                "numpy lean f32": lambda: numpy_window_lean(src, center, width, check),
+                "pydicom apply_windowing": lambda: apply_windowing(src, ds).astype(np.uint8),
+            },
+        )
+    ]
 
 
 CV = {"REPLICATE": cv2.INTER_NEAREST, "BILINEAR": cv2.INTER_LINEAR, "CUBIC": cv2.INTER_CUBIC}
@@ -181,35 +189,56 @@ def resize_cases(with_scipy: bool) -> list[Case]:
                 size = (n_out, n_out)
                 alts = {
                     "cv2": lambda src=src, o=alt_out, m=method, size=size: cv2.resize(
-                        src, size, dst=o, interpolation=CV[m]),
+                        src, size, dst=o, interpolation=CV[m]
+                    ),
                     "Pillow": lambda image=image, m=method, size=size: image.resize(
-                        size, PIL_FILTER[m]),
+                        size, PIL_FILTER[m]
+                    ),
                 }
                 if n_out < n_in:
                     alts["cv2 INTER_AREA"] = lambda src=src, o=alt_out, size=size: cv2.resize(
-                        src, size, dst=o, interpolation=cv2.INTER_AREA)
+                        src, size, dst=o, interpolation=cv2.INTER_AREA
+                    )
                 if with_scipy:
                     alts["scipy zoom"] = lambda src=src, o=alt_out, m=method, z=zoom: (
-                        scipy.ndimage.zoom(src, z, output=o, order=ORDER[m], mode="nearest",
-                                           grid_mode=True, prefilter=ORDER[m] > 1))
+                        scipy.ndimage.zoom(
+                            src,
+                            z,
+                            output=o,
+                            order=ORDER[m],
+                            mode="nearest",
+                            grid_mode=True,
+                            prefilter=ORDER[m] > 1,
+                        )
+                    )
                 kind = "gray" if channels == 1 else "RGB"
-                for fn in alts.values():   # every alternative fills the same shape
+                for fn in alts.values():  # every alternative fills the same shape
                     result = fn()
                     if result is not None:
                         assert np.asarray(result).shape[:2] == size
-                cases.append(Case(
-                    f"resize {n_in}->{n_out} {kind} {method}", "resize",
-                    lambda src=src, out=out, m=method: resize(src, out, m),
-                    alts, slow=frozenset({"Pillow"}), once=frozenset({"scipy zoom"}),
-                ))
+                cases.append(
+                    Case(
+                        f"resize {n_in}->{n_out} {kind} {method}",
+                        "resize",
+                        lambda src=src, out=out, m=method: resize(src, out, m),
+                        alts,
+                        slow=frozenset({"Pillow"}),
+                        once=frozenset({"scipy zoom"}),
+                    )
+                )
     return cases
 
 
 def imagebox_cases() -> list[Case]:
     pixels = RNG.integers(0, 256, (2048, 2048), dtype=np.uint8)  # 4 MiB
     target = np.empty_like(pixels)
-    options = dict(polarity="NORMAL", magnification="BILINEAR", requested_size="350",
-                   min_density=20, max_density=300)
+    options = dict(
+        polarity="NORMAL",
+        magnification="BILINEAR",
+        requested_size="350",
+        min_density=20,
+        max_density=300,
+    )
 
     def with_pydicom() -> bytes:
         ds = Dataset()
@@ -237,29 +266,35 @@ def imagebox_cases() -> list[Case]:
     pieces = encode_image_box(pixels, 1, **options)
     assert b"".join(bytes(p) for p in pieces) == with_pydicom()
     assert np.shares_memory(np.frombuffer(pieces[1], np.uint8), pixels)
-    return [Case(
-        "Image Box encode, 4 MiB gray", "imagebox",
-        lambda: encode_image_box(pixels, 1, **options),
-        {
-            "pydicom write_dataset": with_pydicom,
-            "memcpy 4 MiB": lambda: np.copyto(target, pixels),
-        },
-        repeat=2000,
-    )]
+    return [
+        Case(
+            "Image Box encode, 4 MiB gray",
+            "imagebox",
+            lambda: encode_image_box(pixels, 1, **options),
+            {
+                "pydicom write_dataset": with_pydicom,
+                "memcpy 4 MiB": lambda: np.copyto(target, pixels),
+            },
+            repeat=2000,
+        )
+    ]
 
 
 def planes_cases() -> list[Case]:
     src = RNG.integers(0, 256, (2048, 2048, 3), dtype=np.uint8)
     out = np.empty((3, 2048, 2048), np.uint8)
     alt = np.empty_like(out)
-    return [Case(
-        "rgb_to_planes 2048x2048", "planes",
-        lambda: rgb_to_planes(src, out),
-        {
-            "np.copyto(transpose)": lambda: np.copyto(alt, src.transpose(2, 0, 1)),
-            "cv2.split": lambda: cv2.split(src),
-        },
-    )]
+    return [
+        Case(
+            "rgb_to_planes 2048x2048",
+            "planes",
+            lambda: rgb_to_planes(src, out),
+            {
+                "np.copyto(transpose)": lambda: np.copyto(alt, src.transpose(2, 0, 1)),
+                "cv2.split": lambda: cv2.split(src),
+            },
+        )
+    ]
 
 
 # -- running and reporting ------------------------------------------------------------------
@@ -331,31 +366,49 @@ def check_targets(cases: list[Case], ratios: dict[tuple[str, str], float]) -> No
             line(r >= 0.5, f"{name}: x{r:.2f} cv2 INTER_CUBIC (>= 0.5)")
     for name in sorted(n for n in names if n.startswith("Image Box")):
         ours = ratios[(name, "ours")]
-        line(ours < 5e-6, f"{name}: {ours * 1e6:.2f} us, no pixel copy (< 5 us); "
-                          f"pydicom x{ratios[(name, 'pydicom write_dataset')]:.0f}, "
-                          f"memcpy x{ratios[(name, 'memcpy 4 MiB')]:.0f}")
+        line(
+            ours < 5e-6,
+            f"{name}: {ours * 1e6:.2f} us, no pixel copy (< 5 us); "
+            f"pydicom x{ratios[(name, 'pydicom write_dataset')]:.0f}, "
+            f"memcpy x{ratios[(name, 'memcpy 4 MiB')]:.0f}",
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--slow-rounds", type=int, default=3,
-                        help="rounds in which Pillow and scipy are timed (they are slow)")
+    parser.add_argument(
+        "--slow-rounds",
+        type=int,
+        default=3,
+        help="rounds in which Pillow and scipy are timed (they are slow)",
+    )
     parser.add_argument("--quick", action="store_true", help="3 rounds, no scipy")
     parser.add_argument("--no-scipy", action="store_true")
-    parser.add_argument("--only", choices=["lut", "window", "resize", "imagebox", "planes"],
-                        action="append", help="run only these groups")
-    parser.add_argument("--match", action="append",
-                        help="run only the cases whose name contains this text (repeatable)")
+    parser.add_argument(
+        "--only",
+        choices=["lut", "window", "resize", "imagebox", "planes"],
+        action="append",
+        help="run only these groups",
+    )
+    parser.add_argument(
+        "--match",
+        action="append",
+        help="run only the cases whose name contains this text (repeatable)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.slow_rounds, args.no_scipy = 3, 1, True
     build = "HCS_NATIVE=1 (-march=native)" if "AVX2" in fastpath.SIMD else "default (portable)"
-    print(f"hcs._fastpath from {Path(fastpath.__file__).parent}, build: {build}, "
-          f"SIMD: {fastpath.SIMD}")
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
-          f"numpy {np.__version__}, OpenCV {cv2.__version__} (1 thread), Pillow "
-          f"{PIL.__version__}, scipy {scipy.__version__}, pydicom {pydicom.__version__}")
+    print(
+        f"hcs._fastpath from {Path(fastpath.__file__).parent}, build: {build}, "
+        f"SIMD: {fastpath.SIMD}"
+    )
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+        f"numpy {np.__version__}, OpenCV {cv2.__version__} (1 thread), Pillow "
+        f"{PIL.__version__}, scipy {scipy.__version__}, pydicom {pydicom.__version__}"
+    )
     print(f"load average at start: {os.getloadavg()[0]:.2f}; {args.rounds} rounds, medians")
     groups = args.only or ["lut", "window", "resize", "imagebox", "planes"]
     cases: list[Case] = []

@@ -84,7 +84,7 @@ def user_route(images: list[Dataset]) -> np.ndarray:
         eight = np.clip(values / 4095.0 * 255.0 + 0.5, 0, 255).astype(np.uint8)
         p = place(ds.Rows, ds.Columns, box.width, box.height)
         scaled = PILImage.fromarray(eight).resize((p.width, p.height), PILImage.BILINEAR)
-        canvas[box.y + p.y:box.y + p.y + p.height, box.x + p.x:box.x + p.x + p.width] = (
+        canvas[box.y + p.y : box.y + p.y + p.height, box.x + p.x : box.x + p.x + p.width] = (
             np.asarray(scaled)
         )
     return canvas
@@ -175,7 +175,7 @@ def check_same_picture(images: list[Dataset]) -> float:
     theirs = user_route(images)
     differences = []
     for box, rect in zip(ours.boxes, ours.layout.boxes, strict=False):
-        region = theirs[rect.y:rect.bottom, rect.x:rect.right].astype(np.int16)
+        region = theirs[rect.y : rect.bottom, rect.x : rect.right].astype(np.int16)
         differences.append(np.abs(box.pixels.astype(np.int16) - region).mean())
     return float(np.mean(differences))
 
@@ -190,8 +190,10 @@ def main() -> int:
     films = 2 if args.quick else args.films
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} CPU(s), load average {load:.2f} at start; "
-          f"numpy {np.__version__}")
+    print(
+        f"machine: {os.cpu_count()} CPU(s), load average {load:.2f} at start; "
+        f"numpy {np.__version__}"
+    )
     images = [make_image(seed) for seed in range(4)]
     job = film_job(images)
     mean_difference = check_same_picture(images)
@@ -219,8 +221,10 @@ def main() -> int:
         dual, dual_cpu = (statistics.median(v) for v in zip(*duals, strict=True))
 
     m_ours, m_two, m_theirs = (statistics.median(v) for v in (ours, two_workers, theirs))
-    print(f"\n4-up {FILM} at {DPI:g} dpi from four {COLUMNS}x{ROWS} 12-bit images, per film "
-          f"(median of {rounds}):")
+    print(
+        f"\n4-up {FILM} at {DPI:g} dpi from four {COLUMNS}x{ROWS} 12-bit images, per film "
+        f"(median of {rounds}):"
+    )
     print(f"  hcs Formatter, 1 worker             {m_ours * 1000:8.1f} ms")
     print(f"  hcs Formatter, 2 workers            {m_two * 1000:8.1f} ms")
     print(f"  pydicom apply_voi_lut + Pillow + np {m_theirs * 1000:8.1f} ms")

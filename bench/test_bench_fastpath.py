@@ -24,7 +24,7 @@ from hcs._fastpath import (
 )
 
 RNG = np.random.default_rng(0)
-CT = RNG.integers(0, 4096, (2048, 2048), dtype=np.uint16)     # 12-bit data in 16 bits
+CT = RNG.integers(0, 4096, (2048, 2048), dtype=np.uint16)  # 12-bit data in 16 bits
 LUT = RNG.integers(0, 256, 4096, dtype=np.uint8)
 
 
@@ -52,8 +52,9 @@ def test_window_level_2048_u16_to_u8(benchmark, out8, function):
 def test_window_level_2048_i16_to_u16_12bit_inverted(benchmark):
     src = (CT.astype(np.int32) - 1024).astype(np.int16)
     out = np.empty(src.shape, np.uint16)
-    benchmark(window_level, src, 40.0, 400.0, out, slope=1.0, intercept=-1024.0,
-              invert=True, bits_out=12)
+    benchmark(
+        window_level, src, 40.0, 400.0, out, slope=1.0, intercept=-1024.0, invert=True, bits_out=12
+    )
 
 
 RESIZES = [(512, 2048), (1024, 2560), (2048, 1000), (3000, 1000)]
@@ -85,6 +86,14 @@ def test_rgb_to_planes_2048(benchmark):
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_encode_image_box_4mib(benchmark, dtype):
     pixels = np.zeros((2048, 2048) if dtype == np.uint8 else (2048, 1024), dtype)
-    pieces = benchmark(encode_image_box, pixels, 1, polarity="NORMAL", magnification="NONE",
-                       requested_size=350.0, min_density=20, max_density=300)
+    pieces = benchmark(
+        encode_image_box,
+        pixels,
+        1,
+        polarity="NORMAL",
+        magnification="NONE",
+        requested_size=350.0,
+        min_density=20,
+        max_density=300,
+    )
     assert np.shares_memory(np.frombuffer(pieces[1], np.uint8), pixels)

@@ -57,7 +57,7 @@ def test_user_route_pydicom_pillow_numpy(benchmark, images, formatter):
     canvas = benchmark.pedantic(user_route, args=(images,), rounds=1, iterations=1)
     ours = formatter.format_film(film_job(images))
     rect = ours.layout.boxes[0]
-    region = canvas[rect.y:rect.bottom, rect.x:rect.right].astype(np.int16)
+    region = canvas[rect.y : rect.bottom, rect.x : rect.right].astype(np.int16)
     assert np.abs(ours.boxes[0].pixels.astype(np.int16) - region).mean() < 1.0
 
 

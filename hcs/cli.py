@@ -96,8 +96,11 @@ def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) ->
     tls.add_argument("--tls-ca", metavar="FILE", help="CA certificates to verify the peer")
     tls.add_argument("--tls-cert", metavar="FILE", help="our certificate (PEM)")
     tls.add_argument("--tls-key", metavar="FILE", help="our private key (PEM)")
-    tls.add_argument("--tls-no-verify", action="store_true",
-                     help="do not verify the peer's certificate (testing only)")
+    tls.add_argument(
+        "--tls-no-verify",
+        action="store_true",
+        help="do not verify the peer's certificate (testing only)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,10 +143,13 @@ def _peer(args: argparse.Namespace):
     if args.tls or args.tls_ca or args.tls_cert:
         from hcs.driver.profile import TLSSettings
 
-        tls = TLSSettings(certificate=args.tls_cert, private_key=args.tls_key,
-                          ca_file=args.tls_ca, verify_peer=not args.tls_no_verify)
-    return Peer(args.host, args.port, args.called_ae, args.calling_ae, timeouts, args.max_pdu,
-                tls)
+        tls = TLSSettings(
+            certificate=args.tls_cert,
+            private_key=args.tls_key,
+            ca_file=args.tls_ca,
+            verify_peer=not args.tls_no_verify,
+        )
+    return Peer(args.host, args.port, args.called_ae, args.calling_ae, timeouts, args.max_pdu, tls)
 
 
 def _usage_error(text: str) -> int:
@@ -214,8 +220,14 @@ def _run_demo(args: argparse.Namespace) -> int:
     return demo()
 
 
-RUNNERS = {"echo": _run_echo, "status": _run_status, "demo": _run_demo, "vprinter": run_vprinter,
-           "print": run_print, **SERVER_RUNNERS}
+RUNNERS = {
+    "echo": _run_echo,
+    "status": _run_status,
+    "demo": _run_demo,
+    "vprinter": run_vprinter,
+    "print": run_print,
+    **SERVER_RUNNERS,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,8 +32,13 @@ class ServerError(Exception):
 class Client:
     """``async with Client(url) as client: await client.submit(...)``."""
 
-    def __init__(self, server: str | None = None, token: str | None = None,
-                 timeout: float = 300.0, verify_tls: bool = True):
+    def __init__(
+        self,
+        server: str | None = None,
+        token: str | None = None,
+        timeout: float = 300.0,
+        verify_tls: bool = True,
+    ):
         self.server = server or os.environ.get("HCS_SERVER") or DEFAULT_SERVER
         self.token = token if token is not None else os.environ.get("HCS_TOKEN")
         self.timeout = timeout
@@ -49,8 +54,8 @@ class Client:
             connector = aiohttp.TCPConnector(ssl=None if self.verify_tls else False)
             self.base = self.server.rstrip("/")
         self._session = aiohttp.ClientSession(
-            connector=connector, headers=headers,
-            timeout=aiohttp.ClientTimeout(total=self.timeout))
+            connector=connector, headers=headers, timeout=aiohttp.ClientTimeout(total=self.timeout)
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -67,8 +72,9 @@ class Client:
                     body = await response.read()
                 if response.status >= 400:
                     if isinstance(body, dict):
-                        raise ServerError(response.status, body.get("error", str(body)),
-                                          body.get("field"))
+                        raise ServerError(
+                            response.status, body.get("error", str(body)), body.get("field")
+                        )
                     raise ServerError(response.status, f"HTTP {response.status}")
                 return body
         except aiohttp.ClientConnectionError as error:
@@ -100,8 +106,9 @@ class Client:
     async def metrics(self) -> str:
         return (await self._call("GET", "/metrics")).decode()
 
-    async def submit(self, job: dict[str, Any], files: list[str | os.PathLike[str]]
-                     ) -> dict[str, Any]:
+    async def submit(
+        self, job: dict[str, Any], files: list[str | os.PathLike[str]]
+    ) -> dict[str, Any]:
         """Upload ``files`` with the job (their names go in ``job["images"]``)."""
         names = _unique_names(files)
         job = {**job, "images": names}
@@ -112,8 +119,7 @@ class Client:
             for name, path in zip(names, files, strict=True):
                 handle = open(path, "rb")  # noqa: SIM115 - closed below, after the upload
                 handles.append(handle)
-                form.add_field(name, handle, filename=name,
-                               content_type="application/dicom")
+                form.add_field(name, handle, filename=name, content_type="application/dicom")
             return await self._call("POST", "/jobs", data=form)
         finally:
             for handle in handles:

@@ -47,7 +47,7 @@ dimse = 30
 idle_release = 10
 [server]
 listen = "127.0.0.1:0"
-spool = "{path.parent / 'spool'}"
+spool = "{path.parent / "spool"}"
 status_poll = 5
 [groups]
 any = ["virtual", "dcmtk"]
@@ -74,9 +74,12 @@ async def _serve_and_print(tmp: Path, dcmtk_port: int) -> int:
 
     films = tmp / "virtual-printer"
     printer = await start_virtual_printer(
-        load_config(overrides={"port": 0, "host": "127.0.0.1", "out": str(films)}))
-    print(f"\nhcs virtual printer (AE VPRINTER) listens on 127.0.0.1:{printer.port}, "
-          f"films go to {films / 'films'}")
+        load_config(overrides={"port": 0, "host": "127.0.0.1", "out": str(films)})
+    )
+    print(
+        f"\nhcs virtual printer (AE VPRINTER) listens on 127.0.0.1:{printer.port}, "
+        f"films go to {films / 'films'}"
+    )
     path = _config(tmp / "hcs.toml", printer.port, dcmtk_port)
     server = Server(configuration.load(path), path)
     failures = 0
@@ -87,16 +90,24 @@ async def _serve_and_print(tmp: Path, dcmtk_port: int) -> int:
         async with Client(server.url) as client:
             for p in (await client.printers())["printers"]:
                 print(f"  printer {p['name']:<8} {p['ae_title']:<9} {p['host']}:{p['port']}")
-            job = {"printer": "virtual", "format": "STANDARD\\2,1", "label": "hcs demo",
-                   "priority": "HIGH", "medium": "BLUE FILM"}
-            print(f"\n$ hcs submit {' '.join(i.name for i in images * 2)} --printer virtual "
-                  "--format 'STANDARD\\2,1' --priority HIGH --wait   # 4 images, 2 films")
+            job = {
+                "printer": "virtual",
+                "format": "STANDARD\\2,1",
+                "label": "hcs demo",
+                "priority": "HIGH",
+                "medium": "BLUE FILM",
+            }
+            print(
+                f"\n$ hcs submit {' '.join(i.name for i in images * 2)} --printer virtual "
+                "--format 'STANDARD\\2,1' --priority HIGH --wait   # 4 images, 2 films"
+            )
             created = await client.submit(job, images * 2)
             final = await wait_for(client, created["id"], out=sys.stdout)
             failures += final["state"] != "done"
             print("\nsubmitted the same images to the DCMTK printer (dcmprscp):")
-            created = await client.submit({**job, "printer": "dcmtk", "label": "hcs demo 2"},
-                                          images)
+            created = await client.submit(
+                {**job, "printer": "dcmtk", "label": "hcs demo 2"}, images
+            )
             final = await wait_for(client, created["id"], out=sys.stdout)
             failures += final["state"] != "done"
             await printer.wait_idle()
@@ -105,8 +116,10 @@ async def _serve_and_print(tmp: Path, dcmtk_port: int) -> int:
         for png in pngs:
             print(f"  {png}")
         print(f"previews kept by the server: {server.config.server.spool / 'jobs'}")
-        print(f"console: {server.url}/   (metrics: {server.url}/metrics, "
-              f"API: {server.url}/openapi.json)")
+        print(
+            f"console: {server.url}/   (metrics: {server.url}/metrics, "
+            f"API: {server.url}/openapi.json)"
+        )
         keep = float(os.environ.get("HCS_DEMO_KEEP", "0") or 0)
         if keep > 0:
             print(f"keeping the server up for {keep:g} s (HCS_DEMO_KEEP)", flush=True)

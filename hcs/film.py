@@ -319,9 +319,7 @@ def layout(
     else:
         boxes = _custom(counts[0], custom_formats, mx, my, pw, ph, gx, gy)
     if not boxes:
-        raise FilmGeometryError(
-            f"{fmt} leaves no image box on a {film_size_id} {orientation} film"
-        )
+        raise FilmGeometryError(f"{fmt} leaves no image box on a {film_size_id} {orientation} film")
     for position, box in enumerate(boxes, 1):
         if box.width < 1 or box.height < 1:
             raise FilmGeometryError(

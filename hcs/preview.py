@@ -41,8 +41,9 @@ def _scaled(rect: Rect, sx: float, sy: float) -> tuple[int, int, int, int]:
     return x0, y0, round(rect.right * sx), round(rect.bottom * sy)
 
 
-def _draw_box(canvas: np.ndarray, box: FormattedBox, film: FormattedFilm,
-              area: tuple[int, int, int, int]) -> None:
+def _draw_box(
+    canvas: np.ndarray, box: FormattedBox, film: FormattedFilm, area: tuple[int, int, int, int]
+) -> None:
     """Draw one formatted box into ``canvas[area]`` (already at empty density)."""
     x0, y0, x1, y1 = area
     w, h = x1 - x0, y1 - y0
@@ -61,7 +62,7 @@ def _draw_box(canvas: np.ndarray, box: FormattedBox, film: FormattedFilm,
             p = place(rows, columns, w, h, "BILINEAR")
         x0, y0 = x0 + max(p.x, 0), y0 + max(p.y, 0)
         w, h = min(p.width, w), min(p.height, h)
-    target = canvas[y0:y0 + h, x0:x0 + w]
+    target = canvas[y0 : y0 + h, x0 : x0 + w]
     if pixels.ndim == target.ndim:
         resize(np.ascontiguousarray(pixels), target, "BILINEAR")
     else:  # a gray box on a colour canvas
@@ -116,8 +117,9 @@ def film_png(film: FormattedFilm, width: int = 800, path: str | Path | None = No
     return data
 
 
-def box_png(film: FormattedFilm, position: int, width: int = 400,
-            path: str | Path | None = None) -> bytes:
+def box_png(
+    film: FormattedFilm, position: int, width: int = 400, path: str | Path | None = None
+) -> bytes:
     data = png_bytes(render_box(film, position, width))
     if path is not None:
         Path(path).write_bytes(data)

@@ -46,8 +46,12 @@ def _port(text: str) -> int:
 
 def _ae_title(text: str) -> str:
     value = text.strip()
-    if not value or len(value) > 16 or "\\" in value or not value.isascii() or any(
-        ord(c) < 0x20 for c in value
+    if (
+        not value
+        or len(value) > 16
+        or "\\" in value
+        or not value.isascii()
+        or any(ord(c) < 0x20 for c in value)
     ):
         raise argparse.ArgumentTypeError(
             f"AE title {text!r} must be 1 to 16 printable ASCII characters without backslash"
@@ -104,29 +108,46 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Format images onto film and print them on a DICOM printer; "
         "--dry-run formats and validates without a printer.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="DICOM files (every frame), PNG or JPEG images")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="DICOM files (every frame), PNG or JPEG images"
+    )
     where = p.add_argument_group("printer")
     where.add_argument("--printer", metavar="NAME", help="a [printers.NAME] of the configuration")
-    where.add_argument("--config", metavar="TOML",
-                       help="configuration file (default: $HCS_CONFIG, else ./hcs.toml)")
+    where.add_argument(
+        "--config",
+        metavar="TOML",
+        help="configuration file (default: $HCS_CONFIG, else ./hcs.toml)",
+    )
     where.add_argument("--host", help="the printer's host (instead of --printer)")
     where.add_argument("--port", type=_port, help="the printer's TCP port")
-    where.add_argument("--called-ae", type=_ae_title, default="PRINTER",
-                       help="the printer's AE title (default PRINTER)")
-    where.add_argument("--calling-ae", type=_ae_title, default=None,
-                       help="our AE title (default HCS_PRINT_SCU)")
-    where.add_argument("--dpi", type=_positive_float,
-                       help="printer resolution in dots per inch (default: the printer "
-                       "profile's, else 300)")
+    where.add_argument(
+        "--called-ae",
+        type=_ae_title,
+        default="PRINTER",
+        help="the printer's AE title (default PRINTER)",
+    )
+    where.add_argument(
+        "--calling-ae", type=_ae_title, default=None, help="our AE title (default HCS_PRINT_SCU)"
+    )
+    where.add_argument(
+        "--dpi",
+        type=_positive_float,
+        help="printer resolution in dots per inch (default: the printer profile's, else 300)",
+    )
     film = p.add_argument_group("film")
-    film.add_argument("--format", default="STANDARD\\1,1", metavar="FORMAT",
-                      help="Image Display Format, e.g. 'STANDARD\\2,2', 'ROW\\1,2' "
-                      "(default STANDARD\\1,1)")
+    film.add_argument(
+        "--format",
+        default="STANDARD\\1,1",
+        metavar="FORMAT",
+        help="Image Display Format, e.g. 'STANDARD\\2,2', 'ROW\\1,2' (default STANDARD\\1,1)",
+    )
     film.add_argument("--film-size", default="14INX17IN", help="Film Size ID (default 14INX17IN)")
     film.add_argument("--orientation", default="PORTRAIT", choices=("PORTRAIT", "LANDSCAPE"))
-    film.add_argument("--magnification", choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"),
-                      help="Magnification Type (default BILINEAR)")
+    film.add_argument(
+        "--magnification",
+        choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"),
+        help="Magnification Type (default BILINEAR)",
+    )
     film.add_argument("--border-density", help="BLACK, WHITE or hundredths of OD")
     film.add_argument("--empty-density", help="Empty Image Density: BLACK, WHITE or hundredths")
     session = p.add_argument_group("film session")
@@ -136,26 +157,44 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     session.add_argument("--destination", help="Film Destination: MAGAZINE, PROCESSOR, BIN_i")
     session.add_argument("--label", help="Film Session Label")
     image = p.add_argument_group("images")
-    image.add_argument("--window", type=_window, metavar="C,W",
-                       help="window centre and width for every image (default: the image's)")
+    image.add_argument(
+        "--window",
+        type=_window,
+        metavar="C,W",
+        help="window centre and width for every image (default: the image's)",
+    )
     image.add_argument("--voi-function", choices=("LINEAR", "LINEAR_EXACT", "SIGMOID"))
     image.add_argument("--polarity", default="NORMAL", choices=("NORMAL", "REVERSE"))
-    image.add_argument("--color", action="store_true",
-                       help="print on the colour meta SOP class (a colour printer)")
-    image.add_argument("--text", type=_text, action="append", default=[], metavar="CORNER=TEXT",
-                       help="text at a corner of every box; {PatientName}, {PatientID}, "
-                       "{StudyDate}, {SeriesNumber}, {InstanceNumber}, any DICOM keyword")
-    image.add_argument("--overlays", action="store_true",
-                       help="burn in the images' own overlay planes (60xx)")
-    image.add_argument("--scale-bar", type=_positive_float, metavar="MM",
-                       help="a scale bar this many mm long (images with Pixel Spacing)")
+    image.add_argument(
+        "--color", action="store_true", help="print on the colour meta SOP class (a colour printer)"
+    )
+    image.add_argument(
+        "--text",
+        type=_text,
+        action="append",
+        default=[],
+        metavar="CORNER=TEXT",
+        help="text at a corner of every box; {PatientName}, {PatientID}, "
+        "{StudyDate}, {SeriesNumber}, {InstanceNumber}, any DICOM keyword",
+    )
+    image.add_argument(
+        "--overlays", action="store_true", help="burn in the images' own overlay planes (60xx)"
+    )
+    image.add_argument(
+        "--scale-bar",
+        type=_positive_float,
+        metavar="MM",
+        help="a scale bar this many mm long (images with Pixel Spacing)",
+    )
     out = p.add_argument_group("output")
-    out.add_argument("--preview", metavar="PNG",
-                     help="write a preview of the film (film N>1: NAME-N.png)")
+    out.add_argument(
+        "--preview", metavar="PNG", help="write a preview of the film (film N>1: NAME-N.png)"
+    )
     out.add_argument("--preview-width", type=_positive_int, default=800, metavar="PX")
     out.add_argument("--json", action="store_true", help="print one JSON object")
-    out.add_argument("--dry-run", action="store_true",
-                     help="format and validate only; no printer is contacted")
+    out.add_argument(
+        "--dry-run", action="store_true", help="format and validate only; no printer is contacted"
+    )
     return p
 
 
@@ -202,13 +241,21 @@ def resolve_profile(args: argparse.Namespace):
         if args.port is None:
             raise UsageError("--host needs --port")
         profile = PrinterProfile(
-            name=f"{args.called_ae}@{args.host}:{args.port}", host=args.host, port=args.port,
-            ae_title=args.called_ae, color=bool(args.color),
+            name=f"{args.called_ae}@{args.host}:{args.port}",
+            host=args.host,
+            port=args.port,
+            ae_title=args.called_ae,
+            color=bool(args.color),
             **({"calling_ae_title": args.calling_ae} if args.calling_ae else {}),
         )
     elif args.dry_run:
-        profile = PrinterProfile(name="dry-run", host="localhost", port=104,
-                                 color=bool(args.color), resolution_dpi=DEFAULT_DPI)
+        profile = PrinterProfile(
+            name="dry-run",
+            host="localhost",
+            port=104,
+            color=bool(args.color),
+            resolution_dpi=DEFAULT_DPI,
+        )
     else:
         raise UsageError("name a printer: --printer NAME, or --host H --port P (or --dry-run)")
     if args.dpi is not None:
@@ -250,8 +297,10 @@ def job_options(args: argparse.Namespace):
 def preview_paths(path: str, films: int) -> list[Path]:
     """``out.png`` for film 1, ``out-2.png`` ... for the next ones."""
     base = Path(path)
-    return [base if i == 1 else base.with_name(f"{base.stem}-{i}{base.suffix or '.png'}")
-            for i in range(1, films + 1)]
+    return [
+        base if i == 1 else base.with_name(f"{base.stem}-{i}{base.suffix or '.png'}")
+        for i in range(1, films + 1)
+    ]
 
 
 def _summary_lines(films: list[Any]) -> list[str]:
@@ -360,8 +409,13 @@ async def _print(args: argparse.Namespace, options: Any, profile: Any) -> int:
         await driver.close()
     code = EXIT_OK if outcome.printed else EXIT_PEER
     if args.json:
-        _print_json({**_payload(args, films, profile, previews), "ok": outcome.printed,
-                     "outcome": outcome.as_json()})
+        _print_json(
+            {
+                **_payload(args, films, profile, previews),
+                "ok": outcome.printed,
+                "outcome": outcome.as_json(),
+            }
+        )
         return code
     for line in _summary_lines(films):
         print(line)

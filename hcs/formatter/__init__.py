@@ -24,7 +24,23 @@ from hcs.formatter.request import JobOptions, build_print_request, build_print_r
 from hcs.formatter.source import Image, SourceError
 
 __all__ = [
-    "Arrow", "Ellipse", "FilmJob", "FormatError", "FormattedBox", "FormattedFilm", "Formatter",
-    "Frame", "Image", "JobOptions", "Line", "OverlayPlanes", "PrinterSettings", "Rectangle",
-    "ScaleBar", "SourceError", "Text", "build_print_request", "build_print_request_async",
+    "Arrow",
+    "Ellipse",
+    "FilmJob",
+    "FormatError",
+    "FormattedBox",
+    "FormattedFilm",
+    "Formatter",
+    "Frame",
+    "Image",
+    "JobOptions",
+    "Line",
+    "OverlayPlanes",
+    "PrinterSettings",
+    "Rectangle",
+    "ScaleBar",
+    "SourceError",
+    "Text",
+    "build_print_request",
+    "build_print_request_async",
 ]

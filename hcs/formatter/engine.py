@@ -85,19 +85,33 @@ class Formatter:
         bits = 8 if film.color else s.bits
         box = film.box
         try:
-            empty = density_to_pvalue(box.empty_image_density, bits,
-                                      min_density=box.min_density, max_density=box.max_density)
+            empty = density_to_pvalue(
+                box.empty_image_density,
+                bits,
+                min_density=box.min_density,
+                max_density=box.max_density,
+            )
         except ValueError as error:
             raise FormatError(f"EmptyImageDensity: {error}") from None
         try:
-            border = density_to_pvalue(box.border_density, bits, min_density=box.min_density,
-                                       max_density=box.max_density)
+            border = density_to_pvalue(
+                box.border_density, bits, min_density=box.min_density, max_density=box.max_density
+            )
         except ValueError as error:
             raise FormatError(f"BorderDensity: {error}") from None
         method = (box.magnification_type or s.magnification).upper()
         targets = [
-            BoxTarget(i, r.width, r.height, geometry.pixels_per_mm, bits, film.color, s.scaling,
-                      method, empty)
+            BoxTarget(
+                i,
+                r.width,
+                r.height,
+                geometry.pixels_per_mm,
+                bits,
+                film.color,
+                s.scaling,
+                method,
+                empty,
+            )
             for i, r in enumerate(geometry.boxes, 1)
         ]
         return targets, border, empty
@@ -141,9 +155,16 @@ class Formatter:
 
 
 class _PendingFilm:
-    def __init__(self, formatter: Formatter, film: FilmJob, geometry: FilmLayout,
-                 futures: list[Future[FormattedBox] | None], border: int, empty: int,
-                 targets: list[BoxTarget]):
+    def __init__(
+        self,
+        formatter: Formatter,
+        film: FilmJob,
+        geometry: FilmLayout,
+        futures: list[Future[FormattedBox] | None],
+        border: int,
+        empty: int,
+        targets: list[BoxTarget],
+    ):
         self.formatter = formatter
         self.film = film
         self.geometry = geometry

@@ -77,16 +77,21 @@ def _pvalues(image: Image, frame: Frame, target: BoxTarget) -> tuple[np.ndarray,
     bits = 8 if target.color else target.bits
     dtype = np.uint8 if bits == 8 else np.uint16
     out = scratch.buffer(f"gray{bits}", image.pixels.shape, dtype)
-    gray.to_pvalues(image, voi, out, polarity=reverse, shape=frame.presentation_shape,
-                    bits_out=bits)
+    gray.to_pvalues(
+        image, voi, out, polarity=reverse, shape=frame.presentation_shape, bits_out=bits
+    )
     return out, voi.describe()
 
 
 def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
     """Format one frame for one box; returns pixels the driver can send as they are."""
     source = frame.source
-    image = source if isinstance(source, Image) else load(
-        source, frame.frame, photometric=frame.photometric, pixel_spacing=frame.pixel_spacing
+    image = (
+        source
+        if isinstance(source, Image)
+        else load(
+            source, frame.frame, photometric=frame.photometric, pixel_spacing=frame.pixel_spacing
+        )
     )
     if frame.pixel_spacing is not None and image.pixel_spacing is None:
         image.pixel_spacing = frame.pixel_spacing
@@ -125,7 +130,11 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
     if frame.overlays:
         white = 4095 if pixels.dtype == np.uint16 else 255
         canvas = overlay.Canvas(
-            pixels, placement, canvas_ppm, white, image,
+            pixels,
+            placement,
+            canvas_ppm,
+            white,
+            image,
             fields={"Frame": str(image.frame_index + 1), "Window": voi_text},
         )
         overlay.draw(canvas, frame.overlays)

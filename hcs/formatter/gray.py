@@ -105,8 +105,13 @@ def choose_voi(image: Image, request: VoiRequest | None = None) -> Voi:
         for window in image.windows:
             if window.explanation.strip().upper() == wanted:
                 return _checked(
-                    Voi("window", window.center, window.width, function,
-                        explanation=window.explanation)
+                    Voi(
+                        "window",
+                        window.center,
+                        window.width,
+                        function,
+                        explanation=window.explanation,
+                    )
                 )
         for lut in image.voi_luts:
             if lut.explanation.strip().upper() == wanted:
@@ -130,8 +135,7 @@ def choose_voi(image: Image, request: VoiRequest | None = None) -> Voi:
         index = request.index or 0
         if not 0 <= index < len(image.windows):
             raise VoiError(
-                f"{image.description}: window {index} does not exist "
-                f"(it has {len(image.windows)})"
+                f"{image.description}: window {index} does not exist (it has {len(image.windows)})"
             )
         window = image.windows[index]
         return _checked(
@@ -252,17 +256,26 @@ def to_pvalues(
     plut = image.presentation_lut if shape is None else None
     if px.dtype.itemsize > 2:
         # 32-bit data (rare: RT dose, some NM): evaluate the chain per pixel in numpy.
-        out[...] = pvalue_curve(image, voi, px, invert=invert, bits_out=bits_out,
-                                presentation_lut=plut)
+        out[...] = pvalue_curve(
+            image, voi, px, invert=invert, bits_out=bits_out, presentation_lut=plut
+        )
         return out
     if voi.kind in ("window", "range", "identity") and image.modality_lut is None and plut is None:
         return window_level(
-            px, voi.center, voi.width, out, function=voi.function, slope=image.slope,
-            intercept=image.intercept, invert=invert, bits_out=bits_out,
+            px,
+            voi.center,
+            voi.width,
+            out,
+            function=voi.function,
+            slope=image.slope,
+            intercept=image.intercept,
+            invert=invert,
+            bits_out=bits_out,
         )
     domain = _domain(px.dtype)
-    table = pvalue_curve(image, voi, domain, invert=invert, bits_out=bits_out,
-                         presentation_lut=plut)
+    table = pvalue_curve(
+        image, voi, domain, invert=invert, bits_out=bits_out, presentation_lut=plut
+    )
     table = table.astype(np.uint8 if bits_out <= 8 else np.uint16)
     return apply_lut(px, table, out, first_mapped=int(domain[0]))
 

@@ -150,8 +150,12 @@ class FormattedBox:
             "rows": int(px.shape[0]),
             "columns": int(px.shape[1]),
             "color": px.ndim == 3,
-            "placement": [self.placement.x, self.placement.y, self.placement.width,
-                          self.placement.height],
+            "placement": [
+                self.placement.x,
+                self.placement.y,
+                self.placement.width,
+                self.placement.height,
+            ],
             "scale": round(self.scale, 4),
         }
 
@@ -200,8 +204,11 @@ class FormattedFilm:
             "orientation": self.layout.orientation,
             "film_pixels": [self.layout.width, self.layout.height],
             "boxes": [
-                {"position": i, "rect": [r.x, r.y, r.width, r.height],
-                 **(b.as_json() if b is not None else {"empty": True})}
+                {
+                    "position": i,
+                    "rect": [r.x, r.y, r.width, r.height],
+                    **(b.as_json() if b is not None else {"empty": True}),
+                }
                 for i, (r, b) in enumerate(zip(self.layout.boxes, self.boxes, strict=True), 1)
             ],
             "color": self.color,

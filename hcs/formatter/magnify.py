@@ -55,17 +55,27 @@ def place(
 ) -> Placement:
     """Fit a rows x columns image into a box: one scale, aspect kept, centred."""
     if method == "NONE":
-        return Placement(_centre(columns, box_width), _centre(rows, box_height), columns, rows,
-                         1.0, 1.0)
+        return Placement(
+            _centre(columns, box_width), _centre(rows, box_height), columns, rows, 1.0, 1.0
+        )
     # The kernel module's exact (rational) fit: the limiting side fills the box, the
     # other is rounded half up.
     height, width = fit_size(rows, columns, box_height, box_width, pixel_aspect=pixel_aspect)
-    return Placement((box_width - width) // 2, (box_height - height) // 2, width, height,
-                     width / columns, height / rows)
+    return Placement(
+        (box_width - width) // 2,
+        (box_height - height) // 2,
+        width,
+        height,
+        width / columns,
+        height / rows,
+    )
 
 
 def printer_scale(
-    rows: int, columns: int, box_width: int, box_height: int,
+    rows: int,
+    columns: int,
+    box_width: int,
+    box_height: int,
     pixel_aspect: tuple[float, float] = (1.0, 1.0),
 ) -> float:
     """How much the printer will magnify an image sent at its own size (for sizing text
@@ -93,7 +103,7 @@ def magnify_into(src: np.ndarray, out: np.ndarray, p: Placement, method: str, fi
             resize(src, out, "NONE", fill=fill)
             return
         fill_around(out, p, fill)
-        resize(src, out[p.y:p.y + p.height, p.x:p.x + p.width], method)
+        resize(src, out[p.y : p.y + p.height, p.x : p.x + p.width], method)
         return
     _magnify16(src, out, p, method, fill)
 
@@ -115,11 +125,11 @@ def _magnify16(src: np.ndarray, out: np.ndarray, p: Placement, method: str, fill
         sx0, sy0 = max(-p.x, 0), max(-p.y, 0)
         x0, y0 = max(p.x, 0), max(p.y, 0)
         cw, ch = min(p.width - sx0, w - x0), min(p.height - sy0, h - y0)
-        out[y0:y0 + ch, x0:x0 + cw] = src[sy0:sy0 + ch, sx0:sx0 + cw]
+        out[y0 : y0 + ch, x0 : x0 + cw] = src[sy0 : sy0 + ch, sx0 : sx0 + cw]
         return
     # The same taps and weights as the 8-bit kernel (its axis_weights), in float, one
     # rounding at the end: 12-bit boxes are the 8-bit ones at 16 times the precision.
     rows = _resample_rows(np.asarray(src, dtype=np.float32), p.height, method)
     both = _resample_rows(np.ascontiguousarray(rows.T), p.width, method).T
-    region = out[p.y:p.y + p.height, p.x:p.x + p.width]
+    region = out[p.y : p.y + p.height, p.x : p.x + p.width]
     np.copyto(region, np.clip(np.floor(both + 0.5), 0, 4095), casting="unsafe")

@@ -334,8 +334,9 @@ def _draw_arrow(layers: _Layers, canvas: Canvas, item: Arrow) -> None:
     half = head * 0.45
     draw = layers.draw(item.color)
     draw.line([(x0, y0), (bx, by)], fill=255, width=_width(canvas, item.width_pt))
-    draw.polygon([(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)],
-                 fill=255)
+    draw.polygon(
+        [(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)], fill=255
+    )
 
 
 def _draw_scale_bar(layers: _Layers, canvas: Canvas, item: ScaleBar) -> None:
@@ -364,8 +365,12 @@ def _draw_scale_bar(layers: _Layers, canvas: Canvas, item: ScaleBar) -> None:
     draw.line([(x, y), (x + length, y)], fill=255, width=thick)
     for end in (x, x + length):
         draw.line([(end, y - tick), (end, y)], fill=255, width=thick)
-    draw.text((round(x + length / 2 - (lx1 - lx0) / 2 - lx0), round(y - tick - (ly1 - ly0) - ly0)),
-              label, font=f, fill=255)
+    draw.text(
+        (round(x + length / 2 - (lx1 - lx0) / 2 - lx0), round(y - tick - (ly1 - ly0) - ly0)),
+        label,
+        font=f,
+        fill=255,
+    )
 
 
 def _draw_planes(layers: _Layers, canvas: Canvas, item: OverlayPlanes) -> None:
@@ -396,8 +401,8 @@ def _draw_planes(layers: _Layers, canvas: Canvas, item: OverlayPlanes) -> None:
         w = min(bits.shape[1] - src_c0, columns - dst_c0)
         if h <= 0 or w <= 0:
             continue
-        mask[dst_r0:dst_r0 + h, dst_c0:dst_c0 + w] = (
-            bits[src_r0:src_r0 + h, src_c0:src_c0 + w] != 0
+        mask[dst_r0 : dst_r0 + h, dst_c0 : dst_c0 + w] = (
+            bits[src_r0 : src_r0 + h, src_c0 : src_c0 + w] != 0
         ) * np.uint8(255)
         scaled = np.empty((p.height, p.width), np.uint8)
         if (p.height, p.width) == mask.shape:
@@ -425,12 +430,14 @@ def draw(canvas: Canvas, overlays: Sequence[Overlay]) -> None:
             _draw_line(layers, canvas, item)
         elif isinstance(item, Rectangle):
             layers.draw(item.color).rectangle(
-                _box(canvas, item.corner1, item.corner2, item.units), outline=255,
+                _box(canvas, item.corner1, item.corner2, item.units),
+                outline=255,
                 width=_width(canvas, item.width_pt),
             )
         elif isinstance(item, Ellipse):
             layers.draw(item.color).ellipse(
-                _box(canvas, item.corner1, item.corner2, item.units), outline=255,
+                _box(canvas, item.corner1, item.corner2, item.units),
+                outline=255,
                 width=_width(canvas, item.width_pt),
             )
         elif isinstance(item, Arrow):

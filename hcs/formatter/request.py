@@ -143,7 +143,7 @@ def build_print_request(
         box = options.film_box()
         per_film = len(formatter.layout(box).boxes)
         films = [
-            formatter.submit(_film(box, frames[i:i + per_film], options))
+            formatter.submit(_film(box, frames[i : i + per_film], options))
             for i in range(0, len(frames), per_film)
         ]
         formatted = [pending.result() for pending in films]

@@ -187,7 +187,11 @@ def from_array(
         raise SourceError(f"a 2-D array is MONOCHROME1 or MONOCHROME2, not {kind}")
     bits = bits_stored or a.dtype.itemsize * 8
     return Image(
-        a, kind, bits, signed=a.dtype.kind == "i", pixel_spacing=pixel_spacing,
+        a,
+        kind,
+        bits,
+        signed=a.dtype.kind == "i",
+        pixel_spacing=pixel_spacing,
         description="array",
     )
 
@@ -231,8 +235,10 @@ def _little_endian(ds: Dataset) -> bool:
 
 def _frame_item(ds: Dataset, frame: int, sequence: str) -> Dataset | None:
     """The functional group item ``sequence`` for ``frame`` (per-frame first, then shared)."""
-    for groups, index in (("PerFrameFunctionalGroupsSequence", frame),
-                          ("SharedFunctionalGroupsSequence", 0)):
+    for groups, index in (
+        ("PerFrameFunctionalGroupsSequence", frame),
+        ("SharedFunctionalGroupsSequence", 0),
+    ):
         items = ds.get(groups)
         if items and index < len(items):
             inner = items[index].get(sequence)
@@ -334,21 +340,44 @@ def from_dataset(ds: Dataset, frame: int = 0, *, name: str = "data set") -> Imag
 
     if photometric == "PALETTE COLOR":
         rgb = _palette(ds, pixels, name)
-        return Image(rgb, "RGB", 8, pixel_spacing=pixel_spacing, pixel_aspect=pixel_aspect,
-                     dataset=ds, frame_index=frame, description=description)
+        return Image(
+            rgb,
+            "RGB",
+            8,
+            pixel_spacing=pixel_spacing,
+            pixel_aspect=pixel_aspect,
+            dataset=ds,
+            frame_index=frame,
+            description=description,
+        )
     if samples == 3 or photometric.startswith(("RGB", "YBR")):
         # pydicom's pixel_array returns RGB for YBR_* (its as_rgb default).
         rgb = _to_uint8_rgb(pixels, bits_stored)
-        return Image(rgb, "RGB", 8, pixel_spacing=pixel_spacing, pixel_aspect=pixel_aspect,
-                     dataset=ds, frame_index=frame, description=description)
+        return Image(
+            rgb,
+            "RGB",
+            8,
+            pixel_spacing=pixel_spacing,
+            pixel_aspect=pixel_aspect,
+            dataset=ds,
+            frame_index=frame,
+            description=description,
+        )
     if photometric not in GRAY:
         raise SourceError(f"{name}: Photometric Interpretation {photometric!r} is not supported")
     if pixels.ndim != 2:
         raise SourceError(f"{name}: expected one 2-D frame, got shape {pixels.shape}")
 
     image = Image(
-        pixels, photometric, bits_stored, signed=signed, pixel_spacing=pixel_spacing,
-        pixel_aspect=pixel_aspect, dataset=ds, frame_index=frame, description=description,
+        pixels,
+        photometric,
+        bits_stored,
+        signed=signed,
+        pixel_spacing=pixel_spacing,
+        pixel_aspect=pixel_aspect,
+        dataset=ds,
+        frame_index=frame,
+        description=description,
     )
     _modality(ds, frame, image, little)
     _voi(ds, frame, image, little)

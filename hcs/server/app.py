@@ -44,8 +44,9 @@ class Server:
         self.metrics = Metrics()
         self.queue = JobQueue()
         s = config.server
-        self.spool = Spool(s.spool, s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20,
-                           s.retention_hours * 3600)
+        self.spool = Spool(
+            s.spool, s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20, s.retention_hours * 3600
+        )
         self.executor = ThreadPoolExecutor(s.formatter_threads, thread_name_prefix="formatter")
         self.workers: dict[str, PrinterWorker] = {}
         self.runner: web.AppRunner | None = None
@@ -118,16 +119,25 @@ class Server:
         """Put the spool's unfinished jobs back in the queue, each at its next film."""
         jobs = self.spool.unfinished()
         for job in jobs:
-            entry = Entry(job["id"], Priority[job["priority"]], job["seq"], job["target"],
-                          job["film_count"], next_film=job["next_film"])
+            entry = Entry(
+                job["id"],
+                Priority[job["priority"]],
+                job["seq"],
+                job["target"],
+                job["film_count"],
+                next_film=job["next_film"],
+            )
             if job["next_film"]:
                 entry.state, entry.printer = State.PREEMPTED, job["printer"]
             if job["state"] == "held":
                 entry.state, entry.reason = State.HELD, job["reason"]
             self.queue.add(entry)
             if job["state"] == "printing":
-                self.spool.set_job(job["id"], "preempted" if job["next_film"] else "queued",
-                                   event=f"resumed after a restart at film {job['next_film'] + 1}")
+                self.spool.set_job(
+                    job["id"],
+                    "preempted" if job["next_film"] else "queued",
+                    event=f"resumed after a restart at film {job['next_film'] + 1}",
+                )
             self.job_event(entry, "resumed", film=job["next_film"] + 1)
         self.queue._next_seq = max(self.queue._next_seq, self.spool.max_seq() + 1)
         self._retarget()
@@ -150,8 +160,9 @@ class Server:
     def enqueue(self, entry: Entry) -> None:
         entry.candidates = self.config.printers_for(entry.target)
         self.queue.add(entry)
-        self.job_event(entry, "queued", priority=entry.priority.name, target=entry.target,
-                       films=entry.films)
+        self.job_event(
+            entry, "queued", priority=entry.priority.name, target=entry.target, films=entry.films
+        )
         self.wake(entry.candidates)
 
     def wake(self, printers=None) -> None:
@@ -223,12 +234,17 @@ class Server:
     async def apply(self, new: Config) -> dict[str, Any]:
         old = self.config
         if (new.server.host, new.server.port, new.server.unix_socket, new.server.spool) != (
-                old.server.host, old.server.port, old.server.unix_socket, old.server.spool):
+            old.server.host,
+            old.server.port,
+            old.server.unix_socket,
+            old.server.spool,
+        ):
             log.warning("listen address and spool changes take effect at the next start")
         added = [n for n in new.printers if n not in old.printers]
         removed = [n for n in old.printers if n not in new.printers]
-        changed = [n for n in new.printers if n in old.printers
-                   and new.printers[n] != old.printers[n]]
+        changed = [
+            n for n in new.printers if n in old.printers and new.printers[n] != old.printers[n]
+        ]
         self.config = new
         self.spool.max_bytes = new.server.spool_max_mb * 2**20
         self.spool.reserve_bytes = new.server.disk_reserve_mb * 2**20
@@ -243,8 +259,13 @@ class Server:
         self._retarget()
         self.reloads += 1
         self.wake()
-        summary = {"added": added, "removed": removed, "changed": changed,
-                   "printers": sorted(new.printers), "groups": sorted(new.groups)}
+        summary = {
+            "added": added,
+            "removed": removed,
+            "changed": changed,
+            "printers": sorted(new.printers),
+            "groups": sorted(new.groups),
+        }
         log.info(json.dumps({"event": "config_reloaded", **summary}))
         return summary
 
@@ -258,8 +279,11 @@ class Server:
         for name, worker in sorted(self.workers.items()):
             status = worker.status
             status["groups"] = groups.get(name, [])
-            status["queued"] = sum(1 for e in self.queue.entries.values()
-                                   if name in e.candidates and e.state not in TERMINAL)
+            status["queued"] = sum(
+                1
+                for e in self.queue.entries.values()
+                if name in e.candidates and e.state not in TERMINAL
+            )
             out.append(status)
         return out
 
@@ -298,12 +322,14 @@ async def _serve(config: Config, path: Path | None) -> int:
     try:
         await server.start()
     except OSError as error:
-        print(f"hcs serve: cannot listen on {config.server.host}:{config.server.port}: "
-              f"{error.strerror or error}", file=sys.stderr)
+        print(
+            f"hcs serve: cannot listen on {config.server.host}:{config.server.port}: "
+            f"{error.strerror or error}",
+            file=sys.stderr,
+        )
         await server.stop(1.0)
         return 3
-    print(f"hcs serve: listening on {', '.join(server.urls)}; console at {server.url}/",
-          flush=True)
+    print(f"hcs serve: listening on {', '.join(server.urls)}; console at {server.url}/", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -313,8 +339,12 @@ async def _serve(config: Config, path: Path | None) -> int:
                 summary = await server.reload()
                 print(f"hcs serve: configuration reloaded: {json.dumps(summary)}", flush=True)
             except ConfigError as error:
-                print(f"hcs serve: reload refused, the old configuration stays: {error}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"hcs serve: reload refused, the old configuration stays: {error}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
         tasks.add(loop.create_task(go()))
 
     tasks: set[asyncio.Task] = set()

@@ -21,9 +21,11 @@ FINAL = ("done", "failed", "cancelled")
 
 
 def _client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", default=None,
-                        help="the server: URL or unix:/path (default $HCS_SERVER or "
-                             "http://127.0.0.1:8631)")
+    parser.add_argument(
+        "--server",
+        default=None,
+        help="the server: URL or unix:/path (default $HCS_SERVER or http://127.0.0.1:8631)",
+    )
     parser.add_argument("--token", default=None, help="the server's token (default $HCS_TOKEN)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
@@ -60,10 +62,27 @@ def add_job_options(parser: argparse.ArgumentParser) -> None:
     add("--configuration-information")
 
 
-JOB_FIELDS = ("printer", "format", "film_size", "orientation", "magnification", "copies",
-              "priority", "medium", "destination", "label", "window", "polarity", "color",
-              "trim", "border_density", "empty_image_density", "min_density", "max_density",
-              "configuration_information")
+JOB_FIELDS = (
+    "printer",
+    "format",
+    "film_size",
+    "orientation",
+    "magnification",
+    "copies",
+    "priority",
+    "medium",
+    "destination",
+    "label",
+    "window",
+    "polarity",
+    "color",
+    "trim",
+    "border_density",
+    "empty_image_density",
+    "min_density",
+    "max_density",
+    "configuration_information",
+)
 
 
 def job_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -77,11 +96,17 @@ def add_parsers(commands) -> None:
     submit = commands.add_parser("submit", help="submit a job to a running server")
     submit.add_argument("files", nargs="+", metavar="FILE", help="DICOM images, in box order")
     add_job_options(submit)
-    submit.add_argument("--paths", action="store_true",
-                        help="send the files' paths instead of uploading them (the server "
-                             "must be on this machine and allow their directory)")
-    submit.add_argument("--wait", action="store_true",
-                        help="wait for the job to finish, with a progress bar per film")
+    submit.add_argument(
+        "--paths",
+        action="store_true",
+        help="send the files' paths instead of uploading them (the server "
+        "must be on this machine and allow their directory)",
+    )
+    submit.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the job to finish, with a progress bar per film",
+    )
     _client_options(submit)
 
     jobs = commands.add_parser("jobs", help="list a running server's jobs")
@@ -134,8 +159,10 @@ def _run_submit(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json.dumps(created))
                 else:
-                    print(f"job {created['id']} queued: {created['film_count']} film(s) for "
-                          f"{created['target']}, priority {created['priority']}")
+                    print(
+                        f"job {created['id']} queued: {created['film_count']} film(s) for "
+                        f"{created['target']}, priority {created['priority']}"
+                    )
                 return EXIT_OK
             final = await wait_for(client, created["id"], quiet=args.json)
             if args.json:
@@ -156,8 +183,7 @@ def _bar(done: float, width: int = 20) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-_FILM_PROGRESS = {"pending": 0.0, "formatting": 0.3, "sending": 0.6, "printed": 1.0,
-                  "failed": 1.0}
+_FILM_PROGRESS = {"pending": 0.0, "formatting": 0.3, "sending": 0.6, "printed": 1.0, "failed": 1.0}
 
 
 def render_progress(job: dict[str, Any]) -> list[str]:
@@ -167,18 +193,22 @@ def render_progress(job: dict[str, Any]) -> list[str]:
         status = ""
         operations = film.get("operations") or []
         if operations:
-            shown = next((op for op in operations if op["operation"].startswith("N-ACTION")),
-                         operations[-1])
+            shown = next(
+                (op for op in operations if op["operation"].startswith("N-ACTION")), operations[-1]
+            )
             status = f" {shown['operation']} {shown['status_hex'] or 'no answer'}"
         warn = f" ({len(film['warnings'])} warning(s))" if film["warnings"] else ""
-        lines.append(f"  film {film['index'] + 1:>3} {_bar(_FILM_PROGRESS.get(film['state'], 0))}"
-                     f" {film['state']:<10}{' on ' + film['printer'] if film['printer'] else ''}"
-                     f"{status}{warn}")
+        lines.append(
+            f"  film {film['index'] + 1:>3} {_bar(_FILM_PROGRESS.get(film['state'], 0))}"
+            f" {film['state']:<10}{' on ' + film['printer'] if film['printer'] else ''}"
+            f"{status}{warn}"
+        )
     return lines
 
 
-async def wait_for(client, job_id: str, quiet: bool = False, interval: float = 0.25,
-                   out=None) -> dict[str, Any]:
+async def wait_for(
+    client, job_id: str, quiet: bool = False, interval: float = 0.25, out=None
+) -> dict[str, Any]:
     """Poll a job until it is finished, drawing its films' progress on ``out``."""
     out = out or sys.stderr
     tty = hasattr(out, "isatty") and out.isatty()
@@ -211,9 +241,11 @@ def _run_jobs(args: argparse.Namespace) -> int:
         for job in jobs:
             printed = job["film_states"].get("printed", 0)
             when = time.strftime("%H:%M:%S", time.localtime(job["created"]))
-            print(f"{job['id']:<13} {job['priority']:<4} {job['target']:<14} {job['state']:<10}"
-                  f" {printed:>3}/{job['film_count']:<3}  {when}"
-                  + (f"  {job['reason']}" if job["reason"] else ""))
+            print(
+                f"{job['id']:<13} {job['priority']:<4} {job['target']:<14} {job['state']:<10}"
+                f" {printed:>3}/{job['film_count']:<3}  {when}"
+                + (f"  {job['reason']}" if job["reason"] else "")
+            )
         return EXIT_OK
 
     try:
@@ -237,8 +269,10 @@ def _run_printers(args: argparse.Namespace) -> int:
             if p["status_info"] and p["status_info"] != p["status"]:
                 status += f" ({p['status_info']})"
             now = f"job {p['current_job']}" if p["busy"] else f"idle, {p['queued']} queued"
-            print(f"{p['name']:<16} {p['ae_title']:<16} {p['host'] + ':' + str(p['port']):<22}"
-                  f" {status:<12} {now}")
+            print(
+                f"{p['name']:<16} {p['ae_title']:<16} {p['host'] + ':' + str(p['port']):<22}"
+                f" {status:<12} {now}"
+            )
         for group, members in data["groups"].items():
             print(f"group {group}: {', '.join(members)}")
         return EXIT_OK
@@ -264,5 +298,10 @@ def _run_cancel(args: argparse.Namespace) -> int:
         return _fail("cancel", error)
 
 
-RUNNERS = {"serve": _run_serve, "submit": _run_submit, "jobs": _run_jobs,
-           "printers": _run_printers, "cancel": _run_cancel}
+RUNNERS = {
+    "serve": _run_serve,
+    "submit": _run_submit,
+    "jobs": _run_jobs,
+    "printers": _run_printers,
+    "cancel": _run_cancel,
+}

@@ -102,9 +102,20 @@ class Config:
 
 
 _SERVER_KEYS = {
-    "listen", "unix_socket", "token", "tls_cert", "tls_key", "spool", "spool_max_mb",
-    "disk_reserve_mb", "max_upload_mb", "retention_hours", "allowed_dirs",
-    "formatter_threads", "status_poll", "hold_retry",
+    "listen",
+    "unix_socket",
+    "token",
+    "tls_cert",
+    "tls_key",
+    "spool",
+    "spool_max_mb",
+    "disk_reserve_mb",
+    "max_upload_mb",
+    "retention_hours",
+    "allowed_dirs",
+    "formatter_threads",
+    "status_poll",
+    "hold_retry",
 }
 _TOP_KEYS = {"calling_ae", "timeouts", "server", "groups", "printers"}
 
@@ -134,8 +145,7 @@ def parse(
         # Python 3.14 gives lineno/msg; before, the message ends "(at line L, column C)".
         found = re.search(r"\(at line (\d+), column (\d+)\)$", str(error))
         line = getattr(error, "lineno", None) or (int(found.group(1)) if found else None)
-        reason = getattr(error, "msg", None) or re.sub(r" \(at (line|end).*\)$", "",
-                                                       str(error))
+        reason = getattr(error, "msg", None) or re.sub(r" \(at (line|end).*\)$", "", str(error))
         if found:
             reason += f" (column {found.group(2)})"
         raise ConfigError(f"not valid TOML: {reason}", line=line, path=name) from None
@@ -152,8 +162,14 @@ def parse(
     except ProfileError as error:
         message = str(error)
         raise ConfigError(message, line=key_line(text, message), path=name) from None
-    return Config(config.calling_ae, config.timeouts, config.server, config.printers,
-                  config.groups, Path(name) if base else None)
+    return Config(
+        config.calling_ae,
+        config.timeouts,
+        config.server,
+        config.printers,
+        config.groups,
+        Path(name) if base else None,
+    )
 
 
 def key_line(text: str, message: str) -> int | None:
@@ -170,7 +186,7 @@ def key_line(text: str, message: str) -> int | None:
         parts.append(unknown.group(1))
     lines = text.splitlines()
     for cut in range(len(parts), 0, -1):
-        table, key = parts[:cut - 1], parts[cut - 1]
+        table, key = parts[: cut - 1], parts[cut - 1]
         start = 0
         if table:
             header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, table)) + r"\s*\]")
@@ -178,11 +194,20 @@ def key_line(text: str, message: str) -> int | None:
             if not found:
                 continue
             start = found[0] + 1
-        pattern = re.compile(r"^\s*(" + re.escape(key) + r"|\[\s*" + r"\s*\.\s*".join(
-            map(re.escape, [*table, key])) + r"\s*\])\s*(=|$)")
+        pattern = re.compile(
+            r"^\s*("
+            + re.escape(key)
+            + r"|\[\s*"
+            + r"\s*\.\s*".join(map(re.escape, [*table, key]))
+            + r"\s*\])\s*(=|$)"
+        )
         for i in range(start, len(lines)):
-            if i > start and table and lines[i].lstrip().startswith("[") and not pattern.match(
-                    lines[i]):
+            if (
+                i > start
+                and table
+                and lines[i].lstrip().startswith("[")
+                and not pattern.match(lines[i])
+            ):
                 break
             if pattern.match(lines[i]):
                 return i + 1
@@ -197,8 +222,11 @@ def _build(data: dict[str, Any], base: Path) -> Config:
         first = sorted(unknown)[0]
         raise ConfigError(f"{first}: unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
     calling_ae = data.get("calling_ae", "HCS_PRINT_SCU")
-    if not isinstance(calling_ae, str) or not 0 < len(calling_ae.strip()) <= 16 \
-            or "\\" in calling_ae:
+    if (
+        not isinstance(calling_ae, str)
+        or not 0 < len(calling_ae.strip()) <= 16
+        or "\\" in calling_ae
+    ):
         raise ConfigError(f"calling_ae: {calling_ae!r} is not an AE title (1-16 characters)")
     timeouts_table = data.get("timeouts", {})
     if not isinstance(timeouts_table, dict):
@@ -226,8 +254,11 @@ def _build(data: dict[str, Any], base: Path) -> Config:
         _check_name(where, group)
         if group in printers:
             raise ConfigError(f"{where}: a printer has this name already")
-        if not isinstance(members, list) or not members or not all(
-                isinstance(m, str) for m in members):
+        if (
+            not isinstance(members, list)
+            or not members
+            or not all(isinstance(m, str) for m in members)
+        ):
             raise ConfigError(f"{where}: must be a non-empty list of printer names")
         missing = [m for m in members if m not in printers]
         if missing:
@@ -254,8 +285,9 @@ def _server(table: Any, base: Path) -> ServerSettings:
         raise ConfigError("server: must be a table")
     unknown = set(table) - _SERVER_KEYS
     if unknown:
-        raise ConfigError(f"server.{sorted(unknown)[0]}: unknown key "
-                          f"(known: {', '.join(sorted(_SERVER_KEYS))})")
+        raise ConfigError(
+            f"server.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_SERVER_KEYS))})"
+        )
     values: dict[str, Any] = {}
     if "listen" in table:
         listen = table["listen"]
@@ -281,16 +313,17 @@ def _server(table: Any, base: Path) -> ServerSettings:
         values["spool"] = base / table["spool"]
     else:
         values["spool"] = base / "hcs-spool"
-    for key in ("spool_max_mb", "disk_reserve_mb", "retention_hours", "status_poll",
-                "hold_retry"):
+    for key in ("spool_max_mb", "disk_reserve_mb", "retention_hours", "status_poll", "hold_retry"):
         if key in table:
             values[key] = float(_number(f"server.{key}", table[key]))
     if "max_upload_mb" in table:
-        values["max_upload_mb"] = float(_number("server.max_upload_mb", table["max_upload_mb"],
-                                                0.001))
+        values["max_upload_mb"] = float(
+            _number("server.max_upload_mb", table["max_upload_mb"], 0.001)
+        )
     if "formatter_threads" in table:
-        values["formatter_threads"] = int(_number("server.formatter_threads",
-                                                  table["formatter_threads"], 1, integer=True))
+        values["formatter_threads"] = int(
+            _number("server.formatter_threads", table["formatter_threads"], 1, integer=True)
+        )
     if "allowed_dirs" in table:
         dirs = table["allowed_dirs"]
         if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):

@@ -41,9 +41,15 @@ def boxes_per_film(spec: JobSpec, profile: PrinterProfile) -> int:
     settings = PrinterSettings.from_profile(profile)
     options = job_options(spec)
     try:
-        geometry = layout(options.display_format, options.film_size, options.orientation,
-                          settings.resolution, margin_mm=settings.margin_mm,
-                          gap_mm=settings.gap_mm, custom_formats=settings.custom_formats)
+        geometry = layout(
+            options.display_format,
+            options.film_size,
+            options.orientation,
+            settings.resolution,
+            margin_mm=settings.margin_mm,
+            gap_mm=settings.gap_mm,
+            custom_formats=settings.custom_formats,
+        )
     except FilmGeometryError as error:
         raise FormatError(str(error)) from None
     return len(geometry.boxes)
@@ -73,12 +79,15 @@ class FilmFormatter:
         import asyncio
 
         options = job_options(spec)
-        film_job = FilmJob(box=options.film_box(),
-                           frames=[options.frame(str(path), index) for path, index in frames],
-                           color=options.color)
+        film_job = FilmJob(
+            box=options.film_box(),
+            frames=[options.frame(str(path), index) for path, index in frames],
+            color=options.color,
+        )
         film = await self.formatter.format_film_async(film_job)
-        request = PrintRequest(session=options.session(), films=[film.film_spec()],
-                               color=options.color)
+        request = PrintRequest(
+            session=options.session(), films=[film.film_spec()], color=options.color
+        )
         width = min(film.layout.width, PREVIEW_MAX)
         loop = asyncio.get_running_loop()
         png = await loop.run_in_executor(self.executor, preview_png, film, width)

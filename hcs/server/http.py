@@ -47,8 +47,9 @@ SERVER_KEY = web.AppKey("server", object)
 
 
 def _error(status: int, field: str, reason: str) -> web.Response:
-    return web.json_response({"error": f"{field}: {reason}", "field": field, "reason": reason},
-                             status=status)
+    return web.json_response(
+        {"error": f"{field}: {reason}", "field": field, "reason": reason}, status=status
+    )
 
 
 def build_app(server: Server) -> web.Application:
@@ -90,8 +91,12 @@ async def _auth(request: web.Request, handler):
     given = given or request.cookies.get("hcs_token", "") or request.query.get("token", "")
     if not hmac.compare_digest(given.encode(), token.encode()):
         why = "missing" if not given else "wrong"
-        return _error(401, "token", f"the server's token is {why}: send "
-                      "'Authorization: Bearer TOKEN' (hcs --token, or HCS_TOKEN)")
+        return _error(
+            401,
+            "token",
+            f"the server's token is {why}: send "
+            "'Authorization: Bearer TOKEN' (hcs --token, or HCS_TOKEN)",
+        )
     response = await handler(request)
     if request.query.get("token") and request.path == "/":
         response.set_cookie("hcs_token", token, httponly=True, samesite="Strict")
@@ -119,14 +124,19 @@ async def openapi(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     server = _server(request)
-    return web.json_response({"ok": True, "printers": len(server.workers),
-                              "queued": len(server.queue.waiting())})
+    return web.json_response(
+        {"ok": True, "printers": len(server.workers), "queued": len(server.queue.waiting())}
+    )
 
 
 async def printers(request: web.Request) -> web.Response:
     server = _server(request)
-    return web.json_response({"printers": server.printers(),
-                              "groups": {k: list(v) for k, v in server.config.groups.items()}})
+    return web.json_response(
+        {
+            "printers": server.printers(),
+            "groups": {k: list(v) for k, v in server.config.groups.items()},
+        }
+    )
 
 
 async def list_jobs(request: web.Request) -> web.Response:
@@ -183,16 +193,22 @@ async def reload(request: web.Request) -> web.Response:
     try:
         summary = await server.reload()
     except ConfigError as error:
-        return web.json_response({"error": str(error), "field": "config", "line": error.line,
-                                  "reason": error.reason}, status=422)
+        return web.json_response(
+            {"error": str(error), "field": "config", "line": error.line, "reason": error.reason},
+            status=422,
+        )
     return web.json_response(summary)
 
 
 async def metrics(request: web.Request) -> web.Response:
     server = _server(request)
     text = server.metrics.render(server.gauges())
-    return web.Response(text=text, content_type="text/plain", charset="utf-8",
-                        headers={"X-Prometheus-Format": "0.0.4"})
+    return web.Response(
+        text=text,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Prometheus-Format": "0.0.4"},
+    )
 
 
 # ---------------------------------------------------------------------- submit
@@ -212,14 +228,26 @@ async def submit(request: web.Request) -> web.Response:
         return await _submit_multipart(server, request)
     if request.content_type == "application/json":
         return await _submit_paths(server, request)
-    return _error(415, "Content-Type", f"{request.content_type!r}: send multipart/form-data "
-                  "(a 'job' part and image parts) or application/json (with 'paths')")
+    return _error(
+        415,
+        "Content-Type",
+        f"{request.content_type!r}: send multipart/form-data "
+        "(a 'job' part and image parts) or application/json (with 'paths')",
+    )
 
 
 def _reject(server: Server, error: JobError) -> web.Response:
     server.metrics.inc("hcs_jobs_rejected_total", status=str(error.status))
-    log.info(json.dumps({"event": "rejected", "status": error.status, "field": error.field,
-                         "reason": error.reason}))
+    log.info(
+        json.dumps(
+            {
+                "event": "rejected",
+                "status": error.status,
+                "field": error.field,
+                "reason": error.reason,
+            }
+        )
+    )
     return web.json_response(error.as_json(), status=error.status)
 
 
@@ -239,8 +267,10 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
                 try:
                     job_data = json.loads(text)
                 except json.JSONDecodeError as error:
-                    raise JobError("job", f"not valid JSON: {error.msg} at line {error.lineno}"
-                                   f" column {error.colno}") from None
+                    raise JobError(
+                        "job",
+                        f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
+                    ) from None
                 continue
             label = part.filename or name
             if not label:
@@ -266,7 +296,8 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
         loop = asyncio.get_running_loop()
         for image in incoming.images:
             problem, image.frames = await loop.run_in_executor(
-                server.executor, check_dicom, incoming.path / image.file)
+                server.executor, check_dicom, incoming.path / image.file
+            )
             if problem:
                 raise JobError(f"images[{order[image.name]}]", f"{image.name}: {problem}", 415)
         return _commit(server, spec, incoming)
@@ -288,8 +319,12 @@ async def _receive(part: BodyPartReader, target: Path, limit: int, label: str) -
         while chunk := await part.read_chunk(1 << 20):
             size += len(chunk)
             if size > limit:
-                raise JobError("images", f"{label!r} is larger than the server's limit of "
-                               f"{limit / 2**20:g} MiB (server.max_upload_mb)", 413)
+                raise JobError(
+                    "images",
+                    f"{label!r} is larger than the server's limit of "
+                    f"{limit / 2**20:g} MiB (server.max_upload_mb)",
+                    413,
+                )
             handle.write(chunk)
         handle.flush()
         os.fsync(handle.fileno())
@@ -325,16 +360,19 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise JobError("job", f"not valid JSON: {error.msg} at line {error.lineno} column "
-                           f"{error.colno}") from None
+            raise JobError(
+                "job", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+            ) from None
         spec = jobspec.parse(data, server.config, uploads=False)
         if not _is_local(request):
-            raise JobError("paths", "server-side paths are for clients on this machine; "
-                           "upload the images instead", 403)
+            raise JobError(
+                "paths",
+                "server-side paths are for clients on this machine; upload the images instead",
+                403,
+            )
         allowed = server.config.server.allowed_dirs
         if not allowed:
-            raise JobError("paths", "the server allows no directories (server.allowed_dirs)",
-                           403)
+            raise JobError("paths", "the server allows no directories (server.allowed_dirs)", 403)
         resolved = []
         for i, name in enumerate(spec.paths):
             path = Path(name)
@@ -342,8 +380,11 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
                 raise JobError(f"paths[{i}]", f"{name!r} is not an absolute path")
             real = path.resolve()
             if not any(real.is_relative_to(d) for d in allowed):
-                raise JobError(f"paths[{i}]", f"{name!r} is outside the allowed directories "
-                               f"({', '.join(map(str, allowed))})", 403)
+                raise JobError(
+                    f"paths[{i}]",
+                    f"{name!r} is outside the allowed directories ({', '.join(map(str, allowed))})",
+                    403,
+                )
             if not real.is_file():
                 raise JobError(f"paths[{i}]", f"{name!r} does not exist or is not a file", 404)
             resolved.append(real)
@@ -389,8 +430,9 @@ def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
         films = film_count(incoming.frames(), per_film)
         job_id = server.new_job_id()
         seq = server.queue.next_seq()
-        server.spool.commit_job(job_id, seq, spec.as_json(), spec.priority, spec.printer, films,
-                                incoming)
+        server.spool.commit_job(
+            job_id, seq, spec.as_json(), spec.priority, spec.printer, films, incoming
+        )
     except SpoolFull:
         raise
     except OSError as error:  # ENOSPC and friends: refuse this job, keep the others

@@ -80,9 +80,14 @@ class JobSpec:
     def from_json(cls, data: dict[str, Any]) -> JobSpec:
         """A spec as :meth:`as_json` stored it (already checked when it was submitted)."""
         window = data.get("window")
-        return cls(**{**data, "window": tuple(window) if window else None,
-                      "images": tuple(data.get("images", ())),
-                      "paths": tuple(data.get("paths", ()))})
+        return cls(
+            **{
+                **data,
+                "window": tuple(window) if window else None,
+                "images": tuple(data.get("images", ())),
+                "paths": tuple(data.get("paths", ())),
+            }
+        )
 
     def options(self):
         """The formatter's :class:`~hcs.formatter.JobOptions` for this job (film size and
@@ -112,18 +117,42 @@ class JobSpec:
         )
 
 
-_STRINGS = ("printer", "priority", "format", "film_size", "orientation", "magnification",
-            "smoothing", "trim", "border_density", "empty_image_density",
-            "configuration_information", "medium", "destination", "label", "polarity")
+_STRINGS = (
+    "printer",
+    "priority",
+    "format",
+    "film_size",
+    "orientation",
+    "magnification",
+    "smoothing",
+    "trim",
+    "border_density",
+    "empty_image_density",
+    "configuration_information",
+    "medium",
+    "destination",
+    "label",
+    "polarity",
+)
 # Which DICOM attribute each field becomes, to name the field when the driver's check fails.
 _ATTRIBUTE_FIELD = {
-    "NumberOfCopies": "copies", "PrintPriority": "priority", "MediumType": "medium",
-    "FilmDestination": "destination", "FilmSessionLabel": "label",
-    "ImageDisplayFormat": "format", "FilmOrientation": "orientation", "FilmSizeID": "film_size",
-    "MagnificationType": "magnification", "SmoothingType": "smoothing", "Trim": "trim",
-    "BorderDensity": "border_density", "EmptyImageDensity": "empty_image_density",
-    "MinDensity": "min_density", "MaxDensity": "max_density",
-    "ConfigurationInformation": "configuration_information", "Polarity": "polarity",
+    "NumberOfCopies": "copies",
+    "PrintPriority": "priority",
+    "MediumType": "medium",
+    "FilmDestination": "destination",
+    "FilmSessionLabel": "label",
+    "ImageDisplayFormat": "format",
+    "FilmOrientation": "orientation",
+    "FilmSizeID": "film_size",
+    "MagnificationType": "magnification",
+    "SmoothingType": "smoothing",
+    "Trim": "trim",
+    "BorderDensity": "border_density",
+    "EmptyImageDensity": "empty_image_density",
+    "MinDensity": "min_density",
+    "MaxDensity": "max_density",
+    "ConfigurationInformation": "configuration_information",
+    "Polarity": "polarity",
 }
 
 
@@ -145,8 +174,12 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
     if "printer" not in values:
         raise JobError("printer", "is required: a printer or group name")
     if values["printer"] not in config.targets():
-        raise JobError("printer", f"no printer or group named {values['printer']!r} "
-                       f"(known: {', '.join(sorted(config.targets())) or 'none'})", 404)
+        raise JobError(
+            "printer",
+            f"no printer or group named {values['printer']!r} "
+            f"(known: {', '.join(sorted(config.targets())) or 'none'})",
+            404,
+        )
     if "priority" in values:
         try:
             values["priority"] = Priority.parse(values["priority"]).name
@@ -162,9 +195,15 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
         raise JobError("copies", f"{values['copies']} must be from 1 to 99")
     if data.get("window") is not None:
         window = data["window"]
-        if (not isinstance(window, list) or len(window) != 2
-                or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                           and math.isfinite(v) for v in window) or window[1] <= 0):
+        if (
+            not isinstance(window, list)
+            or len(window) != 2
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                for v in window
+            )
+            or window[1] <= 0
+        ):
             raise JobError("window", "must be [center, width] with a positive width")
         values["window"] = (float(window[0]), float(window[1]))
     if data.get("color") is not None:
@@ -179,14 +218,19 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
     images_field = "images" if uploads else "paths"
     other = "paths" if uploads else "images"
     if data.get(other):
-        raise JobError(other, "images come as multipart uploads (images) or as server-side "
-                       "paths (paths) in a JSON body, not both" if uploads else
-                       "names uploads, but this request has no multipart parts")
+        raise JobError(
+            other,
+            "images come as multipart uploads (images) or as server-side "
+            "paths (paths) in a JSON body, not both"
+            if uploads
+            else "names uploads, but this request has no multipart parts",
+        )
     names = data.get(images_field)
-    if not isinstance(names, list) or not names or not all(
-            isinstance(n, str) and n for n in names):
-        raise JobError(images_field, "must be a non-empty list of "
-                       + ("upload part names" if uploads else "file paths"))
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        raise JobError(
+            images_field,
+            "must be a non-empty list of " + ("upload part names" if uploads else "file paths"),
+        )
     if len(names) > MAX_IMAGES:
         raise JobError(images_field, f"{len(names)} images, more than {MAX_IMAGES}")
     if uploads and len(set(names)) != len(names):

@@ -31,7 +31,8 @@ def _labels(labels: dict[str, str]) -> str:
         return ""
     inner = ",".join(
         f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-        for k, v in sorted(labels.items()))
+        for k, v in sorted(labels.items())
+    )
     return "{" + inner + "}"
 
 
@@ -39,7 +40,8 @@ class Metrics:
     def __init__(self) -> None:
         self.counters: dict[str, dict[tuple, float]] = defaultdict(lambda: defaultdict(float))
         self.summaries: dict[str, dict[tuple, list[float]]] = defaultdict(
-            lambda: defaultdict(lambda: [0.0, 0.0]))
+            lambda: defaultdict(lambda: [0.0, 0.0])
+        )
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
         self.counters[name][tuple(sorted(labels.items()))] += amount

@@ -23,9 +23,11 @@ _OPTIONS = {
     "printer": {"type": "string", "description": "A printer or a group (first free)."},
     "priority": {"enum": ["HIGH", "MED", "LOW"], "default": "MED"},
     "copies": {"type": "integer", "minimum": 1, "maximum": 99, "default": 1},
-    "format": {"type": "string", "default": "STANDARD\\1,1",
-               "description": "Image Display Format; images fill boxes in order, film "
-                              "after film."},
+    "format": {
+        "type": "string",
+        "default": "STANDARD\\1,1",
+        "description": "Image Display Format; images fill boxes in order, film after film.",
+    },
     "film_size": {"type": "string", "examples": ["14INX17IN"]},
     "orientation": {"enum": ["PORTRAIT", "LANDSCAPE"]},
     "magnification": {"enum": ["REPLICATE", "BILINEAR", "CUBIC", "NONE"]},
@@ -39,15 +41,26 @@ _OPTIONS = {
     "medium": {"type": "string", "examples": ["BLUE FILM"]},
     "destination": {"type": "string", "examples": ["PROCESSOR"]},
     "label": {"type": "string", "description": "Film Session Label."},
-    "window": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
-               "description": "[center, width]"},
+    "window": {
+        "type": "array",
+        "items": {"type": "number"},
+        "minItems": 2,
+        "maxItems": 2,
+        "description": "[center, width]",
+    },
     "polarity": {"enum": ["NORMAL", "REVERSE"]},
     "color": {"type": "boolean", "default": False},
-    "images": {"type": "array", "items": {"type": "string"},
-               "description": "Names (filenames) of the multipart image parts, in order."},
-    "paths": {"type": "array", "items": {"type": "string"},
-              "description": "Absolute server-side paths inside server.allowed_dirs "
-                             "(local clients only)."},
+    "images": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Names (filenames) of the multipart image parts, in order.",
+    },
+    "paths": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Absolute server-side paths inside server.allowed_dirs "
+        "(local clients only).",
+    },
 }
 
 DOCUMENT: dict[str, Any] = {
@@ -56,8 +69,8 @@ DOCUMENT: dict[str, Any] = {
         "title": "hcs hardcopy server",
         "version": "1",
         "description": "Submit DICOM print jobs, follow them film by film, list printers. "
-                       "With server.token configured every request sends "
-                       "'Authorization: Bearer TOKEN' (else 401).",
+        "With server.token configured every request sends "
+        "'Authorization: Bearer TOKEN' (else 401).",
     },
     "components": {
         "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
@@ -71,12 +84,17 @@ DOCUMENT: dict[str, Any] = {
                     "reason": {"type": "string"},
                 },
             },
-            "JobSpec": {"type": "object", "required": ["printer"], "properties": _OPTIONS,
-                        "additionalProperties": False},
+            "JobSpec": {
+                "type": "object",
+                "required": ["printer"],
+                "properties": _OPTIONS,
+                "additionalProperties": False,
+            },
             "Operation": {
                 "type": "object",
                 "properties": {
-                    "operation": {"type": "string"}, "status": {"type": ["integer", "null"]},
+                    "operation": {"type": "string"},
+                    "status": {"type": ["integer", "null"]},
                     "status_hex": {"type": ["string", "null"]},
                     "category": {"type": ["string", "null"]},
                     "description": {"type": "string"},
@@ -87,16 +105,20 @@ DOCUMENT: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "index": {"type": "integer"},
-                    "state": {"enum": ["pending", "formatting", "sending", "printed",
-                                       "failed"]},
+                    "state": {"enum": ["pending", "formatting", "sending", "printed", "failed"]},
                     "printer": {"type": ["string", "null"]},
                     "attempts": {"type": "integer"},
                     "reason": {"type": ["string", "null"]},
                     "warnings": {"type": "array", "items": {"type": "string"}},
-                    "notes": {"type": "array", "items": {"type": "string"},
-                              "description": "e.g. the at-least-once note after a restart"},
-                    "operations": {"type": "array",
-                                   "items": {"$ref": "#/components/schemas/Operation"}},
+                    "notes": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "e.g. the at-least-once note after a restart",
+                    },
+                    "operations": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/Operation"},
+                    },
                     "preview_url": {"type": "string"},
                 },
             },
@@ -104,11 +126,21 @@ DOCUMENT: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "id": {"type": "string"},
-                    "state": {"enum": ["queued", "printing", "preempted", "held", "done",
-                                       "failed", "cancelled"]},
+                    "state": {
+                        "enum": [
+                            "queued",
+                            "printing",
+                            "preempted",
+                            "held",
+                            "done",
+                            "failed",
+                            "cancelled",
+                        ]
+                    },
                     "reason": {"type": ["string", "null"]},
                     "priority": {"enum": ["HIGH", "MED", "LOW"]},
-                    "target": {"type": "string"}, "printer": {"type": ["string", "null"]},
+                    "target": {"type": "string"},
+                    "printer": {"type": ["string", "null"]},
                     "film_count": {"type": "integer"},
                     "films": {"type": "array", "items": {"$ref": "#/components/schemas/Film"}},
                     "spec": {"$ref": "#/components/schemas/JobSpec"},
@@ -118,13 +150,18 @@ DOCUMENT: dict[str, Any] = {
             "Printer": {
                 "type": "object",
                 "properties": {
-                    "name": {"type": "string"}, "ae_title": {"type": "string"},
-                    "host": {"type": "string"}, "port": {"type": "integer"},
-                    "status": {"type": ["string", "null"],
-                               "description": "NORMAL, WARNING, FAILURE (N-GET, "
-                                              "N-EVENT-REPORT), or UNREACHABLE"},
+                    "name": {"type": "string"},
+                    "ae_title": {"type": "string"},
+                    "host": {"type": "string"},
+                    "port": {"type": "integer"},
+                    "status": {
+                        "type": ["string", "null"],
+                        "description": "NORMAL, WARNING, FAILURE (N-GET, "
+                        "N-EVENT-REPORT), or UNREACHABLE",
+                    },
                     "status_info": {"type": ["string", "null"]},
-                    "busy": {"type": "boolean"}, "queued": {"type": "integer"},
+                    "busy": {"type": "boolean"},
+                    "queued": {"type": "integer"},
                     "groups": {"type": "array", "items": {"type": "string"}},
                 },
             },
@@ -132,91 +169,177 @@ DOCUMENT: dict[str, Any] = {
     },
     "security": [{"token": []}, {}],
     "paths": {
-        "/printers": {"get": {
-            "summary": "Printers with their live status",
-            "responses": {"200": _json({"type": "object", "properties": {
-                "printers": {"type": "array", "items": {"$ref": "#/components/schemas/Printer"}},
-                "groups": {"type": "object"}}}, "The printers and groups")}}},
+        "/printers": {
+            "get": {
+                "summary": "Printers with their live status",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "printers": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Printer"},
+                                },
+                                "groups": {"type": "object"},
+                            },
+                        },
+                        "The printers and groups",
+                    )
+                },
+            }
+        },
         "/jobs": {
             "get": {
                 "summary": "List jobs, newest first",
                 "parameters": [
-                    {"name": "state", "in": "query", "schema": {"type": "string"},
-                     "description": "Comma-separated states"},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
-                "responses": {"200": _json({"type": "object", "properties": {"jobs": {
-                    "type": "array", "items": {"$ref": "#/components/schemas/Job"}}}}, "Jobs")},
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Comma-separated states",
+                    },
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "jobs": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Job"},
+                                }
+                            },
+                        },
+                        "Jobs",
+                    )
+                },
             },
             "post": {
                 "summary": "Submit a job",
                 "description": "The job and its images are on disk (fsynced, committed) "
-                               "before the 201.",
-                "requestBody": {"required": True, "content": {
-                    "multipart/form-data": {"schema": {
-                        "type": "object", "required": ["job"],
-                        "properties": {
-                            "job": {"$ref": "#/components/schemas/JobSpec"},
+                "before the 201.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["job"],
+                                "properties": {
+                                    "job": {"$ref": "#/components/schemas/JobSpec"},
+                                },
+                                "additionalProperties": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "DICOM images, named as in job.images",
+                                },
+                            }
                         },
-                        "additionalProperties": {"type": "string", "format": "binary",
-                                                 "description": "DICOM images, named as in "
-                                                                "job.images"}}},
-                    "application/json": {"schema": {"$ref": "#/components/schemas/JobSpec"}},
-                }},
+                        "application/json": {"schema": {"$ref": "#/components/schemas/JobSpec"}},
+                    },
+                },
                 "responses": {
                     "201": _json({"$ref": "#/components/schemas/Job"}, "Queued"),
                     "400": _err("Malformed JSON or a wrong value; 'field' names it"),
                     "401": _err("Missing or wrong token"),
-                    "403": _err("A path outside server.allowed_dirs, or paths from a remote "
-                                "client"),
+                    "403": _err(
+                        "A path outside server.allowed_dirs, or paths from a remote client"
+                    ),
                     "404": _err("No such printer or group, or no such path"),
                     "413": _err("An upload larger than server.max_upload_mb"),
-                    "415": _err("An upload that is not a DICOM image, or a wrong "
-                                "Content-Type"),
+                    "415": _err("An upload that is not a DICOM image, or a wrong Content-Type"),
                     "507": _err("The spool is full (server.spool_max_mb or the disk)"),
                 },
             },
         },
         "/jobs/{job_id}": {
-            "parameters": [{"name": "job_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "get": {"summary": "One job with its films, DICOM statuses and warnings",
-                    "responses": {"200": _json({"$ref": "#/components/schemas/Job"}, "The job"),
-                                  "404": _err("No such job")}},
-            "delete": {"summary": "Cancel a job (after the film being printed, if any)",
-                       "responses": {"200": _json({"type": "object"}, "cancelled or cancelling"),
-                                     "404": _err("No such job")}},
+            "parameters": [
+                {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "get": {
+                "summary": "One job with its films, DICOM statuses and warnings",
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Job"}, "The job"),
+                    "404": _err("No such job"),
+                },
+            },
+            "delete": {
+                "summary": "Cancel a job (after the film being printed, if any)",
+                "responses": {
+                    "200": _json({"type": "object"}, "cancelled or cancelling"),
+                    "404": _err("No such job"),
+                },
+            },
         },
         "/jobs/{job_id}/cancel": {
-            "parameters": [{"name": "job_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "post": {"summary": "Cancel a job (same as DELETE /jobs/{job_id})",
-                     "responses": {"200": _json({"type": "object"}, "cancelled or cancelling"),
-                                   "404": _err("No such job")}},
+            "parameters": [
+                {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "post": {
+                "summary": "Cancel a job (same as DELETE /jobs/{job_id})",
+                "responses": {
+                    "200": _json({"type": "object"}, "cancelled or cancelling"),
+                    "404": _err("No such job"),
+                },
+            },
         },
         "/jobs/{job_id}/films/{index}/preview.png": {
             "parameters": [
                 {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}},
-                {"name": "index", "in": "path", "required": True,
-                 "schema": {"type": "integer", "minimum": 0}}],
-            "get": {"summary": "A film's preview as formatted for its printer",
-                    "responses": {"200": {"description": "PNG",
-                                          "content": {"image/png": {}}},
-                                  "404": _err("No preview (yet)")}},
+                {
+                    "name": "index",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                },
+            ],
+            "get": {
+                "summary": "A film's preview as formatted for its printer",
+                "responses": {
+                    "200": {"description": "PNG", "content": {"image/png": {}}},
+                    "404": _err("No preview (yet)"),
+                },
+            },
         },
-        "/config/reload": {"post": {
-            "summary": "Read the configuration file again (as SIGHUP does)",
-            "responses": {"200": _json({"type": "object"}, "added, removed, changed printers"),
-                          "422": _err("The file is invalid; 'line' and 'reason' say where; "
-                                      "the old configuration stays")}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics",
-                             "responses": {"200": {"description": "text/plain; version=0.0.4",
-                                                   "content": {"text/plain": {}}}}}},
-        "/healthz": {"get": {"summary": "Liveness",
-                             "responses": {"200": _json({"type": "object"}, "ok")}}},
-        "/openapi.json": {"get": {"summary": "This document",
-                                  "responses": {"200": _json({"type": "object"}, "OpenAPI")}}},
-        "/": {"get": {"summary": "The web console (HTML)",
-                      "responses": {"200": {"description": "HTML",
-                                            "content": {"text/html": {}}}}}},
+        "/config/reload": {
+            "post": {
+                "summary": "Read the configuration file again (as SIGHUP does)",
+                "responses": {
+                    "200": _json({"type": "object"}, "added, removed, changed printers"),
+                    "422": _err(
+                        "The file is invalid; 'line' and 'reason' say where; "
+                        "the old configuration stays"
+                    ),
+                },
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "responses": {
+                    "200": {
+                        "description": "text/plain; version=0.0.4",
+                        "content": {"text/plain": {}},
+                    }
+                },
+            }
+        },
+        "/healthz": {
+            "get": {"summary": "Liveness", "responses": {"200": _json({"type": "object"}, "ok")}}
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": _json({"type": "object"}, "OpenAPI")},
+            }
+        },
+        "/": {
+            "get": {
+                "summary": "The web console (HTML)",
+                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
+            }
+        },
     },
 }

@@ -37,10 +37,10 @@ class Priority(enum.IntEnum):
 
 
 class State(enum.StrEnum):
-    QUEUED = "queued"          # waiting; no film printed yet
-    PRINTING = "printing"      # a worker is printing one of its films now
-    PREEMPTED = "preempted"    # started, waiting for its next film (a higher job went first)
-    HELD = "held"              # cannot print now; ``reason`` says why
+    QUEUED = "queued"  # waiting; no film printed yet
+    PRINTING = "printing"  # a worker is printing one of its films now
+    PREEMPTED = "preempted"  # started, waiting for its next film (a higher job went first)
+    HELD = "held"  # cannot print now; ``reason`` says why
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -55,12 +55,12 @@ class Entry:
 
     job_id: str
     priority: Priority
-    seq: int                      # arrival order, persisted, so FIFO survives a restart
-    target: str                   # a printer or a group name
+    seq: int  # arrival order, persisted, so FIFO survives a restart
+    target: str  # a printer or a group name
     films: int
-    next_film: int = 0            # index of the first film not yet done
+    next_film: int = 0  # index of the first film not yet done
     state: State = State.QUEUED
-    printer: str | None = None    # where it started (sticky), or None
+    printer: str | None = None  # where it started (sticky), or None
     reason: str | None = None
     cancel_requested: bool = False
     candidates: tuple[str, ...] = field(default_factory=tuple)
@@ -175,8 +175,11 @@ class JobQueue:
         self.entries.pop(job_id, None)
 
     # ------------------------------------------------------------------ configuration
-    def retarget(self, printers_for: dict[str, tuple[str, ...]],
-                 removed_reason: str = "printer removed from the configuration") -> list[Entry]:
+    def retarget(
+        self,
+        printers_for: dict[str, tuple[str, ...]],
+        removed_reason: str = "printer removed from the configuration",
+    ) -> list[Entry]:
         """Apply a new configuration: ``printers_for`` maps each target name to its
         printers. Jobs whose target is gone are held; held-for-that jobs whose target
         is back are released. Returns the entries whose state changed."""
@@ -190,11 +193,15 @@ class JobQueue:
                 entry.printer = None  # its printer went away: the group may take it elsewhere
             if not candidates and entry.state is not State.PRINTING:
                 if entry.state is not State.HELD or not (entry.reason or "").startswith(
-                        removed_reason):
+                    removed_reason
+                ):
                     self.hold(entry, f"{removed_reason}: {entry.target}")
                     changed.append(entry)
-            elif entry.state is State.HELD and entry.reason and entry.reason.startswith(
-                    removed_reason):
+            elif (
+                entry.state is State.HELD
+                and entry.reason
+                and entry.reason.startswith(removed_reason)
+            ):
                 self.release(entry)
                 changed.append(entry)
         return changed

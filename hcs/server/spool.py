@@ -102,7 +102,7 @@ class SpoolFull(OSError):
 @dataclass
 class StoredImage:
     name: str
-    file: str      # relative to the job's folder
+    file: str  # relative to the job's folder
     size: int
     frames: int = 1
 
@@ -153,8 +153,13 @@ class Incoming:
 class Spool:
     """SQLite + files. Used from the event loop's thread only (every call is short)."""
 
-    def __init__(self, root: Path, max_bytes: float = 2 << 30, reserve_bytes: float = 64 << 20,
-                 retention: float = 86400.0):
+    def __init__(
+        self,
+        root: Path,
+        max_bytes: float = 2 << 30,
+        reserve_bytes: float = 64 << 20,
+        retention: float = 86400.0,
+    ):
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.reserve_bytes = reserve_bytes
@@ -165,8 +170,9 @@ class Spool:
     def open(self) -> None:
         for sub in ("incoming", "jobs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.root / "spool.db", isolation_level=None,
-                                  check_same_thread=False)
+        self.db = sqlite3.connect(
+            self.root / "spool.db", isolation_level=None, check_same_thread=False
+        )
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -225,8 +231,16 @@ class Spool:
     def job_dir(self, job_id: str) -> Path:
         return self.root / "jobs" / job_id
 
-    def commit_job(self, job_id: str, seq: int, spec: dict[str, Any], priority: str,
-                   target: str, films: int, incoming: Incoming) -> None:
+    def commit_job(
+        self,
+        job_id: str,
+        seq: int,
+        spec: dict[str, Any],
+        priority: str,
+        target: str,
+        films: int,
+        incoming: Incoming,
+    ) -> None:
         """Make the job durable: files and folders fsynced, then the rows committed."""
         for image in incoming.images:
             if not (incoming.path / image.file).exists():  # pragma: no cover - our bug
@@ -242,42 +256,60 @@ class Spool:
                 db.execute(
                     "INSERT INTO jobs (id, seq, created, updated, priority, target, state,"
                     " films, bytes, spec) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-                    (job_id, seq, now, now, priority, target, films, incoming.bytes,
-                     json.dumps(spec)),
+                    (
+                        job_id,
+                        seq,
+                        now,
+                        now,
+                        priority,
+                        target,
+                        films,
+                        incoming.bytes,
+                        json.dumps(spec),
+                    ),
                 )
                 db.executemany(
                     "INSERT INTO images (job_id, idx, name, file, size, frames)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(job_id, i, im.name, im.file, im.size, im.frames)
-                     for i, im in enumerate(incoming.images)],
+                    [
+                        (job_id, i, im.name, im.file, im.size, im.frames)
+                        for i, im in enumerate(incoming.images)
+                    ],
                 )
                 db.executemany(
                     "INSERT INTO films (job_id, idx, state, updated) VALUES (?, ?, 'pending', ?)",
                     [(job_id, i, now) for i in range(films)],
                 )
-                db.execute("INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
-                           (job_id, now, "queued"))
+                db.execute(
+                    "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)", (job_id, now, "queued")
+                )
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)
             raise
 
     def image_paths(self, job_id: str) -> list[Path]:
         assert self.db is not None
-        rows = self.db.execute("SELECT file FROM images WHERE job_id = ? ORDER BY idx",
-                               (job_id,))
+        rows = self.db.execute("SELECT file FROM images WHERE job_id = ? ORDER BY idx", (job_id,))
         folder = self.job_dir(job_id)
         return [folder / row["file"] for row in rows]
 
     def frames(self, job_id: str) -> list[tuple[Path, int]]:
         """Every frame of the job in box order: (file, frame index)."""
         assert self.db is not None
-        rows = self.db.execute("SELECT file, frames FROM images WHERE job_id = ? ORDER BY idx",
-                               (job_id,))
+        rows = self.db.execute(
+            "SELECT file, frames FROM images WHERE job_id = ? ORDER BY idx", (job_id,)
+        )
         folder = self.job_dir(job_id)
         return [(folder / row["file"], i) for row in rows for i in range(row["frames"])]
 
-    def set_job(self, job_id: str, state: str, reason: str | None = None,
-                printer: str | None = None, event: str | None = None) -> None:
+    def set_job(
+        self,
+        job_id: str,
+        state: str,
+        reason: str | None = None,
+        printer: str | None = None,
+        event: str | None = None,
+    ) -> None:
         assert self.db is not None
         now = time.time()
         finished = now if state in ("done", "failed", "cancelled") else None
@@ -287,8 +319,10 @@ class Spool:
                 " updated = ?, finished = ? WHERE id = ?",
                 (state, reason, printer, now, finished, job_id),
             )
-            db.execute("INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
-                       (job_id, now, event or (state + (f": {reason}" if reason else ""))))
+            db.execute(
+                "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
+                (job_id, now, event or (state + (f": {reason}" if reason else ""))),
+            )
 
     def set_film(self, job_id: str, idx: int, **values: Any) -> None:
         """Update a film's row; lists are stored as JSON."""
@@ -299,13 +333,16 @@ class Spool:
                 values[key] = json.dumps(values[key])
         columns = ", ".join(f"{key} = ?" for key in values)
         with self.transaction() as db:
-            db.execute(f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
-                       (*values.values(), job_id, idx))
+            db.execute(
+                f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
+                (*values.values(), job_id, idx),
+            )
 
     def film(self, job_id: str, idx: int) -> dict[str, Any] | None:
         assert self.db is not None
-        row = self.db.execute("SELECT * FROM films WHERE job_id = ? AND idx = ?",
-                              (job_id, idx)).fetchone()
+        row = self.db.execute(
+            "SELECT * FROM films WHERE job_id = ? AND idx = ?", (job_id, idx)
+        ).fetchone()
         return _film(row) if row else None
 
     def preview_path(self, job_id: str, idx: int) -> Path:
@@ -313,8 +350,9 @@ class Spool:
 
     def add_event(self, job_id: str, text: str) -> None:
         assert self.db is not None
-        self.db.execute("INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
-                        (job_id, time.time(), text))
+        self.db.execute(
+            "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)", (job_id, time.time(), text)
+        )
 
     # ------------------------------------------------------------------ reading
     def job(self, job_id: str, detail: bool = True) -> dict[str, Any] | None:
@@ -327,7 +365,8 @@ class Spool:
         job["films"] = [_film(f, detail) for f in films]
         if detail:
             events = self.db.execute(
-                "SELECT t, text FROM events WHERE job_id = ? ORDER BY id", (job_id,))
+                "SELECT t, text FROM events WHERE job_id = ? ORDER BY id", (job_id,)
+            )
             job["events"] = [{"t": e["t"], "text": e["text"]} for e in events]
         return job
 
@@ -345,7 +384,9 @@ class Spool:
             marks = ", ".join("?" * len(rows))
             for r in self.db.execute(
                 f"SELECT job_id, state, COUNT(*) AS n FROM films WHERE job_id IN ({marks})"
-                " GROUP BY job_id, state", [r["id"] for r in rows]):
+                " GROUP BY job_id, state",
+                [r["id"] for r in rows],
+            ):
                 progress.setdefault(r["job_id"], {})[r["state"]] = r["n"]
         out = []
         for row in rows:
@@ -365,17 +406,20 @@ class Spool:
             for row in caught:
                 notes = json.loads(row["notes"])
                 notes.append(AT_LEAST_ONCE_NOTE)
-                db.execute("UPDATE films SET state = 'pending', notes = ? WHERE job_id = ?"
-                           " AND idx = ?", (json.dumps(notes), row["job_id"], row["idx"]))
+                db.execute(
+                    "UPDATE films SET state = 'pending', notes = ? WHERE job_id = ? AND idx = ?",
+                    (json.dumps(notes), row["job_id"], row["idx"]),
+                )
         rows = self.db.execute(
-            f"SELECT * FROM jobs WHERE state IN ({', '.join('?' * len(UNFINISHED))})"
-            " ORDER BY seq", UNFINISHED).fetchall()
+            f"SELECT * FROM jobs WHERE state IN ({', '.join('?' * len(UNFINISHED))}) ORDER BY seq",
+            UNFINISHED,
+        ).fetchall()
         out = []
         for row in rows:
             job = _job(row)
             done = self.db.execute(
-                "SELECT COUNT(*) FROM films WHERE job_id = ? AND state = 'printed'",
-                (row["id"],)).fetchone()[0]
+                "SELECT COUNT(*) FROM films WHERE job_id = ? AND state = 'printed'", (row["id"],)
+            ).fetchone()[0]
             job["next_film"] = int(done)
             out.append(job)
         return out
@@ -386,8 +430,9 @@ class Spool:
 
     def counts(self) -> dict[str, int]:
         assert self.db is not None
-        return {r[0]: r[1] for r in self.db.execute(
-            "SELECT state, COUNT(*) FROM jobs GROUP BY state")}
+        return {
+            r[0]: r[1] for r in self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+        }
 
     # ------------------------------------------------------------------ retention
     def purge(self, now: float | None = None) -> list[str]:

@@ -180,8 +180,12 @@ class PrinterWorker:
         job = spool.job(entry.job_id, detail=False)
         spec = JobSpec.from_json(job["spec"])
         if was is not State.PRINTING and job["state"] != "printing":
-            spool.set_job(entry.job_id, "printing", printer=self.name,
-                          event=f"printing on {self.name} from film {index + 1}")
+            spool.set_job(
+                entry.job_id,
+                "printing",
+                printer=self.name,
+                event=f"printing on {self.name} from film {index + 1}",
+            )
             server.job_event(entry, "printing", printer=self.name, film=index + 1)
         film = spool.film(entry.job_id, index) or {}
         spool.set_film(entry.job_id, index, state="formatting", printer=self.name)
@@ -189,7 +193,7 @@ class PrinterWorker:
         started = time.perf_counter()
         try:
             per_film = boxes_per_film(spec, self.profile)
-            frames = spool.frames(entry.job_id)[index * per_film:(index + 1) * per_film]
+            frames = spool.frames(entry.job_id)[index * per_film : (index + 1) * per_film]
             formatted = await self.formatter.format(spec, frames)
             preview = spool.preview_path(entry.job_id, index)
             await loop.run_in_executor(server.executor, _write, preview, formatted.preview_png)
@@ -201,8 +205,14 @@ class PrinterWorker:
             return
         format_seconds = time.perf_counter() - started
         metrics.observe("hcs_formatting_seconds", format_seconds)
-        spool.set_film(entry.job_id, index, state="sending", preview=1,
-                       attempts=film.get("attempts", 0) + 1, format_seconds=format_seconds)
+        spool.set_film(
+            entry.job_id,
+            index,
+            state="sending",
+            preview=1,
+            attempts=film.get("attempts", 0) + 1,
+            format_seconds=format_seconds,
+        )
         started = time.perf_counter()
         try:
             outcome = await self.driver.print(formatted.request)
@@ -218,23 +228,42 @@ class PrinterWorker:
             self._associations_seen = self.driver.associations_opened
         operations = [record.as_json() for record in outcome.operations]
         for record in operations:
-            metrics.inc("hcs_dimse_responses_total", operation=record["operation"],
-                        status=record["status_hex"] or "none")
-            dimse_log.info(json.dumps({
-                "event": "dimse", "printer": self.name, "job": entry.job_id, "film": index + 1,
-                "operation": record["operation"], "status": record["status_hex"],
-                "category": record["category"], "description": record["description"]}))
+            metrics.inc(
+                "hcs_dimse_responses_total",
+                operation=record["operation"],
+                status=record["status_hex"] or "none",
+            )
+            dimse_log.info(
+                json.dumps(
+                    {
+                        "event": "dimse",
+                        "printer": self.name,
+                        "job": entry.job_id,
+                        "film": index + 1,
+                        "operation": record["operation"],
+                        "status": record["status_hex"],
+                        "category": record["category"],
+                        "description": record["description"],
+                    }
+                )
+            )
         result = outcome.films[0]
         warnings = [*outcome.warnings, *result.warnings]
-        values = dict(operations=operations, warnings=warnings, print_job_uid=result.print_job_uid,
-                      print_seconds=print_seconds, reason=result.reason)
+        values = dict(
+            operations=operations,
+            warnings=warnings,
+            print_job_uid=result.print_job_uid,
+            print_seconds=print_seconds,
+            reason=result.reason,
+        )
         if result.state == "printed":
             spool.set_film(entry.job_id, index, state="printed", **values)
             metrics.inc("hcs_films_printed_total", printer=self.name)
             self.films_printed += 1
             state = queue.film_done(entry)
-            server.job_event(entry, "film_printed", printer=self.name, film=index + 1,
-                             warnings=len(warnings))
+            server.job_event(
+                entry, "film_printed", printer=self.name, film=index + 1, warnings=len(warnings)
+            )
             if state is State.DONE:
                 spool.set_job(entry.job_id, "done", printer=self.name)
                 server.job_event(entry, "done", printer=self.name)

@@ -35,9 +35,7 @@ from dul.pdu_values import PresentationDataValue
 # PS3.5 Table 6.2-1, AE: default repertoire, no backslash, no control characters.
 AE_CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "\\")
 
-ae_titles = (
-    st.text(alphabet=AE_CHARACTERS, min_size=1, max_size=16).map(str.strip).filter(bool)
-)
+ae_titles = st.text(alphabet=AE_CHARACTERS, min_size=1, max_size=16).map(str.strip).filter(bool)
 """1 to 16 printable characters, no backslash, not all spaces, no edge spaces."""
 
 # str(int) never has a leading zero; mostly short components, sometimes long ones.

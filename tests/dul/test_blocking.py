@@ -18,12 +18,15 @@ ECHO_RQ = bytes.fromhex(
 
 
 def test_blocking_echo_against_storescp(tmp_path):
-    with storescp(tmp_path) as port, blocking.connect(
-        "127.0.0.1",
-        port,
-        called_ae_title="STORESCP",
-        contexts=[PresentationContextRQ(1, VERIFICATION, (IMPLICIT,))],
-    ) as connection:
+    with (
+        storescp(tmp_path) as port,
+        blocking.connect(
+            "127.0.0.1",
+            port,
+            called_ae_title="STORESCP",
+            contexts=[PresentationContextRQ(1, VERIFICATION, (IMPLICIT,))],
+        ) as connection,
+    ):
         assert connection.contexts[1].accepted
         connection.send_message(1, ECHO_RQ)
         event = connection.next_event(10)

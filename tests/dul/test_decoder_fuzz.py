@@ -145,8 +145,25 @@ def length_fields(raw: bytes) -> list[tuple[int, int]]:
     return fields
 
 
-LYING_LENGTHS = [0, 1, 2, 3, 4, 5, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x10000, 0x7FFFFFFF,
-                 0x40000000, 0xFFFFFFFF, MAX_ASSOCIATION_PDU, MAX_ASSOCIATION_PDU + 1]
+LYING_LENGTHS = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    0x7F,
+    0x80,
+    0xFF,
+    0x7FFF,
+    0xFFFF,
+    0x10000,
+    0x7FFFFFFF,
+    0x40000000,
+    0xFFFFFFFF,
+    MAX_ASSOCIATION_PDU,
+    MAX_ASSOCIATION_PDU + 1,
+]
 
 
 @st.composite
@@ -232,9 +249,7 @@ hostile_pdus = st.one_of(
 )
 """One PDU's worth of hostile bytes: random, structured random, or a mutated real PDU."""
 
-hostile_streams = st.lists(
-    st.one_of(seed_pdus, hostile_pdus), min_size=1, max_size=4
-).map(b"".join)
+hostile_streams = st.lists(st.one_of(seed_pdus, hostile_pdus), min_size=1, max_size=4).map(b"".join)
 """Several PDUs back to back, real ones among hostile ones."""
 
 
@@ -424,8 +439,11 @@ def established() -> tuple[Association, Association]:
     (requested,) = acceptor.receive_data(take_sent(requestor))
     rq = requested.request
     decision = evaluate_request(
-        rq.called_ae_title, rq.calling_ae_title, rq.application_context,
-        rq.presentation_contexts, POLICY,
+        rq.called_ae_title,
+        rq.calling_ae_title,
+        rq.application_context,
+        rq.presentation_contexts,
+        POLICY,
     )
     assert isinstance(decision, Accept)
     acceptor.accept(decision.contexts)

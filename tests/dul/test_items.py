@@ -117,8 +117,10 @@ def test_presentation_context_rq_bytes_follow_table_9_13() -> None:
     expected = (
         bytes.fromhex("2000002e")  # item type 20H, reserved, length 46
         + bytes.fromhex("01000000")  # context ID 1, three reserved bytes
-        + bytes.fromhex("30000011") + VERIFICATION  # abstract syntax sub-item
-        + bytes.fromhex("40000011") + IMPLICIT  # transfer syntax sub-item
+        + bytes.fromhex("30000011")
+        + VERIFICATION  # abstract syntax sub-item
+        + bytes.fromhex("40000011")
+        + IMPLICIT  # transfer syntax sub-item
     )
     assert context.encode() == expected
 
@@ -128,10 +130,11 @@ def test_presentation_context_ac_bytes_follow_table_9_18() -> None:
     assert accepted.encode() == (
         bytes.fromhex("21000019")  # item type 21H, reserved, length 25
         + bytes.fromhex("03000000")  # context ID 3, reserved, result 0, reserved
-        + bytes.fromhex("40000011") + IMPLICIT
+        + bytes.fromhex("40000011")
+        + IMPLICIT
     )
     rejected = PresentationContextAC(5, 3, "")
-    assert rejected.encode() == bytes.fromhex("21000008" "05000300" "40000000")
+    assert rejected.encode() == bytes.fromhex("210000080500030040000000")
 
 
 @pytest.mark.parametrize(
@@ -139,24 +142,26 @@ def test_presentation_context_ac_bytes_follow_table_9_18() -> None:
     [
         (
             RoleSelection("1.2.3", scu_role=True, scp_role=False),
-            bytes.fromhex("54000009" "0005") + b"1.2.3" + bytes.fromhex("0100"),
+            bytes.fromhex("540000090005") + b"1.2.3" + bytes.fromhex("0100"),
         ),
         (
             SOPClassExtendedNegotiation("1.2.3", b"\x01\x00\x01"),
-            bytes.fromhex("5600000a" "0005") + b"1.2.3" + b"\x01\x00\x01",
+            bytes.fromhex("5600000a0005") + b"1.2.3" + b"\x01\x00\x01",
         ),
         (
             SOPClassCommonExtendedNegotiation("1.2.3", "1.2.4", ("1.2.5",)),
-            bytes.fromhex("57000017" "0005")  # 57H, sub-item version 0, length 23
+            bytes.fromhex("570000170005")  # 57H, sub-item version 0, length 23
             + b"1.2.3"
-            + bytes.fromhex("0005") + b"1.2.4"
-            + bytes.fromhex("0007" "0005") + b"1.2.5",
+            + bytes.fromhex("0005")
+            + b"1.2.4"
+            + bytes.fromhex("00070005")
+            + b"1.2.5",
         ),
         (
             UserIdentityRQ(2, True, b"user", b"pass"),
-            bytes.fromhex("5800000e" "0201" "0004") + b"user" + bytes.fromhex("0004") + b"pass",
+            bytes.fromhex("5800000e02010004") + b"user" + bytes.fromhex("0004") + b"pass",
         ),
-        (UserIdentityAC(b"ok"), bytes.fromhex("59000004" "0002") + b"ok"),
+        (UserIdentityAC(b"ok"), bytes.fromhex("590000040002") + b"ok"),
     ],
     ids=["54H-role", "56H-extended", "57H-common-extended", "58H-identity-rq", "59H-identity-ac"],
 )
@@ -172,10 +177,12 @@ def test_user_information_bytes_follow_d1_and_ps3_7() -> None:
         async_operations_window=(3, 1),
     )
     sub_items = (
-        bytes.fromhex("51000004" "00004000")  # Maximum Length 16384 (PS3.8 D.1)
-        + bytes.fromhex("52000007") + b"1.2.3.4"  # Implementation Class UID
-        + bytes.fromhex("53000004" "0003" "0001")  # invoked 3, performed 1
-        + bytes.fromhex("55000007") + b"HCS_010"  # Implementation Version Name
+        bytes.fromhex("5100000400004000")  # Maximum Length 16384 (PS3.8 D.1)
+        + bytes.fromhex("52000007")
+        + b"1.2.3.4"  # Implementation Class UID
+        + bytes.fromhex("5300000400030001")  # invoked 3, performed 1
+        + bytes.fromhex("55000007")
+        + b"HCS_010"  # Implementation Version Name
     )
     assert user.encode() == bytes.fromhex("50000026") + sub_items
     assert len(sub_items) == 0x26
@@ -189,9 +196,10 @@ def test_unknown_user_information_sub_items_are_skipped(unknown_type: int) -> No
     """PS3.8 D.2 Note 2: acceptors ignore user information sub-items they do not know."""
     body = (
         item(unknown_type, b"\xde\xad\xbe\xef")
-        + bytes.fromhex("51000004" "00008000")
+        + bytes.fromhex("5100000400008000")
         + item(unknown_type, b"")
-        + bytes.fromhex("52000003") + b"1.2"
+        + bytes.fromhex("52000003")
+        + b"1.2"
     )
     decoded = decode_user_information(memoryview(body))
     assert decoded == UserInformation(max_length=0x8000, implementation_class_uid="1.2")
@@ -205,7 +213,7 @@ def test_uids_padded_with_a_trailing_nul_or_space_decode_without_it() -> None:
 
 
 def test_user_identity_rq_without_a_secondary_length_decodes_as_empty_secondary() -> None:
-    body = item(0x58, bytes.fromhex("0100" "0002") + b"me")
+    body = item(0x58, bytes.fromhex("01000002") + b"me")
     decoded = decode_user_information(memoryview(body))
     assert decoded.user_identity_rq == UserIdentityRQ(1, False, b"me", b"")
 
@@ -274,16 +282,16 @@ def test_presentation_context_ac_with_abstract_syntax_is_unrecognized_parameter(
 @pytest.mark.parametrize(
     "body",
     [
-        bytes.fromhex("51000002" "0000"),  # maximum length too short for its u32
-        bytes.fromhex("53000002" "0001"),  # async window without "performed"
-        bytes.fromhex("54000004" "0009") + b"12",  # role UID length past the sub-item
-        bytes.fromhex("54000003" "0001") + b"1",  # role sub-item without role bytes
-        bytes.fromhex("56000001" "00"),  # extended negotiation cut inside its UID length
-        bytes.fromhex("57000004" "0001") + b"1" + b"\x00",  # common extended cut short
-        bytes.fromhex("57000009" "0001") + b"1" + bytes.fromhex("0001") + b"2" + b"\x00\x05",
-        bytes.fromhex("5800000a" "0100" "0010") + b"abcd",  # primary field length lies
-        bytes.fromhex("59000002" "0005"),  # server response length lies
-        bytes.fromhex("51000010" "00004000"),  # sub-item length past the item
+        bytes.fromhex("510000020000"),  # maximum length too short for its u32
+        bytes.fromhex("530000020001"),  # async window without "performed"
+        bytes.fromhex("540000040009") + b"12",  # role UID length past the sub-item
+        bytes.fromhex("540000030001") + b"1",  # role sub-item without role bytes
+        bytes.fromhex("5600000100"),  # extended negotiation cut inside its UID length
+        bytes.fromhex("570000040001") + b"1" + b"\x00",  # common extended cut short
+        bytes.fromhex("570000090001") + b"1" + bytes.fromhex("0001") + b"2" + b"\x00\x05",
+        bytes.fromhex("5800000a01000010") + b"abcd",  # primary field length lies
+        bytes.fromhex("590000020005"),  # server response length lies
+        bytes.fromhex("5100001000004000"),  # sub-item length past the item
         bytes.fromhex("510000"),  # a stray partial sub-item header
     ],
 )

@@ -59,6 +59,7 @@ CONTEXT_ITEM = PresentationContextRQ(1, GRAYSCALE_PRINT, (IMPLICIT,)).encode()
 
 # --------------------------------------------------------------------- round trips
 
+
 def assert_round_trips(pdu) -> None:
     encoded = pdu.encode()
     assert int.from_bytes(encoded[2:6], "big") == len(encoded) - 6
@@ -127,19 +128,24 @@ def test_a_associate_rq_bytes_follow_table_9_11() -> None:
         ),
     )
     expected = (
-        bytes.fromhex("01" "00" "000000b5")  # type 01H, reserved, PDU-length 181
-        + bytes.fromhex("0001" "0000")  # protocol version 1, reserved
+        bytes.fromhex("0100000000b5")  # type 01H, reserved, PDU-length 181
+        + bytes.fromhex("00010000")  # protocol version 1, reserved
         + b"PRINTER         "  # called AE title, space padded
         + b"HCS             "  # calling AE title
         + bytes(32)  # reserved
-        + bytes.fromhex("10" "00" "0015") + b"1.2.840.10008.3.1.1.1"
-        + bytes.fromhex("20" "00" "0032" "01000000")  # context 1, length 50
-        + bytes.fromhex("30" "00" "0015") + b"1.2.840.10008.5.1.1.9"
-        + bytes.fromhex("40" "00" "0011") + b"1.2.840.10008.1.2"
-        + bytes.fromhex("50" "00" "001e")  # user information, length 30
-        + bytes.fromhex("51" "00" "0004" "00004000")
-        + bytes.fromhex("52" "00" "0007") + b"1.2.3.4"
-        + bytes.fromhex("55" "00" "0007") + b"HCS_010"
+        + bytes.fromhex("10000015")
+        + b"1.2.840.10008.3.1.1.1"
+        + bytes.fromhex("2000003201000000")  # context 1, length 50
+        + bytes.fromhex("30000015")
+        + b"1.2.840.10008.5.1.1.9"
+        + bytes.fromhex("40000011")
+        + b"1.2.840.10008.1.2"
+        + bytes.fromhex("5000001e")  # user information, length 30
+        + bytes.fromhex("5100000400004000")
+        + bytes.fromhex("52000007")
+        + b"1.2.3.4"
+        + bytes.fromhex("55000007")
+        + b"HCS_010"
     )
     assert pdu.encode() == expected
     assert decode_pdu(expected) == pdu
@@ -156,19 +162,22 @@ def test_a_associate_ac_bytes_follow_table_9_17() -> None:
         user_information=UserInformation(max_length=32768, implementation_class_uid="1.2.3.4"),
     )
     expected = (
-        bytes.fromhex("02" "00" "0000009d")  # type 02H, reserved, PDU-length 157
-        + bytes.fromhex("0001" "0000")
+        bytes.fromhex("02000000009d")  # type 02H, reserved, PDU-length 157
+        + bytes.fromhex("00010000")
         + b"PRINTER         "
         + b"HCS             "
         + bytes(32)
-        + bytes.fromhex("10" "00" "0015") + b"1.2.840.10008.3.1.1.1"
-        + bytes.fromhex("21" "00" "0019" "01" "00" "00" "00")  # context 1: acceptance
-        + bytes.fromhex("40" "00" "0011") + b"1.2.840.10008.1.2"
-        + bytes.fromhex("21" "00" "0008" "03" "00" "03" "00")  # context 3: abstract syntax
-        + bytes.fromhex("40" "00" "0000")  # not supported; empty transfer syntax sub-item
-        + bytes.fromhex("50" "00" "0013")
-        + bytes.fromhex("51" "00" "0004" "00008000")
-        + bytes.fromhex("52" "00" "0007") + b"1.2.3.4"
+        + bytes.fromhex("10000015")
+        + b"1.2.840.10008.3.1.1.1"
+        + bytes.fromhex("2100001901000000")  # context 1: acceptance
+        + bytes.fromhex("40000011")
+        + b"1.2.840.10008.1.2"
+        + bytes.fromhex("2100000803000300")  # context 3: abstract syntax
+        + bytes.fromhex("40000000")  # not supported; empty transfer syntax sub-item
+        + bytes.fromhex("50000013")
+        + bytes.fromhex("5100000400008000")
+        + bytes.fromhex("52000007")
+        + b"1.2.3.4"
     )
     assert pdu.encode() == expected
     assert decode_pdu(expected) == pdu
@@ -197,8 +206,16 @@ def test_a_associate_ac_bytes_follow_table_9_17() -> None:
             "04 00 0000000e 00000004 03 00 6162 00000002 03 02",
         ),
     ],
-    ids=["rj-1-1-7", "rj-2-3-2", "release-rq", "release-rp", "abort-user", "abort-provider",
-         "pdata-command", "pdata-two-pdvs"],
+    ids=[
+        "rj-1-1-7",
+        "rj-2-3-2",
+        "release-rq",
+        "release-rp",
+        "abort-user",
+        "abort-provider",
+        "pdata-command",
+        "pdata-two-pdvs",
+    ],
 )
 def test_fixed_and_pdata_pdu_bytes(pdu, expected: str) -> None:
     assert pdu.encode() == bytes.fromhex(expected)
@@ -320,11 +337,11 @@ def test_a_length_that_disagrees_with_the_bytes_is_invalid() -> None:
     "body",
     [
         b"",  # no PDV item
-        bytes.fromhex("00000001" "01"),  # PDV item too short for its header
+        bytes.fromhex("0000000101"),  # PDV item too short for its header
         bytes.fromhex("00000000"),
-        bytes.fromhex("ffffffff" "0103"),  # PDV claims 4 GiB
-        bytes.fromhex("00000004" "0103" "00"),  # PDV cut short
-        bytes.fromhex("00000002" "0103" "0000"),  # stray bytes after a PDV
+        bytes.fromhex("ffffffff0103"),  # PDV claims 4 GiB
+        bytes.fromhex("00000004010300"),  # PDV cut short
+        bytes.fromhex("0000000201030000"),  # stray bytes after a PDV
     ],
 )
 def test_malformed_pdata_tf_is_invalid(body: bytes) -> None:
@@ -332,7 +349,7 @@ def test_malformed_pdata_tf_is_invalid(body: bytes) -> None:
 
 
 def test_pdv_control_bits_2_to_7_are_not_tested() -> None:
-    raw = header(0x04, 8) + bytes.fromhex("00000004" "01" "fc" "abcd")
+    raw = header(0x04, 8) + bytes.fromhex("0000000401fcabcd")
     (pdv,) = decode_pdu(raw).values
     assert (pdv.is_command, pdv.is_last, bytes(pdv.data)) == (False, False, b"\xab\xcd")
     (pdv,) = decode_pdu(raw[:11] + b"\xff" + raw[12:]).values
@@ -347,9 +364,9 @@ def test_received_pdv_data_is_a_view_into_the_pdu() -> None:
 
 
 def test_abort_and_reject_reserved_bytes_are_not_tested() -> None:
-    assert decode_pdu(bytes.fromhex("07ff00000004" "abcd0205")) == AAbort(2, 5)
-    assert decode_pdu(bytes.fromhex("03ff00000004" "ee020301")) == AAssociateRJ(2, 3, 1)
-    assert decode_pdu(bytes.fromhex("050000000004" "ffffffff")) == AReleaseRQ()
+    assert decode_pdu(bytes.fromhex("07ff00000004abcd0205")) == AAbort(2, 5)
+    assert decode_pdu(bytes.fromhex("03ff00000004ee020301")) == AAssociateRJ(2, 3, 1)
+    assert decode_pdu(bytes.fromhex("050000000004ffffffff")) == AReleaseRQ()
 
 
 # ------------------------------------------------------------------ AE title field

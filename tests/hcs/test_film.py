@@ -81,9 +81,12 @@ def test_standard_counts_columns_first_and_numbers_row_major():
     film = layout("STANDARD\\2,3", "8INX10IN", "PORTRAIT", R100)
     # 2 columns of 400; 3 rows of 1000 px: edges 0, 333, 666, 1000.
     assert film.boxes == rects(
-        (0, 0, 400, 333), (400, 0, 400, 333),
-        (0, 333, 400, 333), (400, 333, 400, 333),
-        (0, 666, 400, 334), (400, 666, 400, 334),
+        (0, 0, 400, 333),
+        (400, 0, 400, 333),
+        (0, 333, 400, 333),
+        (400, 333, 400, 333),
+        (0, 666, 400, 334),
+        (400, 666, 400, 334),
     )
 
 
@@ -142,8 +145,9 @@ def test_custom_formats_from_rectangles_and_from_a_count():
     big_over_two = CustomFormat(((0, 0, 1, 0.5), (0, 0.5, 0.5, 0.5), (0.5, 0.5, 0.5, 0.5)))
     film = layout("CUSTOM\\1", "8INX10IN", "PORTRAIT", R100, custom_formats={1: big_over_two})
     assert film.boxes == rects((0, 0, 800, 500), (0, 500, 400, 500), (400, 500, 400, 500))
-    gapped = layout("CUSTOM\\1", "8INX10IN", "PORTRAIT", R100, gap_mm=2.54,
-                    custom_formats={1: big_over_two})
+    gapped = layout(
+        "CUSTOM\\1", "8INX10IN", "PORTRAIT", R100, gap_mm=2.54, custom_formats={1: big_over_two}
+    )
     assert gapped.boxes == rects((0, 0, 800, 495), (0, 505, 395, 495), (405, 505, 395, 495))
     # Only a box count (what PrinterProfile.custom_formats holds): near-square rows.
     counted = layout("CUSTOM\\7", "8INX10IN", "PORTRAIT", R100, custom_formats={7: 3})
@@ -233,7 +237,7 @@ def test_boxes_tile_the_film_without_overlap(fmt, size, orientation, dpi, gap):
     for a in boxes:
         assert a.x >= 0 and a.right <= film.width and a.y >= 0 and a.bottom <= film.height
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a.right <= b.x or b.right <= a.x or a.bottom <= b.y or b.bottom <= a.y
     if gap == 0:
         assert sum(b.width * b.height for b in boxes) == film.width * film.height

@@ -18,8 +18,10 @@ from hcs.preview import box_png, film_png, render_box, render_film
 # 8x10 at 100 dpi (800 x 1000 px) with a 5.08 mm (20 px) margin and gap, so the border
 # shows; previews at 400 px wide are exactly half scale.
 SETTINGS = PrinterSettings(resolution=Resolution(dpi=100), margin_mm=5.08, gap_mm=5.08)
-TEST_IMAGES = [get_testdata_file(n) for n in
-               ("CT_small.dcm", "MR_small.dcm", "examples_overlay.dcm", "examples_palette.dcm")]
+TEST_IMAGES = [
+    get_testdata_file(n)
+    for n in ("CT_small.dcm", "MR_small.dcm", "examples_overlay.dcm", "examples_palette.dcm")
+]
 
 
 def flat(level: int) -> Frame:
@@ -27,21 +29,28 @@ def flat(level: int) -> Frame:
 
 
 def format_film(fmt: str, frames, *, settings=SETTINGS, color=False, **box):
-    spec = FilmBoxSpec(fmt, film_size_id="8INX10IN", border_density="WHITE",
-                       empty_image_density="BLACK", **box)
+    spec = FilmBoxSpec(
+        fmt, film_size_id="8INX10IN", border_density="WHITE", empty_image_density="BLACK", **box
+    )
     with Formatter(settings, workers=2) as formatter:
         return formatter.format_film(FilmJob(spec, list(frames), color=color))
 
 
 def centre(preview: np.ndarray, rect, scale: float = 0.5):
-    return preview[round((rect.y + rect.height / 2) * scale),
-                   round((rect.x + rect.width / 2) * scale)]
+    return preview[
+        round((rect.y + rect.height / 2) * scale), round((rect.x + rect.width / 2) * scale)
+    ]
 
 
 @pytest.mark.parametrize(
     ("fmt", "boxes"),
-    [("STANDARD\\1,1", 1), ("STANDARD\\2,2", 4), ("ROW\\1,2", 3), ("COL\\2,1", 3),
-     ("STANDARD\\4,5", 20)],
+    [
+        ("STANDARD\\1,1", 1),
+        ("STANDARD\\2,2", 4),
+        ("ROW\\1,2", 3),
+        ("COL\\2,1", 3),
+        ("STANDARD\\4,5", 20),
+    ],
 )
 def test_film_preview_size_positions_and_densities(fmt, boxes, tmp_path):
     levels = [40 + 9 * i for i in range(boxes)]
@@ -70,8 +79,9 @@ def test_film_preview_size_positions_and_densities(fmt, boxes, tmp_path):
         assert png.size == (400, 500) and png.mode == "L"
 
 
-@pytest.mark.parametrize("fmt", ["STANDARD\\1,1", "STANDARD\\2,2", "ROW\\1,2", "COL\\2,1",
-                                 "STANDARD\\4,5"])
+@pytest.mark.parametrize(
+    "fmt", ["STANDARD\\1,1", "STANDARD\\2,2", "ROW\\1,2", "COL\\2,1", "STANDARD\\4,5"]
+)
 def test_previews_of_the_test_images_stay_small(fmt, tmp_path):
     count = {"STANDARD\\1,1": 1, "STANDARD\\2,2": 4, "STANDARD\\4,5": 20}.get(fmt, 3)
     frames = [Frame(p) for p in itertools.islice(itertools.cycle(TEST_IMAGES), count)]
@@ -102,8 +112,9 @@ def test_polarity_as_printed_and_empty_density():
 
 def test_printer_magnifies_preview_fits_the_image_like_the_printer():
     settings = PrinterSettings(resolution=Resolution(dpi=100), scaling="printer")
-    film = format_film("STANDARD\\1,1", [Frame(np.full((32, 64), 200, np.uint8))],
-                       settings=settings)
+    film = format_film(
+        "STANDARD\\1,1", [Frame(np.full((32, 64), 200, np.uint8))], settings=settings
+    )
     assert film.boxes[0].pixels.shape == (32, 64)  # sent at its own size
     preview = render_film(film, 400)
     # 64 x 32 fitted into the 400 x 500 preview box: 400 x 200, centred vertically.
@@ -113,13 +124,18 @@ def test_printer_magnifies_preview_fits_the_image_like_the_printer():
 
 
 def test_twelve_bit_and_colour_previews():
-    twelve = format_film("STANDARD\\1,1", [flat(51)],
-                         settings=PrinterSettings(resolution=Resolution(dpi=100), bits=12))
+    twelve = format_film(
+        "STANDARD\\1,1",
+        [flat(51)],
+        settings=PrinterSettings(resolution=Resolution(dpi=100), bits=12),
+    )
     assert twelve.boxes[0].pixels.max() == 819  # 51 * 4095 / 255
     assert centre(render_film(twelve, 400), twelve.layout.boxes[0]) == 51
     colour = format_film(
-        "STANDARD\\2,1", [Frame(get_testdata_file("examples_rgb_color.dcm")), flat(90)],
-        settings=PrinterSettings(resolution=Resolution(dpi=100), color=True), color=True,
+        "STANDARD\\2,1",
+        [Frame(get_testdata_file("examples_rgb_color.dcm")), flat(90)],
+        settings=PrinterSettings(resolution=Resolution(dpi=100), color=True),
+        color=True,
     )
     preview = render_film(colour, 200)
     assert preview.shape == (250, 200, 3)

@@ -12,8 +12,9 @@ from hcs.cli import main
 from hcs.print_command import preview_paths
 from tests.peers import dcmprscp, free_port
 
-CT, MR, OV = (get_testdata_file(n) for n in ("CT_small.dcm", "MR_small.dcm",
-                                             "examples_overlay.dcm"))
+CT, MR, OV = (
+    get_testdata_file(n) for n in ("CT_small.dcm", "MR_small.dcm", "examples_overlay.dcm")
+)
 SMALL = ["--film-size", "8INX10IN", "--dpi", "50"]
 
 
@@ -25,9 +26,24 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_dry_run_formats_validates_and_writes_the_preview(capsys, tmp_path):
     preview = tmp_path / "film.png"
-    code, out, err = run(capsys, CT, MR, OV, "--dry-run", "--format", "ROW\\1,2", *SMALL,
-                         "--preview", str(preview), "--preview-width", "200",
-                         "--text", "top-left={PatientName}", "--scale-bar", "20")
+    code, out, err = run(
+        capsys,
+        CT,
+        MR,
+        OV,
+        "--dry-run",
+        "--format",
+        "ROW\\1,2",
+        *SMALL,
+        "--preview",
+        str(preview),
+        "--preview-width",
+        "200",
+        "--text",
+        "top-left={PatientName}",
+        "--scale-bar",
+        "20",
+    )
     assert code == 0, err
     assert "film 1: ROW\\1,2 on 8INX10IN PORTRAIT, 400 x 500 px (50 dpi), 8-bit gray" in out
     assert "box 3:" in out and "C 450 W 790 (WINDOW1)" in out
@@ -37,8 +53,20 @@ def test_dry_run_formats_validates_and_writes_the_preview(capsys, tmp_path):
 
 
 def test_dry_run_json(capsys):
-    code, out, _ = run(capsys, CT, MR, "--dry-run", "--json", "--format", "STANDARD\\2,1",
-                       *SMALL, "--window", "40,400", "--polarity", "REVERSE")
+    code, out, _ = run(
+        capsys,
+        CT,
+        MR,
+        "--dry-run",
+        "--json",
+        "--format",
+        "STANDARD\\2,1",
+        *SMALL,
+        "--window",
+        "40,400",
+        "--polarity",
+        "REVERSE",
+    )
     assert code == 0
     payload = json.loads(out)
     assert payload["ok"] and payload["valid"] and payload["dry_run"]
@@ -50,8 +78,18 @@ def test_dry_run_json(capsys):
 
 
 def test_several_films_get_numbered_previews(capsys, tmp_path):
-    code, _out, _ = run(capsys, CT, MR, OV, "--dry-run", *SMALL, "--preview",
-                        str(tmp_path / "p.png"), "--preview-width", "100")
+    code, _out, _ = run(
+        capsys,
+        CT,
+        MR,
+        OV,
+        "--dry-run",
+        *SMALL,
+        "--preview",
+        str(tmp_path / "p.png"),
+        "--preview-width",
+        "100",
+    )
     assert code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p-2.png", "p-3.png", "p.png"]
     assert [p.name for p in preview_paths("a/b.png", 2)] == ["b.png", "b-2.png"]
@@ -67,8 +105,20 @@ def test_several_films_get_numbered_previews(capsys, tmp_path):
         (["--host", "127.0.0.1"], "--host needs --port"),
         (["--dry-run", "--medium", "GLASS"], "MediumType"),
         (["--dry-run", "--destination", "BIN_0"], "FilmDestination"),
-        (["--dry-run", "--format", "STANDARD\\1,1", "--window", "40,400", "--voi-function",
-          "SIGMOID", "--border-density", "DARK"], "BorderDensity"),
+        (
+            [
+                "--dry-run",
+                "--format",
+                "STANDARD\\1,1",
+                "--window",
+                "40,400",
+                "--voi-function",
+                "SIGMOID",
+                "--border-density",
+                "DARK",
+            ],
+            "BorderDensity",
+        ),
     ],
 )
 def test_usage_and_input_errors_exit_2(capsys, argv, message):
@@ -95,18 +145,40 @@ def config(tmp_path, **printer) -> str:
 
 
 def test_printer_from_the_configuration(capsys, tmp_path):
-    toml = config(tmp_path, host="127.0.0.1", port=104, resolution_dpi=40, bits=12,
-                  film_sizes=["8INX10IN"])
-    code, out, err = run(capsys, MR, "--printer", "lab", "--config", toml, "--dry-run", "--json",
-                         "--film-size", "8INX10IN")
+    toml = config(
+        tmp_path, host="127.0.0.1", port=104, resolution_dpi=40, bits=12, film_sizes=["8INX10IN"]
+    )
+    code, out, err = run(
+        capsys,
+        MR,
+        "--printer",
+        "lab",
+        "--config",
+        toml,
+        "--dry-run",
+        "--json",
+        "--film-size",
+        "8INX10IN",
+    )
     assert code == 0, err
     film = json.loads(out)["films"][0]
     assert film["film_pixels"] == [320, 400] and film["bits"] == 12
-    code, _out, err = run(capsys, MR, "--printer", "lab", "--config", toml, "--dry-run",
-                          "--film-size", "14INX17IN")
+    code, _out, err = run(
+        capsys, MR, "--printer", "lab", "--config", toml, "--dry-run", "--film-size", "14INX17IN"
+    )
     assert code == 2 and "'14INX17IN' is not taken by printer lab" in err
-    code, _out, err = run(capsys, MR, "--printer", "lab", "--config", toml, "--dry-run",
-                          "--color", "--film-size", "8INX10IN")
+    code, _out, err = run(
+        capsys,
+        MR,
+        "--printer",
+        "lab",
+        "--config",
+        toml,
+        "--dry-run",
+        "--color",
+        "--film-size",
+        "8INX10IN",
+    )
     assert code == 2 and "lab is a grayscale printer" in err
     code, _out, err = run(capsys, MR, "--printer", "nope", "--config", toml, "--dry-run")
     assert code == 2 and "no [printers.nope]" in err
@@ -123,9 +195,24 @@ def test_nothing_listening_is_a_failed_film_exit_1(capsys, tmp_path):
 @pytest.mark.peer
 def test_prints_on_dcmtk_dcmprscp(capsys, tmp_path):
     with dcmprscp(tmp_path) as port:
-        code, out, err = run(capsys, CT, MR, OV, "--host", "127.0.0.1", "--port", str(port),
-                             "--called-ae", "PRINTER", "--format", "STANDARD\\2,2", *SMALL,
-                             "--copies", "2", "--json")
+        code, out, err = run(
+            capsys,
+            CT,
+            MR,
+            OV,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--called-ae",
+            "PRINTER",
+            "--format",
+            "STANDARD\\2,2",
+            *SMALL,
+            "--copies",
+            "2",
+            "--json",
+        )
     assert code == 0, err
     payload = json.loads(out)
     assert payload["ok"] and payload["outcome"]["printed"]

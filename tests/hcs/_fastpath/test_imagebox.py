@@ -83,8 +83,9 @@ common_options = st.fixed_dictionaries(
         "polarity": st.sampled_from(["NORMAL", "REVERSE"]),
         "magnification": st.sampled_from(["REPLICATE", "BILINEAR", "CUBIC", "NONE"]),
         "smoothing": cs_text,
-        "configuration": st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ=_,.0123456789 abc",
-                                 min_size=1, max_size=60).filter(lambda s: s.strip() == s),
+        "configuration": st.text(
+            alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ=_,.0123456789 abc", min_size=1, max_size=60
+        ).filter(lambda s: s.strip() == s),
         "requested_size": st.sampled_from(["350", "210.5", "127.25", "1e2", "0.5"]),
         "decimate_crop": st.sampled_from(["DECIMATE", "CROP", "FAIL"]),
         "pixel_aspect": st.tuples(st.integers(1, 999), st.integers(1, 999)),
@@ -96,8 +97,9 @@ gray_options = st.fixed_dictionaries(
         "min_density": st.integers(0, 65535),
         "max_density": st.integers(0, 65535),
         "photometric": st.sampled_from(["MONOCHROME1", "MONOCHROME2"]),
-        "presentation_lut": st.from_regex(r"1\.2\.[1-9][0-9]{0,8}(\.[1-9][0-9]{0,5}){0,6}",
-                                          fullmatch=True),
+        "presentation_lut": st.from_regex(
+            r"1\.2\.[1-9][0-9]{0,8}(\.[1-9][0-9]{0,5}){0,6}", fullmatch=True
+        ),
     },
 )
 
@@ -158,8 +160,7 @@ def test_decodes_with_pydicom():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(350, "350.0"), (350.0, "350.0"), (210.5, "210.5"), (0.1 + 0.2, "0.3"),
-     ("  12.5 ", "12.5")],
+    [(350, "350.0"), (350.0, "350.0"), (210.5, "210.5"), (0.1 + 0.2, "0.3"), ("  12.5 ", "12.5")],
 )
 def test_requested_size_is_a_decimal_string(value, text):
     header = joined(encode_image_box(np.zeros((2, 2), np.uint8), 1, requested_size=value))
@@ -172,9 +173,9 @@ def test_requested_size_is_a_decimal_string(value, text):
     [
         (np.zeros((4, 4), np.int16), {}, TypeError),
         (np.zeros((4, 4), np.float32), {}, TypeError),
-        (np.zeros((4, 4, 3), np.uint8), {}, ValueError),          # interleaved: use rgb_to_planes
+        (np.zeros((4, 4, 3), np.uint8), {}, ValueError),  # interleaved: use rgb_to_planes
         (np.zeros((3, 4, 4), np.uint16), {}, TypeError),
-        (np.zeros((4, 8), np.uint8)[:, ::2], {}, ValueError),      # would need a copy
+        (np.zeros((4, 8), np.uint8)[:, ::2], {}, ValueError),  # would need a copy
         (np.zeros((4,), np.uint8), {}, ValueError),
         (np.zeros((0, 4), np.uint8), {}, ValueError),
         (np.zeros((4, 4), np.uint8), {"bits_stored": 12}, ValueError),
@@ -210,10 +211,24 @@ def test_rejects_bad_position(position):
 
 
 def test_accepts_lower_case_enumerations():
-    a = joined(encode_image_box(np.zeros((2, 2), np.uint8), 1, polarity="reverse",
-                                magnification="cubic", photometric="monochrome1"))
-    b = joined(encode_image_box(np.zeros((2, 2), np.uint8), 1, polarity="REVERSE",
-                                magnification="CUBIC", photometric="MONOCHROME1"))
+    a = joined(
+        encode_image_box(
+            np.zeros((2, 2), np.uint8),
+            1,
+            polarity="reverse",
+            magnification="cubic",
+            photometric="monochrome1",
+        )
+    )
+    b = joined(
+        encode_image_box(
+            np.zeros((2, 2), np.uint8),
+            1,
+            polarity="REVERSE",
+            magnification="CUBIC",
+            photometric="MONOCHROME1",
+        )
+    )
     assert a == b
 
 

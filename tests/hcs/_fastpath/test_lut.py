@@ -86,10 +86,16 @@ def test_apply_lut_in_place_and_large_image():
     np.testing.assert_array_equal(apply_lut(big, lut16, np.empty_like(big)), lut16[big])
 
 
-@pytest.mark.parametrize(("src_dtype", "lut_dtype", "n"), [
-    (np.uint8, np.uint8, 256), (np.uint8, np.uint16, 300), (np.uint16, np.uint8, 65536),
-    (np.uint16, np.uint16, 65536), (np.uint16, np.uint8, 70000),
-])
+@pytest.mark.parametrize(
+    ("src_dtype", "lut_dtype", "n"),
+    [
+        (np.uint8, np.uint8, 256),
+        (np.uint8, np.uint16, 300),
+        (np.uint16, np.uint8, 65536),
+        (np.uint16, np.uint16, 65536),
+        (np.uint16, np.uint8, 70000),
+    ],
+)
 def test_apply_lut_uses_a_full_lut_directly(src_dtype, lut_dtype, n):
     # first_mapped 0, a LUT covering every value, out of the LUT's type: the
     # kernel looks up in the caller's LUT instead of copying it (same result).
@@ -110,7 +116,7 @@ def test_apply_lut_lut_overlapping_out(offset):
     buf = rng.integers(0, 256, 20000, dtype=np.uint8)
     lut = buf[5000:5256]
     expect = lut.copy()[src]
-    out = buf[5000 + offset:5000 + offset + src.size].reshape(src.shape)
+    out = buf[5000 + offset : 5000 + offset + src.size].reshape(src.shape)
     apply_lut(src, lut, out)
     np.testing.assert_array_equal(out, expect)
 
@@ -124,8 +130,12 @@ def test_apply_lut_lut_overlapping_out(offset):
         (np.zeros(4, np.uint16), np.zeros(0, np.uint8), np.zeros(4, np.uint8), ValueError),
         (np.zeros(4, np.uint16), np.zeros((2, 2), np.uint8), np.zeros(4, np.uint8), ValueError),
         (np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(5, np.uint8), ValueError),
-        (np.zeros((4, 4), np.uint16)[:, ::2], np.zeros(4, np.uint8), np.zeros((4, 2), np.uint8),
-         ValueError),
+        (
+            np.zeros((4, 4), np.uint16)[:, ::2],
+            np.zeros(4, np.uint8),
+            np.zeros((4, 2), np.uint8),
+            ValueError,
+        ),
         (np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(8, np.uint8)[::2], ValueError),
         (np.zeros(4, ">u2"), np.zeros(4, np.uint8), np.zeros(4, np.uint8), TypeError),
         ([1, 2, 3], np.zeros(4, np.uint8), np.zeros(3, np.uint8), TypeError),
@@ -139,11 +149,16 @@ def test_apply_lut_rejects(src, lut, out, error):
 
 def test_apply_lut_rejects_unrepresentable_first_mapped():
     with pytest.raises(ValueError):
-        apply_lut(np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(4, np.uint8),
-                  first_mapped=10**30)
+        apply_lut(
+            np.zeros(4, np.uint16),
+            np.zeros(4, np.uint8),
+            np.zeros(4, np.uint8),
+            first_mapped=10**30,
+        )
     with pytest.raises(TypeError):
-        apply_lut(np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(4, np.uint8),
-                  first_mapped="7")
+        apply_lut(
+            np.zeros(4, np.uint16), np.zeros(4, np.uint8), np.zeros(4, np.uint8), first_mapped="7"
+        )
 
 
 def test_apply_lut_rejects_overlap_and_read_only():
@@ -191,8 +206,9 @@ def test_window_level_matches_reference(data, center, width, function, invert, b
     out_dtype = np.uint8 if bits_out <= 8 and data.draw(st.booleans()) else np.uint16
     slope, intercept = rescale
     out = np.empty(src.shape, out_dtype)
-    kwargs = dict(function=function, slope=slope, intercept=intercept, invert=invert,
-                  bits_out=bits_out)
+    kwargs = dict(
+        function=function, slope=slope, intercept=intercept, invert=invert, bits_out=bits_out
+    )
     assert window_level(src, center, width, out, **kwargs) is out
     expect = ref.window_level(src, center, width, **kwargs)
     np.testing.assert_array_equal(out, expect.astype(out_dtype))
@@ -205,10 +221,19 @@ def test_window_level_every_input_value(dtype, function):
     info = np.iinfo(dtype)
     src = np.arange(info.min, info.max + 1, dtype=np.int64).astype(dtype)
     for center, width in [(40.0, 400.0), (-600.0, 1500.0), (0.5, 1.0), (127.25, 3.5), (3e4, 9e8)]:
-        out = window_level(src, center, width, np.empty(src.shape, np.uint16), function=function,
-                           bits_out=12, slope=1.0, intercept=-7.0)
-        expect = ref.window_level(src, center, width, function=function, bits_out=12,
-                                  intercept=-7.0)
+        out = window_level(
+            src,
+            center,
+            width,
+            np.empty(src.shape, np.uint16),
+            function=function,
+            bits_out=12,
+            slope=1.0,
+            intercept=-7.0,
+        )
+        expect = ref.window_level(
+            src, center, width, function=function, bits_out=12, intercept=-7.0
+        )
         np.testing.assert_array_equal(out, expect)
 
 
@@ -256,15 +281,16 @@ def test_window_level_within_half_lsb_of_pydicom(data, center, width, function, 
     ds.VOILUTFunction = function
     with np.errstate(over="ignore"):
         theirs = apply_windowing(src.astype(np.float64) * 1.0 + 0.0, ds)
-    ours = window_level(src, center, width, np.empty(src.shape, np.uint16), function=function,
-                        bits_out=bits_out)
+    ours = window_level(
+        src, center, width, np.empty(src.shape, np.uint16), function=function, bits_out=bits_out
+    )
     assert np.all(np.abs(ours - theirs) <= 0.5 + 1e-9)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        (dict(center=0.0, width=0.5), ValueError),                       # LINEAR needs >= 1
+        (dict(center=0.0, width=0.5), ValueError),  # LINEAR needs >= 1
         (dict(center=0.0, width=0.0, function="SIGMOID"), ValueError),
         (dict(center=0.0, width=-1.0, function="LINEAR_EXACT"), ValueError),
         (dict(center=float("nan"), width=10.0), ValueError),
@@ -273,7 +299,7 @@ def test_window_level_within_half_lsb_of_pydicom(data, center, width, function, 
         (dict(center=0.0, width=10.0, function="GAMMA"), ValueError),
         (dict(center=0.0, width=10.0, bits_out=0), ValueError),
         (dict(center=0.0, width=10.0, bits_out=17), ValueError),
-        (dict(center=0.0, width=10.0, bits_out=12), TypeError),          # uint8 out
+        (dict(center=0.0, width=10.0, bits_out=12), TypeError),  # uint8 out
     ],
 )
 def test_window_level_rejects(kwargs, error):

@@ -64,6 +64,7 @@ def _jobs(kind: str) -> list[Callable[[], None]]:
             def job(src=src, out=out):
                 for _ in range(6):
                     rgb_to_planes(src, out)
+
         jobs.append(job)
     return jobs
 
@@ -77,6 +78,7 @@ def _control() -> list[Callable[[], None]]:
         def job(a=a, b=b):
             for _ in range(6):
                 np.multiply(a, 3.0, out=b)
+
         jobs.append(job)
     return jobs
 
@@ -118,8 +120,10 @@ def test_two_threads_take_less_than_twice_one(kind):
         seen.append((round(ratio, 2), round(control_ratio, 2)))
         if ratio < LIMIT or (control_ratio >= LIMIT and ratio <= 1.25 * control_ratio):
             return
-    pytest.fail(f"{kind}: two threads took {seen[-1][0]}x one thread (limit {LIMIT}); "
-                f"(kernel, numpy control) ratios: {seen}")
+    pytest.fail(
+        f"{kind}: two threads took {seen[-1][0]}x one thread (limit {LIMIT}); "
+        f"(kernel, numpy control) ratios: {seen}"
+    )
 
 
 def _one_long_call(kind: str) -> Callable[[], None]:

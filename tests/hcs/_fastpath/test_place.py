@@ -15,8 +15,10 @@ from tests.hcs._fastpath import reference as ref
 
 @settings(max_examples=200, deadline=None)
 @given(
-    rows=st.integers(1, 5000), cols=st.integers(1, 5000),
-    box_rows=st.integers(1, 5000), box_cols=st.integers(1, 5000),
+    rows=st.integers(1, 5000),
+    cols=st.integers(1, 5000),
+    box_rows=st.integers(1, 5000),
+    box_cols=st.integers(1, 5000),
     aspect=st.tuples(st.integers(1, 5), st.integers(1, 5)),
 )
 def test_fit_size_fills_one_side_and_keeps_the_shape(rows, cols, box_rows, box_cols, aspect):
@@ -93,8 +95,10 @@ def test_place_centres_the_fitted_image(method, channels):
     film = np.full((500, 400, *shape[2:]), 1, np.uint8)
     top, left, rows, cols = place(img, film, (50, 30, 300, 300), method, fill_value=9)
     assert (rows, cols) == (300, 200) and (top, left) == (50, 80)
-    np.testing.assert_array_equal(film[top:top + rows, left:left + cols],
-                                  ref.resize(img, (rows, cols, *shape[2:]), method))
+    np.testing.assert_array_equal(
+        film[top : top + rows, left : left + cols],
+        ref.resize(img, (rows, cols, *shape[2:]), method),
+    )
     assert (film[50:350, 30:80] == 9).all() and (film[50:350, 280:330] == 9).all()
     assert (film[:50] == 1).all() and (film[350:] == 1).all() and (film[:, :30] == 1).all()
 
@@ -115,5 +119,6 @@ def test_place_equals_resize_into_the_view():
     img = rng.integers(0, 256, (300, 200), dtype=np.uint8)
     film = np.zeros((1000, 1000), np.uint8)
     t, left, r, c = place(img, film, (0, 0, 1000, 1000), "CUBIC")
-    np.testing.assert_array_equal(film[t:t + r, left:left + c],
-                                  resize(img, np.empty((r, c), np.uint8), "CUBIC"))
+    np.testing.assert_array_equal(
+        film[t : t + r, left : left + c], resize(img, np.empty((r, c), np.uint8), "CUBIC")
+    )

@@ -39,7 +39,10 @@ sizes = st.integers(1, 70)
     data=st.data(),
     method=st.sampled_from(FILTERS),
     channels=st.sampled_from([1, 3]),
-    hin=sizes, win=sizes, hout=sizes, wout=sizes,
+    hin=sizes,
+    win=sizes,
+    hout=sizes,
+    wout=sizes,
 )
 def test_resize_matches_reference(data, method, channels, hin, win, hout, wout):
     src_c = data.draw(hnp.arrays(np.uint8, _shape(hin, win, channels)))
@@ -93,7 +96,10 @@ def test_axis_weights_match_reference(method, n_in, n_out):
 @given(
     data=st.data(),
     channels=st.sampled_from([1, 3]),
-    hin=sizes, win=sizes, hout=sizes, wout=sizes,
+    hin=sizes,
+    win=sizes,
+    hout=sizes,
+    wout=sizes,
     fill=st.integers(0, 255),
 )
 def test_none_centres_crops_and_pads(data, channels, hin, win, hout, wout, fill):
@@ -145,8 +151,9 @@ def test_area_shrink_by_integer_factors_is_the_block_mean(method):
 
 
 BOARD = ((np.indices((2048, 2048)).sum(axis=0) % 2) * 255).astype(np.uint8)
-STRIPES = np.ascontiguousarray(np.broadcast_to((np.arange(2048) % 2 * 255).astype(np.uint8),
-                                               (2048, 2048)))
+STRIPES = np.ascontiguousarray(
+    np.broadcast_to((np.arange(2048) % 2 * 255).astype(np.uint8), (2048, 2048))
+)
 
 
 @pytest.mark.parametrize("method", FILTERS)

@@ -31,8 +31,18 @@ def at_own_size(source, *, bits: int = 8, color: bool = False, **frame) -> np.nd
     return format_frame(Frame(source, **frame), target).pixels
 
 
-def in_box(source, width: int, height: int, *, bits: int = 8, color: bool = False,
-           ppm: float = 4.0, fill: int = 0, method: str = "BILINEAR", **frame):
+def in_box(
+    source,
+    width: int,
+    height: int,
+    *,
+    bits: int = 8,
+    color: bool = False,
+    ppm: float = 4.0,
+    fill: int = 0,
+    method: str = "BILINEAR",
+    **frame,
+):
     """Format one frame into a box of ``width`` x ``height`` film pixels (host scaling)."""
     target = BoxTarget(1, width, height, (ppm, ppm), bits, color, "host", method, fill)
     return format_frame(Frame(source, **frame), target)

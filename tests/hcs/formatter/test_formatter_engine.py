@@ -90,8 +90,9 @@ def test_twelve_bit_printer():
 
 def test_empty_density_fills_around_the_image():
     with Formatter(SMALL, workers=1) as formatter:
-        white = formatter.format_film(film("STANDARD\\1,1", [Frame(FILES[0])],
-                                           empty_image_density="WHITE"))
+        white = formatter.format_film(
+            film("STANDARD\\1,1", [Frame(FILES[0])], empty_image_density="WHITE")
+        )
         black = formatter.format_film(film("STANDARD\\1,1", [Frame(FILES[0])]))
     assert white.empty_pvalue == 255 and black.empty_pvalue == 0
     p = white.boxes[0].placement  # 128 x 128 in 400 x 500: 50 rows above and below
@@ -115,8 +116,14 @@ def test_film_errors_name_the_box_and_the_problem():
 
 
 def test_build_print_request_fills_films_in_order():
-    options = JobOptions(display_format="STANDARD\\2,1", film_size="8INX10IN", copies=2,
-                         priority="HIGH", medium="BLUE FILM", label="ward 7")
+    options = JobOptions(
+        display_format="STANDARD\\2,1",
+        film_size="8INX10IN",
+        copies=2,
+        priority="HIGH",
+        medium="BLUE FILM",
+        label="ward 7",
+    )
     rgb2 = get_testdata_file("SC_rgb_rle_2frame.dcm")  # two frames: two boxes
     profile = PrinterProfile(name="p", host="h", port=104, resolution_dpi=40)
     request, films = build_print_request(options, [*FILES, rgb2], profile)
@@ -137,8 +144,9 @@ def test_build_print_request_errors():
     with pytest.raises(FormatError, match="not a readable DICOM file"):
         build_print_request(options, [__file__])
     with pytest.raises(FormatError, match="grayscale printer; it cannot print a colour job"):
-        build_print_request(JobOptions(color=True), FILES[:1],
-                            PrinterProfile(name="gray", host="h", port=1))
+        build_print_request(
+            JobOptions(color=True), FILES[:1], PrinterProfile(name="gray", host="h", port=1)
+        )
 
 
 def test_build_print_request_async_and_arrays():
@@ -159,8 +167,17 @@ def test_build_print_request_async_and_arrays():
 
 def test_gsdf_jnd_index_values():
     assert jnd_index(1.0) == pytest.approx(71.498068)  # log10(1) = 0: the constant term
-    coefficients = (71.498068, 94.593053, 41.912053, 9.8247004, 0.28175407, -1.1878455,
-                    -0.18014349, 0.14710899, -0.017046845)
+    coefficients = (
+        71.498068,
+        94.593053,
+        41.912053,
+        9.8247004,
+        0.28175407,
+        -1.1878455,
+        -0.18014349,
+        0.14710899,
+        -0.017046845,
+    )
     assert jnd_index(10.0) == pytest.approx(sum(coefficients))
 
 

@@ -31,8 +31,9 @@ def bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
 @pytest.mark.parametrize("corner", ["top-left", "top-right", "bottom-left", "bottom-right"])
 def test_text_changes_pixels_only_in_its_corner_box(corner):
     ppm = 100 / 25.4  # 100 dpi
-    _box, mask = changed(FLAT, [Text("Hg 12", corner=corner, size_pt=12)], width=400,
-                         height=500, ppm=ppm)
+    _box, mask = changed(
+        FLAT, [Text("Hg 12", corner=corner, size_pt=12)], width=400, height=500, ppm=ppm
+    )
     x0, y0, x1, y1 = bbox(mask)
     inset = INSET_MM * ppm  # 7.9 px
     size = 12 / 72 * 100  # 12 pt at 100 dpi: 16.7 px
@@ -58,16 +59,19 @@ def test_text_size_is_points_on_film():
     heights = []
     for dpi in (100, 200):
         ppm = dpi / 25.4
-        _box, mask = changed(FLAT, [Text("HHH", size_pt=20, outline=None)], width=4 * dpi,
-                             height=5 * dpi, ppm=ppm)
+        _box, mask = changed(
+            FLAT, [Text("HHH", size_pt=20, outline=None)], width=4 * dpi, height=5 * dpi, ppm=ppm
+        )
         _x0, y0, _x1, y1 = bbox(mask)
         heights.append(y1 - y0)
     assert abs(heights[1] - 2 * heights[0]) <= 2  # twice the dpi, twice the pixels
     # ... and the same size on films of different sizes at one dpi.
-    _b, small = changed(FLAT, [Text("HHH", size_pt=20, outline=None)], width=400, height=500,
-                        ppm=100 / 25.4)
-    _b, large = changed(FLAT, [Text("HHH", size_pt=20, outline=None)], width=1400, height=1700,
-                        ppm=100 / 25.4)
+    _b, small = changed(
+        FLAT, [Text("HHH", size_pt=20, outline=None)], width=400, height=500, ppm=100 / 25.4
+    )
+    _b, large = changed(
+        FLAT, [Text("HHH", size_pt=20, outline=None)], width=1400, height=1700, ppm=100 / 25.4
+    )
     assert bbox(small)[3] - bbox(small)[1] == bbox(large)[3] - bbox(large)[1]
 
 
@@ -76,18 +80,25 @@ def test_text_fields_from_the_image():
     from hcs.formatter.overlay import Canvas, expand
     from hcs.formatter.source import from_dataset
 
-    canvas = Canvas(np.zeros((4, 4), np.uint8), None, (1.0, 1.0), 255, from_dataset(ds),
-                    fields={"Frame": "1"})
-    text = expand("{PatientName} | {PatientID} | {StudyDate} | {SeriesNumber}/{InstanceNumber}"
-                  " | {Frame} | {NoSuchKeyword}", canvas)
-    assert text == (f"CompressedSamples, MR1 | {ds.PatientID} | 2004-08-26 | "
-                    f"{ds.SeriesNumber}/{ds.InstanceNumber} | 1 | ")
+    canvas = Canvas(
+        np.zeros((4, 4), np.uint8), None, (1.0, 1.0), 255, from_dataset(ds), fields={"Frame": "1"}
+    )
+    text = expand(
+        "{PatientName} | {PatientID} | {StudyDate} | {SeriesNumber}/{InstanceNumber}"
+        " | {Frame} | {NoSuchKeyword}",
+        canvas,
+    )
+    assert text == (
+        f"CompressedSamples, MR1 | {ds.PatientID} | 2004-08-26 | "
+        f"{ds.SeriesNumber}/{ds.InstanceNumber} | 1 | "
+    )
     with pytest.raises(OverlayError, match="text template"):
         expand("{unclosed", canvas)
 
 
-@pytest.mark.parametrize(("width", "height", "ppm"), [(400, 500, 100 / 25.4),
-                                                      (1400, 1700, 100 / 25.4)])
+@pytest.mark.parametrize(
+    ("width", "height", "ppm"), [(400, 500, 100 / 25.4), (1400, 1700, 100 / 25.4)]
+)
 def test_a_line_lands_where_its_image_coordinates_say(width, height, ppm):
     line = Line(((10, 20), (50, 20)), width_pt=2.0, color=1.0)
     box, mask = changed(FLAT, [line], width=width, height=height, ppm=ppm)
@@ -113,19 +124,21 @@ def test_mm_units_are_millimetres_on_film():
 
 def test_rectangle_ellipse_arrow():
     ppm = 100 / 25.4
-    box, mask = changed(FLAT, [Rectangle((8, 8), (40, 24), width_pt=0.5)], width=256,
-                        height=256, ppm=ppm)
+    box, mask = changed(
+        FLAT, [Rectangle((8, 8), (40, 24), width_pt=0.5)], width=256, height=256, ppm=ppm
+    )
     p = box.placement  # 64 -> 256: scale 4
     x0, y0, x1, y1 = bbox(mask)
     assert abs(x0 - (p.x + 8.5 * 4 - 0.5)) <= 1 and abs(x1 - 1 - (p.x + 40.5 * 4 - 0.5)) <= 1
     assert abs(y0 - (8.5 * 4 - 0.5)) <= 1 and abs(y1 - 1 - (24.5 * 4 - 0.5)) <= 1
-    assert not mask[y0 + 5:y1 - 5, x0 + 5:x1 - 5].any()  # an outline, hollow
+    assert not mask[y0 + 5 : y1 - 5, x0 + 5 : x1 - 5].any()  # an outline, hollow
     _box, ellipse = changed(FLAT, [Ellipse((8, 8), (40, 24))], width=256, height=256, ppm=ppm)
     ex0, _ey0, _ex1, ey1 = bbox(ellipse)
     assert abs(ex0 - x0) <= 2 and abs(ey1 - y1) <= 2
     assert not ellipse[y0, x0] and not ellipse[y0, x1 - 1]  # the corners stay untouched
-    _box, arrow = changed(FLAT, [Arrow((10, 50), (50, 50), head_mm=5)], width=256, height=256,
-                          ppm=ppm)
+    _box, arrow = changed(
+        FLAT, [Arrow((10, 50), (50, 50), head_mm=5)], width=256, height=256, ppm=ppm
+    )
     rows, cols = np.nonzero(arrow)
     head_px = 5 * ppm
     shaft = cols < cols.min() + 10
@@ -144,8 +157,9 @@ def test_colour_overlays_on_a_colour_film_and_luma_on_gray():
 
 def test_scale_bar_length_follows_pixel_spacing():
     ds = bundled("MR_small.dcm")  # 0.3125 mm pixels: 64 px = 20 mm
-    box, mask = changed(ds, [ScaleBar(10, width_pt=2, size_pt=6)], width=320, height=320,
-                        ppm=100 / 25.4)
+    box, mask = changed(
+        ds, [ScaleBar(10, width_pt=2, size_pt=6)], width=320, height=320, ppm=100 / 25.4
+    )
     p = box.placement  # scale 5: 10 mm = 32 image px = 160 box px
     x0, _y0, x1, _y1 = bbox(mask)
     assert abs((x1 - x0) - 10 / 0.3125 * p.scale_x) <= 3
@@ -173,8 +187,9 @@ def test_the_image_overlay_plane_is_burned_in_exactly():
 def test_overlays_are_drawn_after_magnification_at_print_resolution():
     # A 1 pt line on a 64 x 64 image magnified 8 times is still about 1 pt thick.
     ppm = 300 / 25.4
-    _box, mask = changed(FLAT, [Line(((0, 32), (63, 32)), width_pt=1)], width=512, height=512,
-                         ppm=ppm)
+    _box, mask = changed(
+        FLAT, [Line(((0, 32), (63, 32)), width_pt=1)], width=512, height=512, ppm=ppm
+    )
     rows = np.nonzero(mask)[0]
     assert rows.max() - rows.min() + 1 <= round(1 / 72 * 300) + 1  # ~4 px, not 8 x 4
 
@@ -194,8 +209,9 @@ def test_layout_and_overlays_agree_across_film_sizes():
     fractions = []
     for size in ("8INX10IN", "14INX17IN"):
         rect = layout("STANDARD\\1,1", size, "PORTRAIT", Resolution(dpi=50)).boxes[0]
-        box, mask = changed(FLAT, [Line(((0, 16), (63, 16)))], width=rect.width,
-                            height=rect.height, ppm=50 / 25.4)
+        box, mask = changed(
+            FLAT, [Line(((0, 16), (63, 16)))], width=rect.width, height=rect.height, ppm=50 / 25.4
+        )
         rows = np.nonzero(mask)[0]
         fractions.append((rows.mean() - box.placement.y) / box.placement.height)
     assert abs(fractions[0] - fractions[1]) < 0.01

@@ -137,7 +137,9 @@ def test_arrays_from_the_python_api():
     out = at_own_size(signed, window=(0, 2000))
     assert out.tolist() == [[0, 128], [191, 255]]
     assert at_own_size(signed, window=(0, 2000), photometric="MONOCHROME1").tolist() == [
-        [255, 127], [64, 0]]
+        [255, 127],
+        [64, 0],
+    ]
     with pytest.raises(SourceError, match="8- or 16-bit integers"):
         from_array(np.zeros((4, 4), np.float32))
     with pytest.raises(SourceError, match="an RGB array must be uint8"):
@@ -174,8 +176,17 @@ def test_pydicom_reads_what_we_read():
     assert ds.PixelRepresentation == 1 and ds.RescaleIntercept == -1024
 
 
-@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small.dcm", "examples_overlay.dcm",
-                                  "image_dfl.dcm", "MR_small_bigendian.dcm", "rtdose.dcm"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CT_small.dcm",
+        "MR_small.dcm",
+        "examples_overlay.dcm",
+        "image_dfl.dcm",
+        "MR_small_bigendian.dcm",
+        "rtdose.dcm",
+    ],
+)
 def test_stored_values_equal_pydicoms(name):
     from hcs.formatter.source import from_dataset
 

@@ -25,8 +25,8 @@ from hcs.server.app import Server
 from hcs.vprinter import load_config, parse_fault, start_virtual_printer
 
 REPO = Path(__file__).resolve().parents[3]
-CT = Path(get_testdata_file("CT_small.dcm"))   # bundled with pydicom: 128 x 128, 16-bit
-MR = Path(get_testdata_file("MR_small.dcm"))   # 64 x 64
+CT = Path(get_testdata_file("CT_small.dcm"))  # bundled with pydicom: 128 x 128, 16-bit
+MR = Path(get_testdata_file("MR_small.dcm"))  # 64 x 64
 
 
 def make_dicom(path: Path, rows: int = 32, columns: int = 32, seed: int = 0) -> Path:
@@ -50,8 +50,14 @@ def make_dicom(path: Path, rows: int = 32, columns: int = 32, seed: int = 0) -> 
 
 
 def printer_table(port: int, ae: str = "VPRINTER", **extra) -> dict:
-    table = {"host": "127.0.0.1", "port": port, "ae_title": ae, "resolution_dpi": 30,
-             "retries": 1, "retry_backoff": 0.1}
+    table = {
+        "host": "127.0.0.1",
+        "port": port,
+        "ae_title": ae,
+        "resolution_dpi": 30,
+        "retries": 1,
+        "retry_backoff": 0.1,
+    }
     table.update(extra)
     return table
 
@@ -66,15 +72,24 @@ def toml_value(value) -> str:
     return repr(value)
 
 
-def write_config(path: Path, printers: dict[str, dict], server: dict | None = None,
-                 groups: dict[str, list[str]] | None = None, timeouts: dict | None = None
-                 ) -> Path:
+def write_config(
+    path: Path,
+    printers: dict[str, dict],
+    server: dict | None = None,
+    groups: dict[str, list[str]] | None = None,
+    timeouts: dict | None = None,
+) -> Path:
     lines = ['calling_ae = "HCS_TEST"', "[timeouts]"]
     for key, value in {"connect": 5, "dimse": 30, "idle_release": 5, **(timeouts or {})}.items():
         lines.append(f"{key} = {toml_value(value)}")
     lines.append("[server]")
-    settings = {"listen": "127.0.0.1:0", "spool": str(path.parent / "spool"), "status_poll": 0,
-                "hold_retry": 0.5, **(server or {})}
+    settings = {
+        "listen": "127.0.0.1:0",
+        "spool": str(path.parent / "spool"),
+        "status_poll": 0,
+        "hold_retry": 0.5,
+        **(server or {}),
+    }
     for key, value in settings.items():
         lines.append(f"{key} = {toml_value(value)}")
     if groups:
@@ -90,12 +105,12 @@ def write_config(path: Path, printers: dict[str, dict], server: dict | None = No
 
 
 @contextlib.asynccontextmanager
-async def virtual_printer(out: Path, faults: tuple[str, ...] = (), **overrides
-                          ) -> AsyncIterator:
+async def virtual_printer(out: Path, faults: tuple[str, ...] = (), **overrides) -> AsyncIterator:
     """A virtual printer on a free loopback port writing films to ``out``; ``faults`` as
     ``hcs vprinter --fault`` takes them."""
-    config = load_config(overrides={"port": 0, "host": "127.0.0.1", "out": str(out),
-                                    "png_dpi": 20, **overrides})
+    config = load_config(
+        overrides={"port": 0, "host": "127.0.0.1", "out": str(out), "png_dpi": 20, **overrides}
+    )
     config.faults += [parse_fault(text) for text in faults]
     printer = await start_virtual_printer(config)
     try:
@@ -125,8 +140,9 @@ def labels_printed(out: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def server_process(config_path: Path, log: Path | None = None
-                   ) -> Iterator[tuple[subprocess.Popen, int]]:
+def server_process(
+    config_path: Path, log: Path | None = None
+) -> Iterator[tuple[subprocess.Popen, int]]:
     """``hcs serve`` as a separate process (for kill -9); yields (process, port)."""
     port = free_port()
     text = config_path.read_text().replace('listen = "127.0.0.1:0"', f'listen = "127.0.0.1:{port}"')
@@ -143,7 +159,10 @@ def start_server_process(config_path: Path, log: Path | None = None) -> subproce
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "-m", "hcs.cli", "serve", "--config", str(config_path)],
-        stdout=out, stderr=out, cwd=REPO, start_new_session=True,
+        stdout=out,
+        stderr=out,
+        cwd=REPO,
+        start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -168,8 +187,12 @@ async def wait_jobs(client, ids, timeout: float = 120.0, states=("done", "failed
         if all(jobs[i]["state"] in states for i in ids):
             return [await client.job(i) for i in ids]
         if time.monotonic() > deadline:
-            raise AssertionError("jobs not finished: " + ", ".join(
-                f"{i}={jobs[i]['state']}" for i in ids if jobs[i]["state"] not in states))
+            raise AssertionError(
+                "jobs not finished: "
+                + ", ".join(
+                    f"{i}={jobs[i]['state']}" for i in ids if jobs[i]["state"] not in states
+                )
+            )
         await asyncio.sleep(0.1)
 
 

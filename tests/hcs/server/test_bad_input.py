@@ -44,45 +44,58 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path):
     async def go():
         async with virtual_printer(tmp_path / "vp") as vp:
             config = write_config(
-                tmp_path / "hcs.toml", {"vp": printer_table(vp.port)},
-                server={"max_upload_mb": 0.02, "allowed_dirs": [str(allowed)]})
+                tmp_path / "hcs.toml",
+                {"vp": printer_table(vp.port)},
+                server={"max_upload_mb": 0.02, "allowed_dirs": [str(allowed)]},
+            )
             async with running_server(config) as server, Client(server.url) as client:
                 url = server.url
                 results = {}
                 results["malformed JSON"] = await _post_multipart(
-                    url, '{"printer": "vp", ', {"a.dcm": ct})
+                    url, '{"printer": "vp", ', {"a.dcm": ct}
+                )
                 try:
-                    await client.submit_raw(data=b'{"printer": ', headers={
-                        "Content-Type": "application/json"})
+                    await client.submit_raw(
+                        data=b'{"printer": ', headers={"Content-Type": "application/json"}
+                    )
                 except ServerError as error:
                     results["malformed JSON body"] = (error.status, {"field": error.field})
                 results["unknown printer"] = await _post_multipart(
-                    url, json.dumps({"printer": "nope", "images": ["a.dcm"]}), {"a.dcm": ct})
+                    url, json.dumps({"printer": "nope", "images": ["a.dcm"]}), {"a.dcm": ct}
+                )
                 results["wrong display format"] = await _post_multipart(
-                    url, json.dumps({"printer": "vp", "format": "STANDARD\\0,3",
-                                     "images": ["a.dcm"]}), {"a.dcm": ct})
+                    url,
+                    json.dumps({"printer": "vp", "format": "STANDARD\\0,3", "images": ["a.dcm"]}),
+                    {"a.dcm": ct},
+                )
                 results["non-DICOM upload"] = await _post_multipart(
-                    url, json.dumps({"printer": "vp", "images": ["a.dcm"]}),
-                    {"a.dcm": b"%PDF-1.4 not an image" * 10})
+                    url,
+                    json.dumps({"printer": "vp", "images": ["a.dcm"]}),
+                    {"a.dcm": b"%PDF-1.4 not an image" * 10},
+                )
                 results["oversize upload"] = await _post_multipart(
-                    url, json.dumps({"printer": "vp", "images": ["a.dcm"]}),
-                    {"a.dcm": ct + b"\0" * 30000})
+                    url,
+                    json.dumps({"printer": "vp", "images": ["a.dcm"]}),
+                    {"a.dcm": ct + b"\0" * 30000},
+                )
                 results["bad copies"] = await _post_multipart(
-                    url, json.dumps({"printer": "vp", "copies": 0, "images": ["a.dcm"]}),
-                    {"a.dcm": ct})
+                    url,
+                    json.dumps({"printer": "vp", "copies": 0, "images": ["a.dcm"]}),
+                    {"a.dcm": ct},
+                )
                 results["named, not uploaded"] = await _post_multipart(
-                    url, json.dumps({"printer": "vp", "images": ["a.dcm", "b.dcm"]}),
-                    {"a.dcm": ct})
+                    url, json.dumps({"printer": "vp", "images": ["a.dcm", "b.dcm"]}), {"a.dcm": ct}
+                )
                 for label, path in (("path outside", outside), ("path inside", inside)):
                     try:
                         created = await client.submit_paths({"printer": "vp"}, [str(path)])
                         results[label] = (201, created)
                     except ServerError as error:
-                        results[label] = (error.status, {"field": error.field,
-                                                         "error": str(error)})
+                        results[label] = (error.status, {"field": error.field, "error": str(error)})
                 jobs = await client.jobs()
                 incoming = list((tmp_path / "spool" / "incoming").iterdir())
                 return results, jobs, incoming
+
     results, jobs, incoming = asyncio.run(go())
     expected = {
         "malformed JSON": (400, "job"),
@@ -110,8 +123,9 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path):
 @pytest.mark.parametrize("token", [None, "wrong-token-0123456789"])
 def test_a_missing_or_wrong_token_is_401(tmp_path, token):
     async def go():
-        config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(1)},
-                              server={"token": TOKEN})
+        config = write_config(
+            tmp_path / "hcs.toml", {"vp": printer_table(1)}, server={"token": TOKEN}
+        )
         async with running_server(config) as server:
             async with Client(server.url, token=token or "") as client:
                 with pytest.raises(ServerError) as error:
@@ -122,6 +136,7 @@ def test_a_missing_or_wrong_token_is_401(tmp_path, token):
                 assert await client.jobs() == []
                 printers = await client.printers()
             return error.value, listing.value, printers
+
     error, listing, printers = asyncio.run(go())
     assert error.status == 401 and error.field == "token"
     assert ("missing" if token is None else "wrong") in str(error)

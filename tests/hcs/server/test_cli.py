@@ -20,23 +20,37 @@ from tests.hcs.server.helpers import (
 
 async def hcs(*argv: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hcs.cli", *argv, cwd=REPO,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "hcs.cli",
+        *argv,
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode, out.decode(), err.decode()
 
 
 def test_jobs_printers_cancel_and_metrics(tmp_path):
     async def go():
-        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.3"]
-                                   ) as vp:
+        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.3"]) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server:
                 url = ["--server", server.url]
                 results = {}
-                results["submit"] = await hcs("submit", *[str(MR)] * 8, "--printer", "vp",
-                                              "--format", "STANDARD\\1,1", "--priority", "LOW",
-                                              "--json", *url)
+                results["submit"] = await hcs(
+                    "submit",
+                    *[str(MR)] * 8,
+                    "--printer",
+                    "vp",
+                    "--format",
+                    "STANDARD\\1,1",
+                    "--priority",
+                    "LOW",
+                    "--json",
+                    *url,
+                )
                 job_id = json.loads(results["submit"][1])["id"]
                 results["cancel"] = await hcs("cancel", job_id, *url)
                 results["printers"] = await hcs("printers", *url)
@@ -49,8 +63,11 @@ def test_jobs_printers_cancel_and_metrics(tmp_path):
                         await asyncio.sleep(0.05)
                     job = await client.job(job_id)
                     metrics = await client.metrics()
-                    routes = {r.resource.canonical for r in server.runner.app.router.routes()
-                              if r.resource is not None}
+                    routes = {
+                        r.resource.canonical
+                        for r in server.runner.app.router.routes()
+                        if r.resource is not None
+                    }
         return results, job, metrics, routes
 
     results, job, metrics, routes = asyncio.run(go())
@@ -74,9 +91,14 @@ def test_jobs_printers_cancel_and_metrics(tmp_path):
 
 
 def test_hcs_demo_runs_end_to_end(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "hcs.cli", "demo"], cwd=REPO,
-                            capture_output=True, text=True, timeout=180,
-                            env={**__import__("os").environ, "HCS_DEMO_OUT": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-m", "hcs.cli", "demo"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**__import__("os").environ, "HCS_DEMO_OUT": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all steps OK" in result.stdout
     assert "console: http://127.0.0.1:" in result.stdout

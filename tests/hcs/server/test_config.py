@@ -38,19 +38,22 @@ def test_a_good_file(tmp_path):
 
 def test_syntax_error_has_its_line():
     with pytest.raises(ConfigError) as error:
-        parse(GOOD.replace('port = 1041', 'port = = 1041'), "hcs.toml")
+        parse(GOOD.replace("port = 1041", "port = = 1041"), "hcs.toml")
     assert error.value.line == 17
     assert "line 17" in str(error.value) and "not valid TOML" in str(error.value)
 
 
-@pytest.mark.parametrize(("change", "line", "words"), [
-    (("port = 1041", "port = 99999"), 17, "printers.b.port"),
-    (('film_sizes = ["14INX17IN"]', 'film_sizes = ["HUGE"]'), 18, "printers.b.film_sizes"),
-    (('ae_title = "A"', 'colour = true'), 14, "unknown key"),
-    (('film = ["a", "b"]', 'film = ["a", "c"]'), 10, "groups.film: no printer named c"),
-    (('listen = "127.0.0.1:9000"', 'listen = "0.0.0.0:9000"'), 6, "needs server.token"),
-    (('dimse = 10', 'dimse = -1'), 3, "timeouts.dimse"),
-])
+@pytest.mark.parametrize(
+    ("change", "line", "words"),
+    [
+        (("port = 1041", "port = 99999"), 17, "printers.b.port"),
+        (('film_sizes = ["14INX17IN"]', 'film_sizes = ["HUGE"]'), 18, "printers.b.film_sizes"),
+        (('ae_title = "A"', "colour = true"), 14, "unknown key"),
+        (('film = ["a", "b"]', 'film = ["a", "c"]'), 10, "groups.film: no printer named c"),
+        (('listen = "127.0.0.1:9000"', 'listen = "0.0.0.0:9000"'), 6, "needs server.token"),
+        (("dimse = 10", "dimse = -1"), 3, "timeouts.dimse"),
+    ],
+)
 def test_semantic_errors_name_key_and_line(change, line, words):
     with pytest.raises(ConfigError) as error:
         parse(GOOD.replace(*change), "hcs.toml")
@@ -59,7 +62,8 @@ def test_semantic_errors_name_key_and_line(change, line, words):
 
 
 def test_other_interfaces_need_a_token():
-    text = GOOD.replace('listen = "127.0.0.1:9000"',
-                        'listen = "0.0.0.0:9000"\ntoken = "0123456789abcdef0123"')
+    text = GOOD.replace(
+        'listen = "127.0.0.1:9000"', 'listen = "0.0.0.0:9000"\ntoken = "0123456789abcdef0123"'
+    )
     config = parse(text)
     assert config.server.token and not config.server.is_loopback

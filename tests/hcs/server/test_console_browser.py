@@ -28,8 +28,13 @@ SHOTS = Path(__file__).resolve().parents[3] / "build" / "screenshots"
 def browser() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                     "--disable-gpu", "--window-size=1280,1000"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(argument)
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     return webdriver.Chrome(service=service, options=options)
@@ -52,10 +57,10 @@ def test_console_shows_a_job_going_to_done(tmp_path):
     state: dict = {}
 
     async def serve():
-        async with virtual_printer(tmp_path / "vp",
-                                   faults=["delay:op=N-ACTION,seconds=1.5"]) as vp:
-            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)},
-                                  server={"status_poll": 30})
+        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=1.5"]) as vp:
+            config = write_config(
+                tmp_path / "hcs.toml", {"vp": printer_table(vp.port)}, server={"status_poll": 30}
+            )
             async with running_server(config) as server:
                 state["url"] = server.url
                 ready.set()
@@ -63,8 +68,10 @@ def test_console_shows_a_job_going_to_done(tmp_path):
                     if state.get("submit"):
                         state.pop("submit")
                         async with Client(server.url) as client:
-                            job = await client.submit({"printer": "vp", "label": "browser",
-                                                       "format": "STANDARD\\1,2"}, [CT, MR])
+                            job = await client.submit(
+                                {"printer": "vp", "label": "browser", "format": "STANDARD\\1,2"},
+                                [CT, MR],
+                            )
                             state["job"] = job["id"]
                     await asyncio.sleep(0.05)
 
@@ -75,25 +82,34 @@ def test_console_shows_a_job_going_to_done(tmp_path):
     try:
         driver.get(state["url"] + "/")
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#printers tr[data-printer=vp]"))
-        status = wait_until(lambda: driver.find_element(
-            By.CSS_SELECTOR, "#printers tr[data-printer=vp] .state").text == "NORMAL")
+        status = wait_until(
+            lambda: (
+                driver.find_element(By.CSS_SELECTOR, "#printers tr[data-printer=vp] .state").text
+                == "NORMAL"
+            )
+        )
         assert status
         state["submit"] = True
         job_id = wait_until(lambda: state.get("job"))
         row = f"#jobs tr[data-job='{job_id}']"
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row))
         seen = {driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")}
+
         def finished():
             current = driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")
             seen.add(current)
             return current == "done"
+
         wait_until(finished)
-        assert seen & {"queued", "printing"}, seen   # it was seen moving, live
+        assert seen & {"queued", "printing"}, seen  # it was seen moving, live
         driver.find_element(By.CSS_SELECTOR, row).click()
         wait_until(lambda: driver.find_element(By.ID, "detail-state").text == "done")
         film = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".film img"))[0]
-        wait_until(lambda: driver.execute_script(
-            "return arguments[0].complete && arguments[0].naturalWidth", film))
+        wait_until(
+            lambda: driver.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth", film
+            )
+        )
         assert "0x0000" in driver.find_element(By.CSS_SELECTOR, ".film .ops").text
         driver.save_screenshot(str(SHOTS / "console.png"))
         assert (SHOTS / "console.png").stat().st_size > 10_000

@@ -34,14 +34,21 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path):
     log = tmp_path / "server.log"
 
     async def go():
-        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.08"],
-                                   png=False) as vp:
+        async with virtual_printer(
+            tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.08"], png=False
+        ) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             with server_process(config, log) as (process, port):
                 url = f"http://127.0.0.1:{port}"
                 async with Client(url) as client:
-                    ids = [(await client.submit({"printer": "vp", "label": f"job{i:02d}"},
-                                                [MR] * FILMS))["id"] for i in range(JOBS)]
+                    ids = [
+                        (
+                            await client.submit(
+                                {"printer": "vp", "label": f"job{i:02d}"}, [MR] * FILMS
+                            )
+                        )["id"]
+                        for i in range(JOBS)
+                    ]
                 kills = 0
                 while True:
                     await asyncio.sleep(rng.uniform(0.3, 1.2))
@@ -67,7 +74,8 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path):
     details, kills = asyncio.run(go())
     assert kills == KILLS
     counts = collections.Counter(
-        r["film_session_attributes"]["FilmSessionLabel"] for r in printed_films(tmp_path / "vp"))
+        r["film_session_attributes"]["FilmSessionLabel"] for r in printed_films(tmp_path / "vp")
+    )
     for job in details:
         label = job["spec"]["label"]
         assert job["state"] == "done", (label, job["state"], job["reason"])

@@ -31,7 +31,7 @@ FORMAT = "STANDARD\\2,1"
 def boxes_of_preview(preview: np.ndarray, dpi: float = 30) -> list[np.ndarray]:
     geometry = layout(FORMAT, "14INX17IN", "PORTRAIT", Resolution(dpi=dpi))
     assert preview.shape[:2] == (geometry.height, geometry.width)
-    return [preview[r.y:r.bottom, r.x:r.right] for r in geometry.boxes]
+    return [preview[r.y : r.bottom, r.x : r.right] for r in geometry.boxes]
 
 
 def gray(array: np.ndarray) -> np.ndarray:
@@ -43,13 +43,21 @@ def test_http_api_on_the_virtual_printer_films_match_previews(tmp_path):
         async with virtual_printer(tmp_path / "vp", store_dicom=True) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server, Client(server.url) as client:
-                job = await client.submit({"printer": "vp", "format": FORMAT, "copies": 2,
-                                           "label": "e2e-http", "medium": "BLUE FILM"},
-                                          [CT, MR, MR])
+                job = await client.submit(
+                    {
+                        "printer": "vp",
+                        "format": FORMAT,
+                        "copies": 2,
+                        "label": "e2e-http",
+                        "medium": "BLUE FILM",
+                    },
+                    [CT, MR, MR],
+                )
                 [done] = await wait_jobs(client, [job["id"]])
                 previews = [await client.preview(job["id"], i) for i in range(2)]
                 await vp.wait_idle()
                 return done, previews
+
     done, previews = asyncio.run(go())
     assert done["state"] == "done", done["reason"]
     assert [f["state"] for f in done["films"]] == ["printed", "printed"]
@@ -58,7 +66,8 @@ def test_http_api_on_the_virtual_printer_films_match_previews(tmp_path):
     films = printed_films(tmp_path / "vp")
     assert len(films) == 2
     assert {f["film_session_attributes"]["NumberOfCopies"] for f in films} == {"2"} or {
-        f["film_session_attributes"]["NumberOfCopies"] for f in films} == {2}
+        f["film_session_attributes"]["NumberOfCopies"] for f in films
+    } == {2}
     assert films[0]["film_session_attributes"]["FilmSessionLabel"] == "e2e-http"
     for film, png in zip(films, previews, strict=True):
         shown = boxes_of_preview(gray(read_png(png)))
@@ -74,20 +83,38 @@ def test_http_api_on_the_virtual_printer_films_match_previews(tmp_path):
 def test_hcs_submit_on_dcmprscp_films_match_previews(tmp_path):
     async def go():
         with dcmprscp(tmp_path / "dcmprscp") as port:
-            config = write_config(tmp_path / "hcs.toml",
-                                  {"dcmtk": printer_table(port, ae="PRINTER")})
+            config = write_config(
+                tmp_path / "hcs.toml", {"dcmtk": printer_table(port, ae="PRINTER")}
+            )
             async with running_server(config) as server:
                 process = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "hcs.cli", "submit", str(CT), str(MR), str(CT),
-                    "--printer", "dcmtk", "--format", FORMAT, "--label", "e2e-cli",
-                    "--server", server.url, "--wait", cwd=REPO,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                    sys.executable,
+                    "-m",
+                    "hcs.cli",
+                    "submit",
+                    str(CT),
+                    str(MR),
+                    str(CT),
+                    "--printer",
+                    "dcmtk",
+                    "--format",
+                    FORMAT,
+                    "--label",
+                    "e2e-cli",
+                    "--server",
+                    server.url,
+                    "--wait",
+                    cwd=REPO,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                )
                 out, err = await process.communicate()
                 async with Client(server.url) as client:
                     [job] = await client.jobs()
                     previews = [await client.preview(job["id"], i) for i in range(2)]
                     job = await client.job(job["id"])
         return process.returncode, out.decode(), err.decode(), job, previews
+
     code, _out, err, job, previews = asyncio.run(go())
     assert code == 0, err
     assert "film   1 [####################] printed" in err

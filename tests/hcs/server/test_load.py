@@ -34,17 +34,23 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def metric(text: str, name: str) -> float:
-    return sum(float(line.split()[-1]) for line in text.splitlines()
-               if line.startswith(name + " ") or line.startswith(name + "{"))
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith(name + " ") or line.startswith(name + "{")
+    )
 
 
 def test_eight_printers_many_jobs(tmp_path):
     async def go():
         async with contextlib_stack(tmp_path) as printers:
             tables = {f"p{i}": printer_table(p.port) for i, p in enumerate(printers)}
-            config = write_config(tmp_path / "hcs.toml", tables,
-                                  groups={"all": sorted(tables)},
-                                  server={"formatter_threads": 2})
+            config = write_config(
+                tmp_path / "hcs.toml",
+                tables,
+                groups={"all": sorted(tables)},
+                server={"formatter_threads": 2},
+            )
             with server_process(config, tmp_path / "server.log") as (process, port):
                 url = f"http://127.0.0.1:{port}"
                 async with Client(url) as client:
@@ -52,9 +58,12 @@ def test_eight_printers_many_jobs(tmp_path):
 
                     async def one(i):
                         target = "all" if i % 4 == 0 else f"p{i % PRINTERS}"
-                        job = {"printer": target, "label": f"j{i:03d}",
-                               "priority": ("HIGH", "MED", "LOW")[i % 3],
-                               "format": "STANDARD\\1,2"}
+                        job = {
+                            "printer": target,
+                            "label": f"j{i:03d}",
+                            "priority": ("HIGH", "MED", "LOW")[i % 3],
+                            "format": "STANDARD\\1,2",
+                        }
                         return (await client.submit(job, [CT, MR]))["id"]
 
                     ids = await asyncio.gather(*(one(i) for i in range(JOBS)))
@@ -67,7 +76,7 @@ def test_eight_printers_many_jobs(tmp_path):
                     elapsed = time.perf_counter() - started
                     text = await client.metrics()
                     rss = peak_rss_mib(process.pid)
-                os.killpg(process.pid, signal.SIGTERM)   # stop it while the printers answer
+                os.killpg(process.pid, signal.SIGTERM)  # stop it while the printers answer
                 await asyncio.to_thread(process.wait, 30)
             for p in printers:
                 await p.wait_idle()
@@ -77,11 +86,15 @@ def test_eight_printers_many_jobs(tmp_path):
     assert len(ids) == JOBS and all(j["state"] == "done" for j in jobs)
     films = sum(len(printed_films(tmp_path / f"vp{i}")) for i in range(PRINTERS))
     assert films == JOBS
-    fmt, transfer, overhead = (metric(text, f"hcs_{n}_seconds_sum")
-                               for n in ("formatting", "transfer", "overhead"))
+    fmt, transfer, overhead = (
+        metric(text, f"hcs_{n}_seconds_sum") for n in ("formatting", "transfer", "overhead")
+    )
     report = {
-        "printers": PRINTERS, "jobs": JOBS, "films": films,
-        "submit_seconds": round(submitted, 2), "elapsed_seconds": round(elapsed, 2),
+        "printers": PRINTERS,
+        "jobs": JOBS,
+        "films": films,
+        "submit_seconds": round(submitted, 2),
+        "elapsed_seconds": round(elapsed, 2),
         "jobs_per_minute": round(JOBS / elapsed * 60, 1),
         "peak_rss_mib": round(rss, 1),
         "formatting_seconds_per_job": round(fmt / JOBS, 4),
@@ -100,8 +113,7 @@ class contextlib_stack:
 
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
-        self.managers = [virtual_printer(tmp_path / f"vp{i}", png=False)
-                         for i in range(PRINTERS)]
+        self.managers = [virtual_printer(tmp_path / f"vp{i}", png=False) for i in range(PRINTERS)]
 
     async def __aenter__(self):
         return [await m.__aenter__() for m in self.managers]

@@ -4,10 +4,17 @@ resumption, groups (first free, then sticky), cancel, hold and retarget."""
 from hcs.server.queue import Entry, JobQueue, Priority, State, order_of
 
 
-def entry(queue: JobQueue, job_id: str, priority: str = "MED", films: int = 1,
-          target: str = "p", candidates=("p",)) -> Entry:
-    e = Entry(job_id, Priority[priority], queue.next_seq(), target, films,
-              candidates=tuple(candidates))
+def entry(
+    queue: JobQueue,
+    job_id: str,
+    priority: str = "MED",
+    films: int = 1,
+    target: str = "p",
+    candidates=("p",),
+) -> Entry:
+    e = Entry(
+        job_id, Priority[priority], queue.next_seq(), target, films, candidates=tuple(candidates)
+    )
     queue.add(e)
     return e
 
@@ -24,8 +31,14 @@ def drain(queue: JobQueue, printer: str = "p") -> list[str]:
 
 def test_priority_then_fifo():
     q = JobQueue()
-    for job_id, priority in [("l1", "LOW"), ("m1", "MED"), ("h1", "HIGH"), ("l2", "LOW"),
-                             ("h2", "HIGH"), ("m2", "MED")]:
+    for job_id, priority in [
+        ("l1", "LOW"),
+        ("m1", "MED"),
+        ("h1", "HIGH"),
+        ("l2", "LOW"),
+        ("h2", "HIGH"),
+        ("m2", "MED"),
+    ]:
         entry(q, job_id, priority)
     assert drain(q) == ["h1", "h2", "m1", "m2", "l1", "l2"]
     assert order_of([]) == []
@@ -53,9 +66,9 @@ def test_a_printing_job_is_not_given_to_a_second_printer():
     e = entry(q, "g", films=3, target="grp", candidates=("a", "b"))
     assert q.next_film("b") is e
     q.start_film(e, "a")
-    assert q.next_film("b") is None          # in hand on a
+    assert q.next_film("b") is None  # in hand on a
     q.film_done(e)
-    assert q.next_film("b") is None          # sticky: its films come out of one printer
+    assert q.next_film("b") is None  # sticky: its films come out of one printer
     assert q.next_film("a") is e
 
 

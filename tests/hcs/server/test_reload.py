@@ -27,17 +27,23 @@ def test_add_and_remove_printers_while_jobs_run(tmp_path):
     path = tmp_path / "hcs.toml"
 
     async def go():
-        async with virtual_printer(tmp_path / "a", faults=[SLOW]) as a, \
-                virtual_printer(tmp_path / "b", faults=[SLOW]) as b, \
-                virtual_printer(tmp_path / "c") as c:
+        async with (
+            virtual_printer(tmp_path / "a", faults=[SLOW]) as a,
+            virtual_printer(tmp_path / "b", faults=[SLOW]) as b,
+            virtual_printer(tmp_path / "c") as c,
+        ):
             tables = {"a": printer_table(a.port), "b": printer_table(b.port)}
             write_config(path, tables)
             async with running_server(path) as server, Client(server.url) as client:
-                for_a = [(await client.submit({"printer": "a", "label": f"a{i}"}, [MR] * 2))["id"]
-                         for i in range(4)]
-                for_b = [(await client.submit({"printer": "b", "label": f"b{i}"}, [MR] * 2))["id"]
-                         for i in range(4)]
-                await asyncio.sleep(0.3)   # a and b are printing
+                for_a = [
+                    (await client.submit({"printer": "a", "label": f"a{i}"}, [MR] * 2))["id"]
+                    for i in range(4)
+                ]
+                for_b = [
+                    (await client.submit({"printer": "b", "label": f"b{i}"}, [MR] * 2))["id"]
+                    for i in range(4)
+                ]
+                await asyncio.sleep(0.3)  # a and b are printing
                 write_config(path, {"a": tables["a"], "c": printer_table(c.port)})
                 summary = await client.reload()
                 await asyncio.sleep(0.2)
@@ -66,8 +72,11 @@ def test_add_and_remove_printers_while_jobs_run(tmp_path):
     assert summary["added"] == ["c"] and summary["removed"] == ["b"]
     states = [j["state"] for j in held]
     assert "held" in states, states
-    assert all("printer removed from the configuration" in (j["reason"] or "")
-               for j in held if j["state"] == "held")
+    assert all(
+        "printer removed from the configuration" in (j["reason"] or "")
+        for j in held
+        if j["state"] == "held"
+    )
     assert unknown.status == 404 and unknown.field == "printer"
     assert broken.status == 422 and "line" in str(broken)
     assert names == ["a", "c"]
@@ -96,10 +105,10 @@ def test_sighup_reloads_and_an_invalid_file_keeps_the_old_configuration(tmp_path
     with server_process(path, log) as (process, port):
         url = f"http://127.0.0.1:{port}"
         text = path.read_text()
-        path.write_text(text + "[printers.b]\nhost = \"127.0.0.1\"\nport = 2\n")
+        path.write_text(text + '[printers.b]\nhost = "127.0.0.1"\nport = 2\n')
         os.killpg(process.pid, signal.SIGHUP)
         asyncio.run(wait_for(url, ["a", "b"]))
-        path.write_text(text + "[printers.b]\nhost = \"127.0.0.1\"\nport = 70000\n")
+        path.write_text(text + '[printers.b]\nhost = "127.0.0.1"\nport = 70000\n')
         os.killpg(process.pid, signal.SIGHUP)
         deadline = time.monotonic() + 20
         while "reload refused" not in log.read_text():
@@ -111,8 +120,9 @@ def test_sighup_reloads_and_an_invalid_file_keeps_the_old_configuration(tmp_path
 
 def test_a_printer_in_failure_holds_the_job_with_its_reason(tmp_path):
     async def go():
-        async with virtual_printer(tmp_path / "vp",
-                                   faults=["printer:status=FAILURE,info=FILM JAM"]) as vp:
+        async with virtual_printer(
+            tmp_path / "vp", faults=["printer:status=FAILURE,info=FILM JAM"]
+        ) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server, Client(server.url) as client:
                 job = await client.submit({"printer": "vp"}, [MR])
@@ -123,6 +133,7 @@ def test_a_printer_in_failure_holds_the_job_with_its_reason(tmp_path):
                 printers = (await client.printers())["printers"]
                 cancelled = await client.cancel(job["id"])
                 return current, printers, cancelled
+
     held, printers, cancelled = asyncio.run(go())
     assert "FILM JAM" in held["reason"] and "not ready" in held["reason"]
     assert held["films"][0]["state"] == "pending"

@@ -23,8 +23,8 @@ def test_resume_after_a_crash_mid_film(tmp_path):
     spool.set_film("job1", 1, state="sending")
     spool.set_job("job1", "printing", printer="p")
     spool.set_job("job2", "done")
-    (tmp_path / "spool" / "jobs" / "orphan").mkdir()   # a folder whose rows never committed
-    spool.db.close()                                     # as a kill -9 would leave it
+    (tmp_path / "spool" / "jobs" / "orphan").mkdir()  # a folder whose rows never committed
+    spool.db.close()  # as a kill -9 would leave it
 
     again = Spool(tmp_path / "spool")
     again.open()
@@ -59,6 +59,7 @@ def test_retention_purges_finished_jobs(tmp_path):
     commit(spool, "live", 2, source=image)
     spool.set_job("old", "done")
     import time
+
     assert spool.purge(time.time() + 30) == []
     assert spool.purge(time.time() + 120) == ["old"]
     assert spool.job("old") is None and not spool.job_dir("old").exists()
