@@ -10,6 +10,11 @@
     place(src, film, box, method="BILINEAR", *, fill_value=0, pixel_aspect=(1, 1))
     encode_image_box(pixels, position, *, ...) -> [header, pixels(, trailer)]
     rgb_to_planes(src, out)
+    simd_variant() / set_simd_variant(name) / SIMD_VARIANTS
+
+window_level's pixel loop has an AVX2 (x86-64-v3) variant next to the portable
+one, chosen at import from what the CPU reports (``HCS_NO_AVX2=1`` starts with
+the portable one); both give the same result bit for bit.
 
 Why the shape of the API: every array kernel writes into a caller-provided
 buffer and allocates nothing per call (a fresh 4 MiB buffer costs ~3.6 ms of
@@ -22,13 +27,21 @@ and filtering of each kernel and the measured speed.
 """
 
 from hcs._fastpath.imagebox import encode_image_box, rgb_to_planes
-from hcs._fastpath.lut import apply_lut, needs_inversion, window_level
+from hcs._fastpath.lut import (
+    SIMD_VARIANTS,
+    apply_lut,
+    needs_inversion,
+    set_simd_variant,
+    simd_variant,
+    window_level,
+)
 from hcs._fastpath.place import fill, fit_size, paste, place
 from hcs._fastpath.resize import METHODS, SIMD, resize
 
 __all__ = [
     "METHODS",
     "SIMD",
+    "SIMD_VARIANTS",
     "apply_lut",
     "encode_image_box",
     "fill",
@@ -38,5 +51,7 @@ __all__ = [
     "place",
     "resize",
     "rgb_to_planes",
+    "set_simd_variant",
+    "simd_variant",
     "window_level",
 ]

@@ -19,11 +19,12 @@ on a rounding boundary. With it, the default and the native builds are
 bit-exact against the numpy reference.
 """
 
+import os
 import sys
 
 cimport numpy as cnp
 from libc.math cimport exp, isfinite
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 
 from hcs._fastpath._common cimport (
@@ -36,6 +37,143 @@ from hcs._fastpath._common cimport (
 )
 
 cnp.import_array()
+
+cdef extern from *:
+    """
+    /* The AVX2 (x86-64-v3) variant of window/level's pixel loop, next to the
+       portable table lookup. It is compiled into every x86-64 build with a
+       per-function target attribute and only called when the CPU says it has
+       AVX2, so one wheel runs anywhere. HCS_NO_SIMD leaves it out. */
+    #include <stdint.h>
+    #include <stddef.h>
+    #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) \
+        && !defined(HCS_NO_SIMD)
+    #include <immintrin.h>
+    #define HCS_HAVE_AVX2_VARIANT 1
+    #else
+    #define HCS_HAVE_AVX2_VARIANT 0
+    #endif
+
+    /* out = base + sign * ((clamp(k - v0, 0, r) * a + b) >> shift), k = v ^ bias:
+       the ramp that window/level's table was found equal to (see lut.pyx). */
+    typedef struct {
+        int32_t v0, r;
+        uint32_t a, b;
+        int shift;
+        int32_t base, sign;
+        uint16_t bias;
+    } hcs_ramp;
+
+    static inline uint32_t hcs_ramp_at(const hcs_ramp *p, uint16_t v) {
+        int32_t d = (int32_t)(uint16_t)(v ^ p->bias) - p->v0;
+        d = d < 0 ? 0 : (d > p->r ? p->r : d);
+        uint32_t q = ((uint32_t)d * p->a + p->b) >> p->shift;
+        return (uint32_t)(p->base + p->sign * (int32_t)q);
+    }
+
+    static int hcs_cpu_has_avx2(void) {
+    #if HCS_HAVE_AVX2_VARIANT
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") ? 1 : 0;
+    #else
+        return 0;
+    #endif
+    }
+
+    #if HCS_HAVE_AVX2_VARIANT
+    /* The ramp's constants in registers (loaded once: the output stores could
+       alias the parameter struct, so the compiler would reload it each step). */
+    typedef struct { __m256i bias, v0, r, a, b, base; __m128i shift; int sign; } hcs_ramp_avx2;
+
+    __attribute__((target("avx2"), always_inline))
+    static inline __m256i hcs_ramp16_avx2(__m256i x, const hcs_ramp_avx2 *c) {
+        /* 16 uint16 values in, their 16 uint16 outputs (in order) out. The
+           clamp is done on 16-bit lanes (a saturating subtract is max(k - v0, 0));
+           widening with unpack/pack keeps each lane's order without a permute. */
+        const __m256i zero = _mm256_setzero_si256();
+        x = _mm256_xor_si256(x, c->bias);
+        x = _mm256_min_epu16(_mm256_subs_epu16(x, c->v0), c->r);
+        __m256i lo = _mm256_unpacklo_epi16(x, zero), hi = _mm256_unpackhi_epi16(x, zero);
+        lo = _mm256_srl_epi32(_mm256_add_epi32(_mm256_mullo_epi32(lo, c->a), c->b), c->shift);
+        hi = _mm256_srl_epi32(_mm256_add_epi32(_mm256_mullo_epi32(hi, c->a), c->b), c->shift);
+        __m256i q = _mm256_packus_epi32(lo, hi);  /* q < 65536: the signed pack keeps it */
+        return c->sign > 0 ? _mm256_add_epi16(c->base, q) : _mm256_sub_epi16(c->base, q);
+    }
+
+    __attribute__((target("avx2")))
+    static void hcs_ramp_row_avx2(const uint16_t *src, void *dst, Py_ssize_t n, int out16,
+                                  const hcs_ramp *p) {
+        const hcs_ramp_avx2 c = {
+            _mm256_set1_epi16((int16_t)p->bias), _mm256_set1_epi16((int16_t)p->v0),
+            _mm256_set1_epi16((int16_t)p->r), _mm256_set1_epi32((int32_t)p->a),
+            _mm256_set1_epi32((int32_t)p->b), _mm256_set1_epi16((int16_t)p->base),
+            _mm_cvtsi32_si128(p->shift), p->sign};
+        const hcs_ramp scalar = *p;
+        Py_ssize_t i = 0;
+        if (out16) {
+            uint16_t *o = (uint16_t *)dst;
+            for (; i + 16 <= n; i += 16) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(src + i));
+                _mm256_storeu_si256((__m256i *)(o + i), hcs_ramp16_avx2(x, &c));
+            }
+            for (; i < n; i++) o[i] = (uint16_t)hcs_ramp_at(&scalar, src[i]);
+        } else {
+            uint8_t *o = (uint8_t *)dst;
+            for (; i + 32 <= n; i += 32) {
+                __m256i x = _mm256_loadu_si256((const __m256i *)(src + i));
+                __m256i y = _mm256_loadu_si256((const __m256i *)(src + i + 16));
+                __m256i qx = hcs_ramp16_avx2(x, &c), qy = hcs_ramp16_avx2(y, &c);
+                __m256i q = _mm256_permute4x64_epi64(_mm256_packus_epi16(qx, qy), 0xD8);
+                _mm256_storeu_si256((__m256i *)(o + i), q);
+            }
+            for (; i < n; i++) o[i] = (uint8_t)hcs_ramp_at(&scalar, src[i]);
+        }
+    }
+    #else
+    static void hcs_ramp_row_avx2(const uint16_t *src, void *dst, Py_ssize_t n, int out16,
+                                  const hcs_ramp *p) {
+        (void)src; (void)dst; (void)n; (void)out16; (void)p;  /* never called */
+    }
+    #endif
+    """
+    ctypedef struct hcs_ramp:
+        int32_t v0, r
+        uint32_t a, b
+        int shift
+        int32_t base, sign
+        uint16_t bias
+    int hcs_cpu_has_avx2() nogil
+    void hcs_ramp_row_avx2(const uint16_t* src, void* dst, Py_ssize_t n, int out16,
+                           const hcs_ramp* p) noexcept nogil
+
+_CPU_AVX2 = bool(hcs_cpu_has_avx2())
+SIMD_VARIANTS = ("portable", "avx2") if _CPU_AVX2 else ("portable",)
+"""The pixel-loop variants this build and this CPU can run; the best is chosen at import."""
+
+cdef bint _use_avx2 = _CPU_AVX2 and not os.environ.get("HCS_NO_AVX2")
+cdef int _last_window_path = 0  # 0 per pixel, 1 table, 2 ramp: for the tests
+
+
+def _window_path():
+    """How the last ``window_level`` call computed its pixels (tests read it)."""
+    return ("per pixel", "table", "ramp")[_last_window_path]
+
+
+def simd_variant():
+    """``"avx2"`` or ``"portable"``: which window/level pixel loop runs now."""
+    return "avx2" if _use_avx2 else "portable"
+
+
+def set_simd_variant(name):
+    """Choose the pixel loop: ``"portable"`` or ``"avx2"`` (if in ``SIMD_VARIANTS``).
+
+    The results are the same bit for bit; this is for tests and benchmarks that
+    compare the two. ``HCS_NO_AVX2=1`` in the environment starts with the portable one.
+    """
+    global _use_avx2
+    if name not in SIMD_VARIANTS:
+        raise ValueError(f"variant {name!r} is not available here; choose from {SIMD_VARIANTS}")
+    _use_avx2 = name == "avx2"
 
 ctypedef fused out_t:
     uint8_t
@@ -364,6 +502,144 @@ cdef inline int64_t _window(Window* win, int64_t v) noexcept nogil:
     return q
 
 
+# -- window/level as a ramp (the AVX2 variant) -------------------------------
+#
+# For LINEAR and LINEAR_EXACT the table is a staircase: every IEEE operation of
+# _window is monotonic in v, so the table only ever rises (or, with a negative
+# slope or inversion, only falls), and it has at most 2**bits_out levels. Such
+# a staircase is often exactly a fixed-point line
+#     U(k) = L0 + ((clamp(k - v0, 0, r) * a + b) >> shift)
+# for integers a, b that we can search for: each level j that first appears at
+# k = bp[j] gives the two linear constraints "the line has reached j at bp[j]
+# and not at bp[j] - 1". When a and b exist, the pixels are computed with
+# eight 32-bit lanes of arithmetic instead of one table load each; when they do
+# not (a few tie patterns of the double arithmetic, SIGMOID, too many levels),
+# the table is used. Either way the output is the table's, bit for bit: the
+# constraints are the table's own staircase, not an approximation of it.
+
+DEF _MAX_RAMP_LEVELS = 1024
+
+
+cdef inline int64_t _ordered(Window* win, Source* s, Py_ssize_t k, uint16_t bias,
+                             bint flip) noexcept nogil:
+    """The staircase at ordered index k (signed input: k = v + 32768), made rising."""
+    cdef int64_t t = _window(win, _value(s, k ^ bias))
+    return win.imax - t if flip else t
+
+
+cdef inline int64_t _gap(const int32_t* bp, int64_t levels, int64_t v0, int64_t r,
+                         int shift, int64_t a, int64_t* b_out) noexcept nogil:
+    """How much room the constraints leave for b given a (< 0: none); b_out = lowest b."""
+    cdef int64_t lo = 0
+    cdef int64_t hi = ((levels + 1) << shift) - 1 - a * r
+    cdef int64_t j, n, d, bound
+    for j in range(levels):
+        n = (j + 1) << shift
+        d = bp[j] - v0
+        bound = n - a * d
+        if bound > lo:
+            lo = bound
+        bound = n - 1 - a * (d - 1)
+        if bound < hi:
+            hi = bound
+    b_out[0] = lo
+    return hi - lo
+
+
+cdef bint _fit_ramp(Window* win, Source* s, hcs_ramp* ramp) noexcept nogil:
+    """Find the fixed-point line equal to the 16-bit table, if there is one."""
+    cdef uint16_t bias = 0x8000 if s.signed else 0
+    cdef bint flip
+    cdef int64_t first, last, l0, l1, levels, lo_k, hi_k, mid, k, u, prev, j
+    cdef int64_t v0, r, a_lo, a_hi, m1, m2, b = 0, best_a, g
+    cdef int shift
+    cdef int32_t bp[_MAX_RAMP_LEVELS]
+    if win.function == SIGMOID:
+        return False
+    first = _window(win, _value(s, 0 ^ bias))
+    last = _window(win, _value(s, 0xFFFF ^ bias))
+    flip = first > last
+    l0 = _ordered(win, s, 0, bias, flip)
+    l1 = _ordered(win, s, 0xFFFF, bias, flip)
+    levels = l1 - l0
+    if levels > _MAX_RAMP_LEVELS:
+        return False
+    ramp.bias = bias
+    ramp.sign = -1 if flip else 1
+    ramp.base = <int32_t>(win.imax - l0 if flip else l0)
+    if levels == 0:
+        ramp.v0 = 0
+        ramp.r = 0
+        ramp.a = 0
+        ramp.b = 0
+        ramp.shift = 0
+        return True
+    # The first index above the bottom level and the first on the top level.
+    lo_k = 1
+    hi_k = 0xFFFF
+    while lo_k < hi_k:
+        mid = (lo_k + hi_k) // 2
+        if _ordered(win, s, mid, bias, flip) > l0:
+            hi_k = mid
+        else:
+            lo_k = mid + 1
+    v0 = lo_k - 1
+    hi_k = 0xFFFF
+    while lo_k < hi_k:
+        mid = (lo_k + hi_k) // 2
+        if _ordered(win, s, mid, bias, flip) >= l1:
+            hi_k = mid
+        else:
+            lo_k = mid + 1
+    r = lo_k - v0
+    # Where each level starts (a jump of several levels gives them one index).
+    prev = l0
+    for k in range(v0 + 1, v0 + r + 1):
+        u = _ordered(win, s, k, bias, flip)
+        if u < prev or u > l1:
+            return False  # not a staircase after all: the table it is
+        for j in range(prev + 1, u + 1):
+            bp[j - l0 - 1] = <int32_t>k
+        prev = u
+    if prev != l1:
+        return False
+    shift = 32
+    k = levels
+    while k:
+        shift -= 1
+        k >>= 1
+    # The room for b is a concave function of a (a minimum of lines minus a
+    # maximum of lines): ternary search for its best integer a.
+    a_lo = 0
+    a_hi = (((levels + 1) << shift) - 1) // r
+    while a_hi - a_lo > 2:
+        m1 = a_lo + (a_hi - a_lo) // 3
+        m2 = a_hi - (a_hi - a_lo) // 3
+        if _gap(bp, levels, v0, r, shift, m1, &b) < _gap(bp, levels, v0, r, shift, m2, &b):
+            a_lo = m1 + 1
+        else:
+            a_hi = m2
+    for best_a in range(a_lo, a_hi + 1):
+        g = _gap(bp, levels, v0, r, shift, best_a, &b)
+        if g >= 0:
+            ramp.v0 = <int32_t>v0
+            ramp.r = <int32_t>r
+            ramp.a = <uint32_t>best_a
+            ramp.b = <uint32_t>b
+            ramp.shift = shift
+            return True
+    return False
+
+
+cdef void _apply_ramp(Source* s, hcs_ramp* ramp) noexcept nogil:
+    cdef Py_ssize_t r
+    cdef Py_ssize_t n = s.ncols
+    cdef Py_ssize_t outrow = n * (s.out_bits // 8)
+    for r in range(s.rows.nrows):
+        hcs_ramp_row_avx2(<const uint16_t*>(s.rows.data + r * s.rows.stride),
+                          s.out + r * outrow, n, s.out_bits == 16, ramp)
+
+
 def window_level(src, center, width, out, *, function="LINEAR", slope=1.0,
                  intercept=0.0, invert=False, bits_out=8):
     """Rescale, window and round ``src`` into ``out``; returns ``out``.
@@ -383,6 +659,8 @@ def window_level(src, center, width, out, *, function="LINEAR", slope=1.0,
     """
     cdef Source s
     cdef Window win
+    cdef hcs_ramp ramp
+    cdef bint found = False
     cdef Py_ssize_t size, i, k, npix
     cdef char* table
     _source(src, out, &s)
@@ -420,11 +698,22 @@ def window_level(src, center, width, out, *, function="LINEAR", slope=1.0,
         win.hi = win.c + win.w / 2.0
     npix = _npix(&s)
     size = (<Py_ssize_t>1) << s.bits
+    global _last_window_path
     if npix * 4 < size:
+        _last_window_path = 0
         with nogil:
             for k in range(npix):
                 _store(&s, k, _window(&win, _value(&s, _pixel_index(&s, k))))
         return out
+    if _use_avx2 and s.bits == 16 and _LITTLE_ENDIAN:
+        with nogil:
+            found = _fit_ramp(&win, &s, &ramp)
+            if found:
+                _apply_ramp(&s, &ramp)
+        if found:
+            _last_window_path = 2
+            return out
+    _last_window_path = 1
     table = scratch(size * 2, _SLOT)
     with nogil:
         for i in range(size):

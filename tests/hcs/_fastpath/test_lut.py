@@ -12,8 +12,27 @@ from hypothesis.extra import numpy as hnp
 from pydicom.dataset import Dataset
 from pydicom.pixels.processing import apply_windowing
 
-from hcs._fastpath import apply_lut, needs_inversion, window_level
+from hcs._fastpath import (
+    SIMD_VARIANTS,
+    apply_lut,
+    lut,
+    needs_inversion,
+    set_simd_variant,
+    simd_variant,
+    window_level,
+)
 from tests.hcs._fastpath import reference as ref
+
+
+@pytest.fixture(scope="module", params=SIMD_VARIANTS)
+def variant(request):
+    """window_level's tests run on each pixel loop this CPU has (portable, and AVX2;
+    apply_lut has one loop)."""
+    before = simd_variant()
+    set_simd_variant(request.param)
+    yield request.param
+    set_simd_variant(before)
+
 
 SRC_DTYPES = [np.uint8, np.int8, np.uint16, np.int16]
 shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=40)
@@ -188,6 +207,7 @@ widths = st.one_of(
 )
 
 
+@pytest.mark.usefixtures("variant")
 @settings(max_examples=200, deadline=None)
 @given(
     data=st.data(),
@@ -214,6 +234,7 @@ def test_window_level_matches_reference(data, center, width, function, invert, b
     np.testing.assert_array_equal(out, expect.astype(out_dtype))
 
 
+@pytest.mark.usefixtures("variant")
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16])
 @pytest.mark.parametrize("function", ["LINEAR", "LINEAR_EXACT", "SIGMOID"])
 def test_window_level_every_input_value(dtype, function):
@@ -237,6 +258,60 @@ def test_window_level_every_input_value(dtype, function):
         np.testing.assert_array_equal(out, expect)
 
 
+@pytest.mark.usefixtures("variant")
+@settings(max_examples=150, deadline=None)
+@given(
+    center=centers,
+    width=widths,
+    function=st.sampled_from(["LINEAR", "LINEAR_EXACT"]),
+    invert=st.booleans(),
+    bits_out=st.sampled_from([8, 8, 1, 10, 12]),
+    rescale=st.sampled_from([(1.0, 0.0), (1.0, -1024.0), (0.5, 3.25), (-2.0, 100.0), (0.0, 7.0)]),
+    dtype=st.sampled_from([np.uint16, np.int16]),
+)
+def test_window_level_whole_16_bit_domain(
+    center, width, function, invert, bits_out, rescale, dtype
+):
+    """Every 16-bit value at once: the AVX2 ramp (or the table it falls back to) is
+    the reference's staircase, entry by entry."""
+    if function == "LINEAR":
+        assume(width >= 1.0)
+    info = np.iinfo(dtype)
+    src = np.arange(info.min, info.max + 1, dtype=np.int64).astype(dtype).reshape(256, 256)
+    slope, intercept = rescale
+    out = np.empty(src.shape, np.uint8 if bits_out <= 8 else np.uint16)
+    kwargs = dict(
+        function=function, slope=slope, intercept=intercept, invert=invert, bits_out=bits_out
+    )
+    window_level(src, center, width, out, **kwargs)
+    np.testing.assert_array_equal(out, ref.window_level(src, center, width, **kwargs))
+
+
+@pytest.mark.usefixtures("variant")
+@pytest.mark.parametrize("dtype", [np.uint16, np.int16])
+def test_window_level_ramp_is_taken_and_exact(variant, dtype):
+    """The benchmark's window goes through the AVX2 ramp, with odd row lengths and
+    strided rows (the scalar tail), and gives the table's result."""
+    rng = np.random.default_rng(7)
+    info = np.iinfo(dtype)
+    wide = rng.integers(info.min, info.max + 1, (300, 1111), dtype=dtype)
+    src = wide[::-1, 3:1100]  # reversed rows, 1097 pixels each
+    for center, width, invert, slope in [(2048.0, 1500.0, False, 1.0), (300.0, 1500.0, True, -1.0)]:
+        out = np.empty(src.shape, np.uint8)
+        window_level(src, center, width, out, invert=invert, slope=slope)
+        expect = ref.window_level(src, center, width, invert=invert, slope=slope)
+        np.testing.assert_array_equal(out, expect)
+        assert lut._window_path() == ("ramp" if variant == "avx2" else "table")
+
+
+def test_simd_variant_can_be_chosen():
+    assert "portable" in SIMD_VARIANTS
+    assert simd_variant() in SIMD_VARIANTS
+    with pytest.raises(ValueError, match="not available"):
+        set_simd_variant("avx512")
+
+
+@pytest.mark.usefixtures("variant")
 def test_window_level_width_one_is_a_threshold():
     src = np.arange(0, 10, dtype=np.uint16)
     out = window_level(src, 5.0, 1.0, np.empty(10, np.uint8))
@@ -244,6 +319,7 @@ def test_window_level_width_one_is_a_threshold():
     assert out.tolist() == [0] * 5 + [255] * 5
 
 
+@pytest.mark.usefixtures("variant")
 def test_window_level_inversion_is_folded_in():
     rng = np.random.default_rng(1)
     src = rng.integers(0, 4096, (64, 64), dtype=np.uint16)
@@ -252,6 +328,7 @@ def test_window_level_inversion_is_folded_in():
     np.testing.assert_array_equal(a.astype(int) + b, 255)
 
 
+@pytest.mark.usefixtures("variant")
 @settings(max_examples=100, deadline=None)
 @given(
     data=st.data(),
@@ -318,6 +395,7 @@ def test_window_level_rejects_float_input_and_shape_mismatch():
         window_level(np.zeros((2, 2), np.uint16), 0, 10, np.zeros(4, np.uint8))
 
 
+@pytest.mark.usefixtures("variant")
 def test_empty_and_one_pixel():
     for shape in [(0,), (0, 5), (1, 1), (1,)]:
         src = np.full(shape, 300, np.uint16)
