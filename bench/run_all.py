@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("dul_compare.py", "print_compare.py", "formatter_compare.py", "fastpath_compare.py")
+SCRIPTS = (
+    "dul_compare.py",
+    "print_compare.py",
+    "film_cpu.py",
+    "formatter_compare.py",
+    "fastpath_compare.py",
+)
 
 
 def main(argv: list[str]) -> int:

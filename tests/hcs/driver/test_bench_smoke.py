@@ -1,4 +1,4 @@
-"""bench/print_compare.py keeps working: its quick hcs-only run prints every row."""
+"""bench/print_compare.py and bench/film_cpu.py keep working: their quick runs print every row."""
 
 import subprocess
 import sys
@@ -17,4 +17,18 @@ def test_print_compare_quick_runs():
     )
     assert done.returncode == 0, done.stderr
     for row in ("4-up 14INX17IN", "4x5 14INX17IN", "DIMSE only", "end to end"):
+        assert row in done.stdout
+
+
+def test_film_cpu_runs():
+    """bench/film_cpu.py prints CPU ms per film for both films (one film each here)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "film_cpu.py"), "--films", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    for row in ("4x5 film", "1x1 film", "ms CPU"):
         assert row in done.stdout
