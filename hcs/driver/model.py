@@ -153,6 +153,14 @@ class JobOutcome:
     printer_status_info: str | None = None
     events: list[str] = field(default_factory=list)
     attempts: int = 0
+    # What hcs tolerated or worked around in the printer's answers (a meta SOP class as
+    # an image box's class, more image boxes than the format, a refused N-GET ...).
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        """Keep ``text`` once (a quirk seen on every film is noted once per job)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     @property
     def printed(self) -> bool:
@@ -181,4 +189,5 @@ class JobOutcome:
             ],
             "operations": [r.as_json() for r in self.operations],
             "events": self.events,
+            "notes": self.notes,
         }

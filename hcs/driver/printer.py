@@ -17,7 +17,7 @@ import logging
 
 from dimse.client import DimseConnection
 from dul.net import AssociationFailed, NetworkError, connect
-from hcs.driver import terms
+from hcs.driver import quirks, terms
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import check_pixels
 from hcs.driver.model import FilmOutcome, JobOutcome, PrintRequest
@@ -68,6 +68,9 @@ class PrinterDriver:
         self._association_color = False
         self._lock = asyncio.Lock()
         self._idle: asyncio.TimerHandle | None = None
+        # Set when the printer ended an association on N-GET Printer instead of answering
+        # it: later associations print without asking (a note on the job says so).
+        self.skip_printer_status = False
 
     @property
     def has_open_association(self) -> bool:
@@ -112,14 +115,39 @@ class PrinterDriver:
                 return
             except (AssociationFailed, NetworkError) as error:
                 log.warning("%s: %s", self.profile.name, error)
-                outcome.events.append(f"attempt {outcome.attempts}: {error}")
+                why = f"{error}; {self._ended_note(error)}"
+                self._learn_from_ending(outcome)
+                outcome.events.append(f"attempt {outcome.attempts}: {why}")
                 await self._drop()
                 if outcome.attempts > self.profile.retries:
                     for film in outcome.films:
                         if film.state not in ("printed", "failed"):
-                            film.state, film.reason = "failed", str(error)
+                            film.state, film.reason = "failed", why
                     return
                 await asyncio.sleep(self.profile.retry_backoff * 2 ** (outcome.attempts - 1))
+
+    def _ended_note(self, error: Exception) -> str:
+        """Which request the printer ended the association after (and its data set's
+        transfer syntax), or, when it never got that far, what to try in the profile."""
+        association = self._association
+        if association is None:
+            hint = quirks.negotiation_hint(self.profile)
+            return hint or "no association was established"
+        last = association.last_sent
+        return quirks.ended_note(*(last or (None, None)))
+
+    def _learn_from_ending(self, outcome: JobOutcome) -> None:
+        """A printer that ends the association on N-GET Printer (instead of answering
+        it with an error) is printed on without it from the next attempt on."""
+        association = self._association
+        last = association.last_sent if association is not None else None
+        if last is not None and last[0] == "N-GET Printer" and not self.skip_printer_status:
+            self.skip_printer_status = True
+            outcome.note(
+                "the printer ended the association on N-GET Printer: printing without asking"
+                f" for its status (printer_status = false in [printers.{self.profile.name}]"
+                " does so from the start)"
+            )
 
     def _hold(self, outcome: JobOutcome, reason: str) -> None:
         outcome.events.append(reason)
@@ -144,7 +172,9 @@ class PrinterDriver:
             server_hostname=p.tls.server_hostname if p.tls else None,
         )
         self.associations_opened += 1
-        self._association = PrintAssociation(DimseConnection(upper), p, self.state)
+        self._association = PrintAssociation(
+            DimseConnection(upper), p, self.state, ask_status=not self.skip_printer_status
+        )
         self._association_color = color
         return self._association
 

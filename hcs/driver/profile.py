@@ -85,8 +85,10 @@ class PrinterProfile:
     ae_title: str = "PRINTER"
     calling_ae_title: str = "HCS_PRINT_SCU"
     max_pdu: int = 65536
-    # Implicit first: the Image Box encoder writes it without copying the pixels.
-    transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")
+    # Implicit VR only unless the profile allows explicit: every DICOM implementation
+    # must take it (PS3.5 10.1), and some printers accept explicit VR and then parse
+    # implicit (DCMTK's ImplicitOnly key; docs/conformance.md 3.4).
+    transfer_syntaxes: tuple[str, ...] = ("implicit",)
     bits: int = 8
     color: bool = False
     resolution_dpi: float = 300.0
@@ -106,7 +108,9 @@ class PrinterProfile:
     presentation_lut: bool = True
     presentation_lut_in_session: bool = False
     annotation: bool = True
+    annotation_max_chars: int = 64  # some printers print only the first N (Drystar: 32)
     print_job: bool = True
+    printer_status: bool = True  # N-GET Printer before each session
     printer_configuration: bool = True
     session_print: bool = False
     configuration_information: str | None = None
@@ -227,6 +231,7 @@ def _convert(name: str, key: str, value: Any) -> Any:
         "presentation_lut_in_session",
         "annotation",
         "print_job",
+        "printer_status",
         "printer_configuration",
         "session_print",
     ):
@@ -260,6 +265,10 @@ def _convert(name: str, key: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise ProfileError(f"{where}: {value!r} must be a positive number")
         return float(value)
+    if key == "annotation_max_chars":
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
+            raise ProfileError(f"{where}: {value!r} must be an integer from 1 to 64")
+        return value
     if key == "retries":
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
             raise ProfileError(f"{where}: {value!r} must be an integer from 0 to 100")

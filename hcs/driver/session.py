@@ -36,7 +36,7 @@ from dimse.messages import (
 )
 from dimse.status import StatusCategory, status_category
 from dul.items import PresentationContextRQ
-from hcs.driver import terms
+from hcs.driver import quirks, terms
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
 from hcs.driver.model import (
@@ -60,11 +60,17 @@ PRINT_JOB_EVENTS = {1: "PENDING", 2: "PRINTING", 3: "DONE", 4: "FAILURE"}
 
 
 class FilmFailed(Exception):
-    """A failure status stopped a film; ``record`` is the operation that failed."""
+    """A failure status stopped a film; ``record`` is the operation that failed and
+    ``hint`` the profile switch that would avoid it (:mod:`hcs.driver.quirks`)."""
 
-    def __init__(self, record: OperationRecord):
+    def __init__(self, record: OperationRecord, hint: str | None = None):
         super().__init__(record.description)
         self.record = record
+        self.hint = hint
+
+    @property
+    def reason(self) -> str:
+        return self.record.description + (f"; {self.hint}" if self.hint else "")
 
 
 class PrinterNotReady(Exception):
@@ -122,8 +128,15 @@ class PrinterState:
 class PrintAssociation:
     """One open association to a printer, able to print any number of sessions on it."""
 
-    def __init__(self, dimse: DimseConnection, profile: PrinterProfile, state: PrinterState):
+    def __init__(
+        self,
+        dimse: DimseConnection,
+        profile: PrinterProfile,
+        state: PrinterState,
+        ask_status: bool = True,
+    ):
         self.dimse = dimse
+        self.ask_status = ask_status and profile.printer_status
         self.profile = profile
         self.state = state
         dimse.on_request = self._on_request
@@ -134,6 +147,9 @@ class PrintAssociation:
         self.annotation = ANNOTATION_CONTEXT in accepted
         self.print_job = PRINT_JOB_CONTEXT in accepted
         self.configuration = CONFIGURATION_CONTEXT in accepted
+        # The last request sent and its data set's transfer syntax (None: no data set),
+        # for the outcome when the printer ends the association instead of answering.
+        self.last_sent: tuple[str, str | None] | None = None
 
     # ----------------------------------------------------------- peer requests
     async def _on_request(self, context_id: int, request: Request) -> Response | None:
@@ -174,6 +190,11 @@ class PrintAssociation:
         sop_class: str,
         sop_instance: str | None,
     ) -> Response:
+        has_dataset = getattr(message, "dataset", None) is not None
+        self.last_sent = (
+            operation,
+            self.dimse.contexts[context_id].transfer_syntax if has_dataset else None,
+        )
         response = await self.dimse.request(context_id, message)
         record = OperationRecord(
             operation,
@@ -187,19 +208,39 @@ class PrintAssociation:
         category = status_category(response.status)
         log.info("%s: %s", self.profile.name, record.description)
         if category in (StatusCategory.FAILURE, StatusCategory.CANCEL):
-            raise FilmFailed(record)
+            hint = quirks.failure_hint(record, self.profile)
+            if hint:
+                outcome.note(hint)
+            raise FilmFailed(record, hint)
+        note = quirks.warning_note(record, self.profile)
+        if note:
+            outcome.note(note)
         return response
 
     def _decode(self, response: Response, context_id: int) -> Dataset | None:
         return response.decode_dataset(self.dimse.contexts[context_id].transfer_syntax)
 
     async def printer_status(self, outcome: JobOutcome) -> None:
-        """N-GET Printer: FAILURE holds the job; WARNING is noted and printing goes on."""
+        """N-GET Printer: FAILURE holds the job; WARNING is noted and printing goes on.
+
+        A printer that refuses the N-GET itself (pynetdicom#777: "the N-GET check always
+        fails") is noted and printed on: its status is unknown, not FAILURE.
+        """
+        if not self.ask_status:
+            return
         context = GRAY_CONTEXT if self.gray else COLOR_CONTEXT
         message = NGetRQ(self.dimse.next_message_id(), uids.PRINTER, uids.PRINTER_INSTANCE)
-        response = await self._request(
-            outcome, "N-GET Printer", context, message, uids.PRINTER, uids.PRINTER_INSTANCE
-        )
+        try:
+            response = await self._request(
+                outcome, "N-GET Printer", context, message, uids.PRINTER, uids.PRINTER_INSTANCE
+            )
+        except FilmFailed as failure:
+            outcome.note(
+                f"the printer refused N-GET Printer ({failure.record.description}): printing"
+                f" without its status (printer_status = false in [printers.{self.profile.name}]"
+                " skips the N-GET)"
+            )
+            return
         dataset = self._decode(response, context)
         if dataset is not None:
             self.state.status = str(dataset.get("PrinterStatus", "") or "") or None
@@ -257,11 +298,16 @@ class PrintAssociation:
                 plut_uid = await self._create_presentation_lut(
                     outcome, request.presentation_lut_shape
                 )
+            elif request.presentation_lut_shape:
+                outcome.note(
+                    "the printer refused the Presentation LUT SOP class: printed without"
+                    f" Presentation LUT {request.presentation_lut_shape}"
+                )
             session_uid = await self._create_film_session(outcome, request.session, meta, plut_uid)
         except FilmFailed as failure:  # nothing of this session can print
             for index in indexes:
                 outcome.films[index].state = "failed"
-                outcome.films[index].reason = failure.record.description
+                outcome.films[index].reason = failure.reason
             if plut_uid is not None:
                 await self._delete(
                     outcome,
@@ -287,7 +333,7 @@ class PrintAssociation:
                     )
                 except FilmFailed as failure:
                     film_outcome.state = "failed"
-                    film_outcome.reason = failure.record.description
+                    film_outcome.reason = failure.reason
             if collate:
                 await self._print_session(outcome, meta, session_uid, indexes)
         finally:
@@ -371,8 +417,27 @@ class PrintAssociation:
         film_uid, response = await self._create(
             outcome, "Film Box", meta, uids.BASIC_FILM_BOX, dataset
         )
-        answer = self._decode(response, meta) or Dataset()
+        answer = self._decode(response, meta)
+        if answer is None:
+            raise FilmFailed(
+                OperationRecord(
+                    "N-CREATE Film Box",
+                    uids.BASIC_FILM_BOX,
+                    film_uid,
+                    response.status,
+                    detail="the printer answered without a data set, so without the image"
+                    " boxes to fill (fo-dicom#852)",
+                )
+            )
         boxes = list(answer.get("ReferencedImageBoxSequence", []))
+        expected = _fixed_box_count(film.box.image_display_format)
+        if expected is not None and len(boxes) > expected:
+            outcome.note(
+                f"the printer made {len(boxes)} image boxes for"
+                f" {film.box.image_display_format} ({expected} expected): the first"
+                f" {expected} are used"
+            )
+            boxes = boxes[:expected]
         if len(film.images) > len(boxes):
             raise FilmFailed(
                 OperationRecord(
@@ -392,6 +457,8 @@ class PrintAssociation:
             await self._set_image_box(outcome, meta, reference, image, position, color)
         if film.annotations and self.annotation:
             await self._set_annotations(outcome, answer, film.annotations)
+        elif film.annotations:
+            outcome.note("the printer refused the Basic Annotation Box SOP class: no annotations")
         if collate:
             film_outcome.state = "created"
             return
@@ -407,20 +474,19 @@ class PrintAssociation:
         position: int,
         color: bool,
     ) -> None:
-        box_class = str(reference.ReferencedSOPClassUID)
-        box_uid = str(reference.ReferencedSOPInstanceUID)
-        as_color = box_class == uids.BASIC_COLOR_IMAGE_BOX
-        if as_color != color:
+        box_class = image_box_class(outcome, reference, color)
+        box_uid = str(reference.get("ReferencedSOPInstanceUID", "") or "")
+        if not box_uid:
             raise FilmFailed(
                 OperationRecord(
                     "N-CREATE Film Box",
                     uids.BASIC_FILM_BOX,
                     None,
                     None,
-                    detail=f"the printer made {box_class} boxes on the "
-                    f"{'colour' if color else 'grayscale'} meta SOP class",
+                    detail=f"image box {position} has no Referenced SOP Instance UID",
                 )
             )
+        as_color = color
         if image.pixels.ndim == 3 and not as_color:
             image = _replace_pixels(image, to_gray(image.pixels))
         elif image.pixels.ndim == 2 and as_color:
@@ -455,7 +521,20 @@ class PrintAssociation:
             reference = boxes[position - 1]
             dataset = Dataset()
             dataset.AnnotationPosition = position
+            limit = self.profile.annotation_max_chars
+            if len(text) > limit:
+                outcome.note(
+                    f"annotation {position} cut to the {limit} characters printer"
+                    f" {self.profile.name} prints (annotation_max_chars)"
+                )
+                text = text[:limit]
             dataset.TextString = terms.text("TextString", text, 64)
+            reference_class = str(reference.get("ReferencedSOPClassUID", "") or "")
+            if reference_class != uids.BASIC_ANNOTATION_BOX:
+                outcome.note(
+                    f"the printer referenced annotation boxes as {reference_class or 'nothing'}:"
+                    " set as Basic Annotation Box"
+                )
             uid = str(reference.ReferencedSOPInstanceUID)
             await self._request(
                 outcome,
@@ -501,7 +580,7 @@ class PrintAssociation:
             )
         except FilmFailed as failure:
             for film in films:
-                film.state, film.reason = "failed", failure.record.description
+                film.state, film.reason = "failed", failure.reason
             return
         for film in films:
             film.state = "printed"
@@ -564,6 +643,49 @@ class PrintAssociation:
         dataset = self._decode(response, PRINT_JOB_CONTEXT)
         if dataset is not None and dataset.get("ExecutionStatus"):
             self.state.print_jobs[job_uid] = str(dataset.ExecutionStatus)
+
+
+IMAGE_BOX_CLASSES = {False: uids.BASIC_GRAYSCALE_IMAGE_BOX, True: uids.BASIC_COLOR_IMAGE_BOX}
+META_CLASSES = frozenset(
+    {
+        uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META,
+        uids.BASIC_COLOR_PRINT_MANAGEMENT_META,
+    }
+)
+
+
+def image_box_class(outcome: JobOutcome, reference: Dataset, color: bool) -> str:
+    """The Image Box SOP class for N-SET: the one the negotiated meta SOP class carries
+    (PS3.4 H.3.1), never the printer's Referenced SOP Class UID copied blindly.
+
+    Printers have answered with the meta SOP class UID, with nothing, or with the other
+    print class; each is noted on the job and the right class is sent (issue 11).
+    """
+    wanted = IMAGE_BOX_CLASSES[color]
+    given = str(reference.get("ReferencedSOPClassUID", "") or "")
+    if given != wanted:
+        if not given:
+            what = "no Referenced SOP Class UID"
+        elif given in META_CLASSES:
+            what = f"the meta SOP class {given}"
+        else:
+            what = f"{uids.uid_name(given)} ({given})"
+        outcome.note(
+            f"the printer referenced its image boxes with {what}: N-SET as"
+            f" {uids.uid_name(wanted)}, the class of the negotiated meta SOP class"
+        )
+    return wanted
+
+
+def _fixed_box_count(display_format: str) -> int | None:
+    """The box count of a STANDARD, ROW or COL format (SLIDE, SUPERSLIDE and CUSTOM
+    counts are the printer's to say)."""
+    if not display_format.startswith(("STANDARD\\", "ROW\\", "COL\\")):
+        return None
+    try:
+        return terms.box_count(display_format)
+    except terms.InvalidAttribute:
+        return None
 
 
 def _replace_pixels(image: ImageBoxSpec, pixels: np.ndarray) -> ImageBoxSpec:

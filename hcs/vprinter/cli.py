@@ -18,6 +18,7 @@ import sys
 
 from hcs.vprinter.config import SOP_CLASS_NAMES, ConfigError, load_config
 from hcs.vprinter.faults import FAULT_KINDS, FaultSpecError, parse_fault
+from hcs.vprinter.personality import NAMES
 
 EXIT_OK, EXIT_USAGE, EXIT_NETWORK = 0, 2, 3
 
@@ -85,6 +86,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help=f"inject a fault: KIND[:key=value,...], KIND one of {', '.join(FAULT_KINDS)}",
     )
     add("--fault-seed", type=int, default=None, help="seed for faults chosen with p=")
+    add(
+        "--personality",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="behave like a kind of real printer (repeatable, combinable): " + ", ".join(NAMES),
+    )
+    add(
+        "--personality-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds per N-SET of the slow personality (default 2)",
+    )
     add("--quiet", action="store_true", help="do not log each operation")
     return parser
 
@@ -103,6 +118,7 @@ def _overrides(args: argparse.Namespace) -> dict:
         "png_dpi": args.png_dpi,
         "max_associations": args.max_associations,
         "fault_seed": args.fault_seed,
+        "personality_delay": args.personality_delay,
         "film.resolution_dpi": args.resolution_dpi,
         "film.unsupported": args.unsupported,
         "film.invalid_value": args.invalid_value,
@@ -127,7 +143,11 @@ def _overrides(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM; exit 2 for a bad configuration, 3 if it cannot listen."""
     try:
-        config = load_config(args.config, _overrides(args))
+        overrides = _overrides(args)
+        if args.personality:
+            from_file = load_config(args.config).personalities if args.config else []
+            overrides["personalities"] = [*from_file, *args.personality]
+        config = load_config(args.config, overrides)
         config.faults += [parse_fault(text) for text in args.fault]
     except (ConfigError, FaultSpecError) as error:
         print(f"hcs vprinter: {error}", file=sys.stderr)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hcs.vprinter import geometry
+from hcs.vprinter import geometry, personality
 from hcs.vprinter.faults import FaultSpec, FaultSpecError, parse_fault_table
 
 SOP_CLASS_NAMES = (
@@ -133,6 +133,10 @@ class VirtualPrinterConfig:
     )
     faults: list[FaultSpec] = field(default_factory=list)
     fault_seed: int | None = None
+    # Printer personalities (hcs.vprinter.personality): how a kind of real printer bends
+    # the standard; ``personality_delay`` is the ``slow`` one's seconds per N-SET.
+    personalities: list[str] = field(default_factory=list)
+    personality_delay: float = 2.0
 
     def supports(self, name: str) -> bool:
         return self.classes.get(name, False)
@@ -218,6 +222,13 @@ def build_config(data: dict[str, Any]) -> VirtualPrinterConfig:
     if "out" in data and data["out"] is not None:
         data["out"] = Path(data["out"])
     _assign(config, data, "")
+    try:
+        config.personalities = personality.parse_names(config.personalities)
+    except personality.PersonalityError as error:
+        raise ConfigError(str(error)) from None
+    if not 0 <= config.personality_delay <= 3600:
+        raise ConfigError("personality_delay: must be 0 to 3600 seconds")
+    personality.apply_to_config(config)
     _validate(config)
     return config
 

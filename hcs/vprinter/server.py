@@ -44,9 +44,9 @@ from dul.items import PresentationContextAC
 from dul.negotiation import Accept, AcceptorPolicy, evaluate_request
 from dul.net import NetworkError, TimeoutExpired, Timeouts, UpperLayerConnection
 from dul.pdu import AAbort, frame_message
-from hcs.vprinter import render
+from hcs.vprinter import personality, render
 from hcs.vprinter.config import VirtualPrinterConfig
-from hcs.vprinter.faults import ABSTRACT_SYNTAX_ALIASES, FaultPicker, FaultPlan
+from hcs.vprinter.faults import ABSTRACT_SYNTAX_ALIASES, FaultPicker, FaultPlan, parse_fault
 from hcs.vprinter.record import AssociationRecord, write_json
 from hcs.vprinter.session import (
     COLOR_META,
@@ -148,7 +148,11 @@ class VirtualPrinter:
         self.associations: collections.deque[dict[str, Any]] = collections.deque(maxlen=_KEEP)
         self.films: collections.deque[dict[str, Any]] = collections.deque(maxlen=_KEEP)
         self.counters = collections.Counter()
-        self._picker = FaultPicker(config.faults, config.fault_seed)
+        self._personality = personality.Behaviour(config.personalities)
+        self._picker = FaultPicker(
+            [*config.faults, *(parse_fault(t) for t in personality.fault_texts(config))],
+            config.fault_seed,
+        )
         self._listener: socket.socket | None = None
         self._accept_task: asyncio.Task | None = None
         self._live: dict[int, _Live] = {}
@@ -288,6 +292,7 @@ class VirtualPrinter:
             await connection.close()
             if live.session is not None:
                 live.session.close()
+            self._personality.forget(number)
             self._live.pop(number, None)
             self._finish_record(live)
 
@@ -300,6 +305,8 @@ class VirtualPrinter:
         record.note("calling_ae", rq.calling_ae_title.strip())
         record.note("called_ae", rq.called_ae_title.strip())
         record.note("faults", plan.describe())
+        if config.personalities:
+            record.note("personalities", list(config.personalities))
         reject = plan.reject()
         if reject is None and len(self._live) > config.max_associations:
             reject = (2, 3, 2)  # transient, presentation provider, local limit exceeded
@@ -422,15 +429,20 @@ class VirtualPrinter:
         record, session = live.record, live.session
         context = live.connection.contexts.get(context_id)
         dataset = None
+        misread = unreadable = False
         if (
             context is not None
             and context.transfer_syntax
             and getattr(request, "dataset", None) is not None
         ):
+            misread = self._personality.misreads(context.transfer_syntax)
             try:
-                dataset = request.decode_dataset(context.transfer_syntax)
+                dataset = request.decode_dataset(
+                    self._personality.reading_syntax(context.transfer_syntax)
+                )
                 request = dataclasses.replace(request, dataset=dataset)
             except DIMSEProtocolError as error:
+                unreadable = True
                 record.happening("undecodable data set", detail=str(error))
         record.event("in", context_id, request, dataset)
         op, sop_class = operation_of(request), sop_class_of(request)
@@ -447,9 +459,19 @@ class VirtualPrinter:
         if action.delay:
             record.happening(f"answer delayed {action.delay:g} s (fault)")
             await asyncio.sleep(action.delay)
+        before = self._personality.before(live.number, request)
+        request = before.request
+        if before.ending is None and misread and unreadable:
+            before.ending = personality.Ending("close", "a data set it could not read")
+        if before.ending is not None:
+            self._end(live, before.ending)
+            return None
         order = None
         spec = action.status
-        if spec is not None and status_category(spec.params["code"]) == StatusCategory.FAILURE:
+        if before.refusal is not None:
+            code, comment, tag = before.refusal
+            response = session.respond(request, code, comment=comment, tags=[tag])
+        elif spec is not None and status_category(spec.params["code"]) == StatusCategory.FAILURE:
             response = session.respond(
                 request,
                 spec.params["code"],
@@ -468,6 +490,11 @@ class VirtualPrinter:
                 response = dataclasses.replace(response, **changes)
         if spec is not None:
             record.happening(f"status {spec.params['code']:04X} forced (fault)")
+        response, ending = self._personality.after(request, response, misread)
+        if ending is not None:
+            order = None  # nothing was answered, so nothing prints
+            self._end(live, ending)
+            return None
         if action.kind == "drop":
             self._drop(live, context_id, response)
             return None
@@ -504,6 +531,19 @@ class VirtualPrinter:
         with contextlib.suppress(OSError):
             live.sock.send(AAbort(source, reason).encode())
         self._shutdown(live, "aborted by the printer (fault)")
+
+    def _end(self, live: _Live, ending: personality.Ending) -> None:
+        """A personality ends the association instead of answering."""
+        if ending.how == "abort":
+            live.record.happening("A-ABORT sent (personality)", detail=ending.why)
+            log.info("a%04d -> A-ABORT (personality: %s)", live.number, ending.why)
+            with contextlib.suppress(OSError):
+                live.sock.send(AAbort(0, 0).encode())
+            self._shutdown(live, f"aborted by the printer (personality: {ending.why})")
+        else:
+            live.record.happening("TCP closed (personality)", detail=ending.why)
+            log.info("a%04d -> TCP closed (personality: %s)", live.number, ending.why)
+            self._shutdown(live, f"closed by the printer (personality: {ending.why})")
 
     def _drop(self, live: _Live, context_id: int, response: m.Message | None) -> None:
         """Half of the response's first P-DATA-TF, then the TCP connection closes."""
