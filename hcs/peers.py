@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -123,25 +124,76 @@ def running(command: list[str], port: int, cwd: Path | None = None) -> Iterator[
             process.wait(5)
 
 
-def write_dcmprscp_config(directory: Path, port: int, ae_title: str = "PRINTER") -> Path:
+# Where Debian's dcmtk puts DCMTK's emulations of real printers (REFERENCE.md 1.3).
+DCMTK_PRINTERS_CFG = (Path("/etc/dcmtk/printers.cfg"), Path("/usr/share/dcmtk/printers.cfg"))
+_ADDRESSING = ("aetitle", "hostname", "port", "type", "description")
+
+
+def dcmtk_printer(name: str) -> list[str]:
+    """The ``[NAME]`` section of DCMTK's printers.cfg (its ``key = value`` lines), without
+    the addressing keys; :class:`PeerError` when Debian's dcmtk does not ship it."""
+    for path in DCMTK_PRINTERS_CFG:
+        if path.exists():
+            break
+    else:
+        raise PeerError("DCMTK's printers.cfg is not installed (Debian's dcmtk ships it)")
+    lines, current = [], None
+    for raw in path.read_text(errors="replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]") and not line.startswith("[["):
+            current = line[1:-1]
+            continue
+        if current == name and line.split("=", 1)[0].strip().lower() not in _ADDRESSING:
+            lines.append(line)
+    if not lines:
+        raise PeerError(f"{path} has no printer [{name}]")
+    return lines
+
+
+def write_dcmprscp_config(
+    directory: Path,
+    port: int,
+    ae_title: str = "PRINTER",
+    settings: dict[str, str] | None = None,
+    emulate: str | None = None,
+) -> Path:
+    """The configuration file; ``settings`` replace printer keys (``{"ImplicitOnly":
+    "true"}``), ``emulate`` takes the printer keys of one of DCMTK's emulated printers."""
     directory = directory.resolve()
     for sub in ("database", "spool", "log", "lut"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
+    text = DCMPRSCP_CONFIG.format(dir=directory, ae=ae_title, port=port)
+    if emulate is not None:
+        head, _ = text.split("Type = LOCALPRINTER\n", 1)
+        text = head + "Type = LOCALPRINTER\n" + "\n".join(dcmtk_printer(emulate)) + "\n"
+    for key, value in (settings or {}).items():
+        line = f"{key} = {value}"
+        text, count = re.subn(rf"(?mi)^{re.escape(key)}\s*=.*$", line.replace("\\", "\\\\"), text)
+        if not count:
+            text += line + "\n"
     config = directory / "dcmprscp.cfg"
-    config.write_text(DCMPRSCP_CONFIG.format(dir=directory, ae=ae_title, port=port))
+    config.write_text(text)
     return config
 
 
 @contextlib.contextmanager
-def dcmprscp(directory: Path, ae_title: str = "PRINTER") -> Iterator[int]:
+def dcmprscp(
+    directory: Path,
+    ae_title: str = "PRINTER",
+    settings: dict[str, str] | None = None,
+    emulate: str | None = None,
+) -> Iterator[int]:
     """DCMTK's print SCP on a free loopback port; yields the port.
 
     It keeps every film it printed under ``directory/database`` (``SP_*.dcm`` Stored
-    Print, ``HG_*.dcm`` Hardcopy Grayscale images).
+    Print, ``HG_*.dcm`` Hardcopy Grayscale images). ``settings`` and ``emulate`` as in
+    :func:`write_dcmprscp_config`.
     """
     binary = require("dcmprscp")
     port = free_port()
-    config = write_dcmprscp_config(directory, port, ae_title)
+    config = write_dcmprscp_config(directory, port, ae_title, settings, emulate)
     command = [binary, "--config", str(config), "--printer", "PRINTER"]
     with running(command, port, cwd=directory.resolve()):
         yield port

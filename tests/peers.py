@@ -34,9 +34,15 @@ def storescp(tmp_path: Path, ae_title: str = "STORESCP", *extra: str) -> Iterato
 
 
 @contextlib.contextmanager
-def dcmprscp(tmp_path: Path, ae_title: str = "PRINTER") -> Iterator[int]:
-    """DCMTK's print SCP (see :func:`hcs.peers.dcmprscp`); its files under tmp/dcmprscp."""
-    with hcs.peers.dcmprscp(tmp_path / "dcmprscp", ae_title) as port:
+def dcmprscp(
+    tmp_path: Path,
+    ae_title: str = "PRINTER",
+    settings: dict[str, str] | None = None,
+    emulate: str | None = None,
+) -> Iterator[int]:
+    """DCMTK's print SCP (see :func:`hcs.peers.dcmprscp`); its files under tmp/dcmprscp.
+    ``settings`` replace printer keys, ``emulate`` picks one of DCMTK's printers.cfg."""
+    with hcs.peers.dcmprscp(tmp_path / "dcmprscp", ae_title, settings, emulate) as port:
         yield port
 
 

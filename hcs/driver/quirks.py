@@ -10,6 +10,7 @@ sees the switch, not only the status code.
 from __future__ import annotations
 
 from pydicom.datadict import keyword_for_tag
+from pydicom.dataset import Dataset
 
 from dimse import uids
 from dimse.status import StatusCode
@@ -42,10 +43,23 @@ def keywords(record: OperationRecord) -> list[str]:
     return out
 
 
-def failure_hint(record: OperationRecord, profile: PrinterProfile) -> str | None:
-    """The profile switch that avoids this failure, as a sentence, or ``None``."""
+def failure_hint(
+    record: OperationRecord,
+    profile: PrinterProfile,
+    sent: Dataset | None = None,
+    plut_unused: bool = False,
+) -> str | None:
+    """The profile switch that avoids this failure, as a sentence, or ``None``.
+
+    ``sent`` is the data set of the failed request (when it was a pydicom Dataset): a
+    printer that answers 0x0105 without an Offending Element (DCMTK's dcmprscp does) is
+    taken to mean the attribute of it that printers are known to refuse.
+    ``plut_unused``: the Presentation LUT class was negotiated but the job made none.
+    """
     table = f"[printers.{profile.name}]"
     named = keywords(record)
+    if not named and record.status == StatusCode.NO_SUCH_ATTRIBUTE and sent is not None:
+        named = [k for k in ("ReferencedPresentationLUTSequence", *sorted(OMITTABLE)) if k in sent]
     operation = record.operation
     if "ReferencedPresentationLUTSequence" in named and "Film Box" in operation:
         return (
@@ -62,9 +76,21 @@ def failure_hint(record: OperationRecord, profile: PrinterProfile) -> str | None
         return f"the printer has no Presentation LUT (set presentation_lut = false in {table})"
     if operation.startswith("N-SET Annotation Box") and record.status in _NOT_SUPPORTED:
         return f"the printer has no annotation boxes (set annotation = false in {table})"
-    twelve_refused = _PIXEL_MODULE & set(named) or "12" in (record.error_comment or "")
-    if operation.startswith("N-SET Image Box") and profile.bits == 12 and twelve_refused:
-        return f"the printer takes 8-bit images only (set bits = 8 in {table})"
+    if (
+        operation.startswith("N-SET Image Box")
+        and record.status == StatusCode.INVALID_ATTRIBUTE_VALUE
+    ):
+        hints = []
+        if profile.bits == 12:
+            hints.append(f"the printer may take 8-bit images only (set bits = 8 in {table})")
+        if plut_unused:
+            hints.append(
+                "the printer may want a Presentation LUT matching the image depth whenever"
+                " the class is negotiated (DCMTK's PresentationLUTMatchRequired): set"
+                f" presentation_lut = false in {table}, or print with a Presentation LUT"
+            )
+        if hints:
+            return "; or ".join(hints)
     omittable = [k for k in named if k in OMITTABLE]
     if omittable:
         listed = ", ".join(f'"{k}"' for k in omittable)

@@ -150,6 +150,7 @@ class PrintAssociation:
         # The last request sent and its data set's transfer syntax (None: no data set),
         # for the outcome when the printer ends the association instead of answering.
         self.last_sent: tuple[str, str | None] | None = None
+        self.plut_used = False  # a Presentation LUT was created on this association
 
     # ----------------------------------------------------------- peer requests
     async def _on_request(self, context_id: int, request: Request) -> Response | None:
@@ -208,7 +209,13 @@ class PrintAssociation:
         category = status_category(response.status)
         log.info("%s: %s", self.profile.name, record.description)
         if category in (StatusCategory.FAILURE, StatusCategory.CANCEL):
-            hint = quirks.failure_hint(record, self.profile)
+            sent = getattr(message, "dataset", None)
+            hint = quirks.failure_hint(
+                record,
+                self.profile,
+                sent if isinstance(sent, Dataset) else None,
+                plut_unused=self.plut and not self.plut_used,
+            )
             if hint:
                 outcome.note(hint)
             raise FilmFailed(record, hint)
@@ -292,6 +299,7 @@ class PrintAssociation:
                 "(session_print): printing film by film"
             )
         plut_uid = None
+        self.plut_used = False
         try:
             await self.printer_status(outcome)
             if request.presentation_lut_shape and self.plut:
@@ -368,6 +376,7 @@ class PrintAssociation:
         uid, _ = await self._create(
             outcome, "Presentation LUT", PLUT_CONTEXT, uids.PRESENTATION_LUT, dataset
         )
+        self.plut_used = True
         return uid
 
     async def _create(
