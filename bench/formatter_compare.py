@@ -39,10 +39,10 @@ from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
 from pydicom.pixels import apply_voi_lut  # noqa: E402
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid  # noqa: E402
 
-from hcs.driver.model import FilmBoxSpec  # noqa: E402
 from hcs.film import Resolution, layout  # noqa: E402
 from hcs.formatter import FilmJob, Formatter, Frame, PrinterSettings  # noqa: E402
 from hcs.formatter.magnify import place  # noqa: E402
+from hcs.job.model import FilmBoxSpec  # noqa: E402
 
 ROWS, COLUMNS = 2500, 2048
 FORMAT, FILM, DPI = "STANDARD\\2,2", "14INX17IN", 320.0

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hcs.driver.terms import MAX_BOXES
+from hcs.job.terms import MAX_BOXES
 
 MM_PER_INCH = 25.4
 

@@ -336,8 +336,8 @@ def _print_json(payload: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``hcs print``; returns the exit code."""
-    from hcs.driver import terms
     from hcs.formatter import FormatError, SourceError
+    from hcs.job import terms
 
     try:
         profile = resolve_profile(args)

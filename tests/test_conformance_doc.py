@@ -60,7 +60,7 @@ def test_attribute_tables_match_the_builders():
 
 
 def test_the_builders_set_only_documented_attributes():
-    from hcs.driver.model import FilmBoxSpec, FilmSessionSpec
+    from hcs.job.model import FilmBoxSpec, FilmSessionSpec
 
     profile = PrinterProfile(
         name="p",

@@ -1,6 +1,8 @@
 """The DICOM print SCU driver: one :class:`PrinterDriver` per printer (PS3.4 Annex H)."""
 
-from hcs.driver.model import (
+from hcs.driver.printer import PrinterDriver, validate_request
+from hcs.driver.profile import PrinterProfile
+from hcs.job.model import (
     FilmBoxSpec,
     FilmSessionSpec,
     FilmSpec,
@@ -8,8 +10,6 @@ from hcs.driver.model import (
     JobOutcome,
     PrintRequest,
 )
-from hcs.driver.printer import PrinterDriver, validate_request
-from hcs.driver.profile import PrinterProfile
 
 __all__ = [
     "FilmBoxSpec",

@@ -1,7 +1,7 @@
 """The Film Session and Film Box N-CREATE data sets, every value checked before it is sent.
 
 Built from the job's specs and the printer's profile: a value outside PS3.3's terms or
-outside the printer's own list is an :class:`~hcs.driver.terms.InvalidAttribute` naming
+outside the printer's own list is an :class:`~hcs.job.terms.InvalidAttribute` naming
 the attribute, and attributes the profile omits are left out (REFERENCE.md 1.3).
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from dimse import uids
-from hcs.driver import terms
-from hcs.driver.model import FilmBoxSpec, FilmSessionSpec
 from hcs.driver.profile import PrinterProfile
+from hcs.job import terms
+from hcs.job.model import FilmBoxSpec, FilmSessionSpec
 
 
 def reference(sop_class: str, sop_instance: str) -> Dataset:

@@ -12,8 +12,8 @@ from pydicom.dataset import Dataset
 
 from dimse.uids import IMPLICIT_VR_LITTLE_ENDIAN
 from hcs._fastpath import encode_image_box, rgb_to_planes
-from hcs.driver import terms
-from hcs.driver.model import ImageBoxSpec
+from hcs.job import terms
+from hcs.job.model import ImageBoxSpec
 
 # Our attribute keywords -> the Cython encoder's keyword arguments.
 _ENCODER_ARGUMENTS = {

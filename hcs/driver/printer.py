@@ -17,10 +17,9 @@ import logging
 
 from dimse.client import DimseConnection
 from dul.net import AssociationFailed, NetworkError, connect
-from hcs.driver import quirks, terms
+from hcs.driver import quirks
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import check_pixels
-from hcs.driver.model import FilmOutcome, JobOutcome, PrintRequest
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.session import (
     PrintAssociation,
@@ -28,6 +27,8 @@ from hcs.driver.session import (
     PrinterState,
     proposed_contexts,
 )
+from hcs.job import terms
+from hcs.job.model import FilmOutcome, JobOutcome, PrintRequest
 
 log = logging.getLogger("hcs.driver")
 
@@ -37,7 +38,7 @@ _PLACEHOLDER_UID = "1.2.3.4"
 def validate_request(request: PrintRequest, profile: PrinterProfile) -> None:
     """Check every value the job would send, before anything is sent.
 
-    Raises :class:`~hcs.driver.terms.InvalidAttribute` naming the first wrong attribute.
+    Raises :class:`~hcs.job.terms.InvalidAttribute` naming the first wrong attribute.
     """
     if not request.films:
         raise terms.InvalidAttribute("films", "a job needs at least one film")

@@ -14,7 +14,7 @@ from typing import Any
 
 from dimse import uids
 from dul.net import Timeouts
-from hcs.driver import terms
+from hcs.job import terms
 
 TRANSFER_SYNTAX_NAMES = {
     "explicit": uids.EXPLICIT_VR_LITTLE_ENDIAN,

@@ -14,8 +14,8 @@ from pydicom.dataset import Dataset
 
 from dimse import uids
 from dimse.status import StatusCode
-from hcs.driver.model import OperationRecord
 from hcs.driver.profile import OMITTABLE, PrinterProfile
+from hcs.job.model import OperationRecord
 
 _PIXEL_MODULE = frozenset({"BitsStored", "BitsAllocated", "HighBit", "PixelData"})
 _NOT_SUPPORTED = frozenset(

@@ -36,10 +36,12 @@ from dimse.messages import (
 )
 from dimse.status import StatusCategory, status_category
 from dul.items import PresentationContextRQ
-from hcs.driver import quirks, terms
+from hcs.driver import quirks
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
-from hcs.driver.model import (
+from hcs.driver.profile import PrinterProfile
+from hcs.job import terms
+from hcs.job.model import (
     FilmOutcome,
     FilmSessionSpec,
     FilmSpec,
@@ -48,7 +50,6 @@ from hcs.driver.model import (
     OperationRecord,
     PrintRequest,
 )
-from hcs.driver.profile import PrinterProfile
 
 log = logging.getLogger("hcs.driver")
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from hcs.driver.model import FilmBoxSpec
 from hcs.film import FilmGeometryError, FilmLayout, layout
 from hcs.formatter.density import density_to_pvalue
 from hcs.formatter.frame import BoxTarget, format_frame
 from hcs.formatter.job import FilmJob, FormattedBox, FormattedFilm, PrinterSettings
+from hcs.job.model import FilmBoxSpec
 
 T = TypeVar("T")
 

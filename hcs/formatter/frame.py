@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from hcs._fastpath.lut import apply_lut
-from hcs.driver.model import ImageBoxSpec
 from hcs.formatter import gray, magnify, overlay, scratch
 from hcs.formatter.job import FormattedBox, Frame
 from hcs.formatter.source import Image, SourceError, load
+from hcs.job.model import ImageBoxSpec
 
 
 @dataclass(frozen=True)

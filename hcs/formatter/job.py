@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
-from hcs.driver.model import FilmBoxSpec, FilmSpec, ImageBoxSpec
 from hcs.film import DEFAULT_DPI, CustomFormat, FilmLayout, Rect, Resolution, custom_formats_from
 from hcs.formatter.magnify import Placement
 from hcs.formatter.overlay import Overlay
 from hcs.formatter.source import Image
+from hcs.job.model import FilmBoxSpec, FilmSpec, ImageBoxSpec
 
 SCALING_MODES = ("host", "printer")
 
@@ -177,7 +177,7 @@ class FormattedFilm:
     annotations: dict[int, str] = field(default_factory=dict)
 
     def film_spec(self) -> FilmSpec:
-        """The driver's :class:`~hcs.driver.model.FilmSpec` (trailing empty boxes left
+        """The driver's :class:`~hcs.job.model.FilmSpec` (trailing empty boxes left
         out: the printer's box count for SLIDE/CUSTOM may be smaller than ours)."""
         images = [b.spec if b is not None else None for b in self.boxes]
         while images and images[-1] is None:

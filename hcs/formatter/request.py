@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hcs.driver.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
 from hcs.formatter.engine import FormatError, Formatter
 from hcs.formatter.job import FilmJob, FormattedFilm, Frame, PrinterSettings
 from hcs.formatter.overlay import Overlay
 from hcs.formatter.source import PILLOW_SUFFIXES, SourceError, number_of_frames, read_dataset
+from hcs.job.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
 
 
 @dataclass

@@ -20,11 +20,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from hcs.driver.model import PrintRequest
 from hcs.driver.profile import PrinterProfile
 from hcs.film import FilmGeometryError, layout
 from hcs.formatter import FilmJob, FormatError, FormattedFilm, Formatter, JobOptions
 from hcs.formatter.job import PrinterSettings
+from hcs.job.model import PrintRequest
 from hcs.server.jobspec import JobSpec
 
 PREVIEW_MAX = 2048

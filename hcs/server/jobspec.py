@@ -22,8 +22,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from hcs.driver import terms
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
+from hcs.job import terms
 from hcs.server.config import Config
 from hcs.server.queue import Priority
 

@@ -23,8 +23,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hcs.driver import PrinterDriver, PrinterProfile
-from hcs.driver.terms import InvalidAttribute
 from hcs.formatter import SourceError
+from hcs.job.terms import InvalidAttribute
 from hcs.server.formatting import FilmFormatter, FormatError, boxes_per_film
 from hcs.server.jobspec import JobSpec
 from hcs.server.queue import Entry, State

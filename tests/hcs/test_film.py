@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hcs.driver import terms
 from hcs.film import (
     FILM_SIZES_MM,
     CustomFormat,
@@ -17,6 +16,7 @@ from hcs.film import (
     parse_display_format,
     split,
 )
+from hcs.job import terms
 
 R100 = Resolution(dpi=100)
 

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image as PILImage
 from pydicom.data import get_testdata_file
 
-from hcs.driver.model import FilmBoxSpec
 from hcs.film import Resolution
 from hcs.formatter import FilmJob, Formatter, Frame, PrinterSettings
+from hcs.job.model import FilmBoxSpec
 from hcs.preview import box_png, film_png, render_box, render_film
 
 # 8x10 at 100 dpi (800 x 1000 px) with a 5.08 mm (20 px) margin and gap, so the border

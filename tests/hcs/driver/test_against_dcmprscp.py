@@ -21,7 +21,7 @@ from hcs.driver import (
     PrinterProfile,
     PrintRequest,
 )
-from hcs.driver.terms import InvalidAttribute
+from hcs.job.terms import InvalidAttribute
 from tests.peers import dcmprscp
 
 

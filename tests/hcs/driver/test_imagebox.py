@@ -5,8 +5,8 @@ import pytest
 
 from dimse.dataset import encode_dataset
 from hcs.driver.imagebox import dataset_with_pydicom, image_box_dataset
-from hcs.driver.model import ImageBoxSpec
-from hcs.driver.terms import InvalidAttribute
+from hcs.job.model import ImageBoxSpec
+from hcs.job.terms import InvalidAttribute
 
 IMPLICIT = "1.2.840.10008.1.2"
 

@@ -10,7 +10,6 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from hcs.driver import PrinterProfile, validate_request
-from hcs.driver.model import FilmBoxSpec
 from hcs.film import Resolution
 from hcs.formatter import (
     FilmJob,
@@ -24,6 +23,7 @@ from hcs.formatter import (
 )
 from hcs.formatter import engine as engine_module
 from hcs.formatter.density import density_to_pvalue, jnd_index
+from hcs.job.model import FilmBoxSpec
 
 SMALL = PrinterSettings(resolution=Resolution(dpi=50))
 FILES = [get_testdata_file(n) for n in ("CT_small.dcm", "MR_small.dcm", "examples_overlay.dcm")]
