@@ -34,7 +34,7 @@ async def hcs(*argv: str) -> tuple[int, str, str]:
 
 def test_jobs_printers_cancel_and_metrics(tmp_path):
     async def go():
-        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.3"]) as vp:
+        async with virtual_printer(tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=1.5"]) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server:
                 url = ["--server", server.url]
