@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -96,7 +97,10 @@ def test_console_shows_a_job_going_to_done(tmp_path):
         seen = {driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")}
 
         def finished():
-            current = driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")
+            try:
+                current = driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")
+            except StaleElementReferenceException:  # the console re-rendered the row
+                return False
             seen.add(current)
             return current == "done"
 
