@@ -2,8 +2,10 @@
 pre-emption between films, one worker per printer, hot configuration, a web console.
 
 One module per job: :mod:`~hcs.server.config` (TOML), :mod:`~hcs.server.jobspec` (a
-job as a client sends it), :mod:`~hcs.server.queue` (priority + FIFO, pure logic),
-:mod:`~hcs.server.spool` (SQLite WAL + files), :mod:`~hcs.server.formatting` (a film
+job as a client sends it), :mod:`~hcs.server.states` (job and film states and their transitions),
+:mod:`~hcs.server.spool` (the spool and the queue in SQL: SQLite WAL + files),
+:mod:`~hcs.server.jobs` (the one service that changes jobs and films),
+:mod:`~hcs.server.queue` (the queue's rules as pure logic), :mod:`~hcs.server.formatting` (a film
 for the driver, and its preview), :mod:`~hcs.server.worker` (one per printer),
 :mod:`~hcs.server.http` and :mod:`~hcs.server.openapi` (the client protocol),
 :mod:`~hcs.server.metrics`, :mod:`~hcs.server.app` (wiring, SIGHUP) and

@@ -17,7 +17,6 @@ import signal
 import ssl
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,14 @@ from aiohttp import web
 
 from hcs.server import config as configuration
 from hcs.server.config import Config, ConfigError
+from hcs.server.http import build_app
+from hcs.server.jobs import Jobs
 from hcs.server.metrics import Metrics
-from hcs.server.queue import TERMINAL, Entry, JobQueue, Priority, State
-from hcs.server.spool import Spool
+from hcs.server.spool import SqliteSpool, SqlSpool
+from hcs.server.states import State
 from hcs.server.worker import PrinterWorker
 
 log = logging.getLogger("hcs.server")
-job_log = logging.getLogger("hcs.server.jobs")
 
 
 class Server:
@@ -42,28 +42,27 @@ class Server:
         self.config = config
         self.config_path = config_path
         self.metrics = Metrics()
-        self.queue = JobQueue()
-        s = config.server
-        self.spool = Spool(
-            s.spool, s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20, s.retention_hours * 3600
+        self.spool = open_spool(config)
+        self.jobs = Jobs(self.spool, config, self.metrics, wake=self.wake)
+        self.executor = ThreadPoolExecutor(
+            config.server.formatter_threads, thread_name_prefix="formatter"
         )
-        self.executor = ThreadPoolExecutor(s.formatter_threads, thread_name_prefix="formatter")
         self.workers: dict[str, PrinterWorker] = {}
         self.runner: web.AppRunner | None = None
         self.urls: list[str] = []
         self.port: int | None = None
         self.started = time.time()
         self.reloads = 0
-        self._timers: set[asyncio.TimerHandle] = set()
         self._purge_task: asyncio.Task | None = None
         self.changed = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        from hcs.server.http import build_app
-
         self.spool.open()
-        self._resume()
+        resumed = self.jobs.resume_all()
+        self.jobs.retarget()
+        if resumed:
+            log.info("resumed %d unfinished job(s) from the spool", resumed)
         for profile in self.config.printers.values():
             self._add_worker(profile)
         app = build_app(self)
@@ -100,8 +99,6 @@ class Server:
         return self.urls[0]
 
     async def stop(self, grace: float = 30.0) -> None:
-        for timer in self._timers:
-            timer.cancel()
         if self._purge_task is not None:
             self._purge_task.cancel()
         if self.runner is not None:
@@ -111,109 +108,19 @@ class Server:
         self.spool.close()
 
     def _add_worker(self, profile) -> None:
-        worker = PrinterWorker(self, profile)
+        worker = PrinterWorker(
+            self.jobs, profile, self.executor, self.metrics, self.config.server.status_poll
+        )
         self.workers[profile.name] = worker
         worker.start()
 
-    def _resume(self) -> None:
-        """Put the spool's unfinished jobs back in the queue, each at its next film."""
-        jobs = self.spool.unfinished()
-        for job in jobs:
-            entry = Entry(
-                job["id"],
-                Priority[job["priority"]],
-                job["seq"],
-                job["target"],
-                job["film_count"],
-                next_film=job["next_film"],
-            )
-            if job["next_film"]:
-                entry.state, entry.printer = State.PREEMPTED, job["printer"]
-            if job["state"] == "held":
-                entry.state, entry.reason = State.HELD, job["reason"]
-            self.queue.add(entry)
-            if job["state"] == "printing":
-                self.spool.set_job(
-                    job["id"],
-                    "preempted" if job["next_film"] else "queued",
-                    event=f"resumed after a restart at film {job['next_film'] + 1}",
-                )
-            self.job_event(entry, "resumed", film=job["next_film"] + 1)
-        self.queue._next_seq = max(self.queue._next_seq, self.spool.max_seq() + 1)
-        self._retarget()
-        for entry in list(self.queue.entries.values()):
-            if entry.state is State.HELD and not (entry.reason or "").startswith("printer removed"):
-                self.queue.release(entry)  # not-ready holds are retried now
-        if jobs:
-            log.info("resumed %d unfinished job(s) from the spool", len(jobs))
-
-    def _retarget(self) -> None:
-        mapping = {name: self.config.printers_for(name) for name in self.config.targets()}
-        for entry in self.queue.retarget(mapping):
-            self.spool.set_job(entry.job_id, entry.state.value, entry.reason)
-            self.job_event(entry, entry.state.value, reason=entry.reason)
-
-    # ------------------------------------------------------------------ jobs
-    def new_job_id(self) -> str:
-        return uuid.uuid4().hex[:12]
-
-    def enqueue(self, entry: Entry) -> None:
-        entry.candidates = self.config.printers_for(entry.target)
-        self.queue.add(entry)
-        self.job_event(
-            entry, "queued", priority=entry.priority.name, target=entry.target, films=entry.films
-        )
-        self.wake(entry.candidates)
-
     def wake(self, printers=None) -> None:
+        """A job changed: the printers that may print it look at the queue again."""
         for name in printers if printers is not None else list(self.workers):
             worker = self.workers.get(name)
             if worker is not None:
                 worker.wake.set()
         self.changed.set()
-
-    def job_failed(self, entry: Entry, reason: str) -> None:
-        self.queue.film_failed(entry, reason)
-        self.spool.set_job(entry.job_id, "failed", reason)
-        self.job_event(entry, "failed", reason=reason)
-        self._forget_later(entry)
-
-    def job_event(self, entry: Entry, event: str, **details: Any) -> None:
-        """One structured log line per job event."""
-        job_log.info(json.dumps({"event": event, "job": entry.job_id, **details}, default=str))
-        if entry.state in TERMINAL:
-            self._forget_later(entry)
-        self.changed.set()
-
-    def _forget_later(self, entry: Entry) -> None:
-        self.queue.forget(entry.job_id)
-
-    def cancel(self, job_id: str) -> str | None:
-        """Cancel a job; returns its state afterwards, or None if it is unknown."""
-        entry = self.queue.get(job_id)
-        if entry is None:
-            job = self.spool.job(job_id, detail=False)
-            return None if job is None else job["state"]
-        if self.queue.cancel(entry):
-            self.spool.set_job(job_id, "cancelled", "cancelled by a client")
-            self.job_event(entry, "cancelled")
-            return "cancelled"
-        self.spool.add_event(job_id, "cancel requested: stops after the film being printed")
-        self.job_event(entry, "cancel_requested")
-        return "cancelling"
-
-    def release_later(self, entry: Entry, delay: float) -> None:
-        loop = asyncio.get_running_loop()
-
-        def release() -> None:
-            self._timers.discard(handle)
-            if entry.state is State.HELD and self.queue.get(entry.job_id) is entry:
-                self.queue.release(entry)
-                self.spool.set_job(entry.job_id, entry.state.value, event="retrying after hold")
-                self.wake(entry.candidates)
-
-        handle = loop.call_later(delay, release)
-        self._timers.add(handle)
 
     async def _purge_loop(self) -> None:
         while True:
@@ -246,6 +153,7 @@ class Server:
             n for n in new.printers if n in old.printers and new.printers[n] != old.printers[n]
         ]
         self.config = new
+        self.jobs.config = new
         self.spool.max_bytes = new.server.spool_max_mb * 2**20
         self.spool.reserve_bytes = new.server.disk_reserve_mb * 2**20
         self.spool.retention = new.server.retention_hours * 3600
@@ -256,7 +164,7 @@ class Server:
             self.workers[name].update(new.printers[name])
         for name in added:
             self._add_worker(new.printers[name])
-        self._retarget()
+        self.jobs.retarget()
         self.reloads += 1
         self.wake()
         summary = {
@@ -271,31 +179,39 @@ class Server:
 
     # ------------------------------------------------------------------ views
     def printers(self) -> list[dict[str, Any]]:
-        groups = {}
+        groups: dict[str, list[str]] = {}
         for group, members in self.config.groups.items():
             for member in members:
                 groups.setdefault(member, []).append(group)
+        by_target = self.spool.queued_by_target()
         out = []
         for name, worker in sorted(self.workers.items()):
             status = worker.status
             status["groups"] = groups.get(name, [])
-            status["queued"] = sum(
-                1
-                for e in self.queue.entries.values()
-                if name in e.candidates and e.state not in TERMINAL
-            )
+            status["queued"] = sum(by_target.get(t, 0) for t in self.jobs.targets(name))
             out.append(status)
         return out
 
     def gauges(self) -> dict[str, dict[tuple, float]]:
         jobs = {(("state", state),): float(n) for state, n in self.spool.counts().items()}
-        for state in ("queued", "printing", "preempted", "held", "done", "failed", "cancelled"):
-            jobs.setdefault((("state", state),), 0.0)
+        for state in State:
+            jobs.setdefault((("state", state.value),), 0.0)
         up = {}
         for name, worker in self.workers.items():
             status = worker.status["status"]
             up[(("printer", name),)] = 1.0 if status in ("NORMAL", "WARNING") else 0.0
         return {"hcs_jobs": jobs, "hcs_printer_up": up}
+
+    def health(self) -> dict[str, Any]:
+        return {"ok": True, "printers": len(self.workers), "queued": self.jobs.waiting()}
+
+
+def open_spool(config: Config) -> SqlSpool:
+    """The spool the configuration names (SQLite unless ``[spool] backend`` says else)."""
+    s = config.server
+    return SqliteSpool(
+        s.spool, s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20, s.retention_hours * 3600
+    )
 
 
 def run(config_path: str | None) -> int:

@@ -25,21 +25,36 @@ import ipaddress
 import json
 import logging
 import os
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
 
 from hcs.server import jobspec
-from hcs.server.config import ConfigError
+from hcs.server.config import Config, ConfigError
 from hcs.server.formatting import FormatError, boxes_per_film, film_count
+from hcs.server.jobs import JobService
 from hcs.server.jobspec import JobError
+from hcs.server.metrics import Metrics
 from hcs.server.openapi import DOCUMENT
-from hcs.server.queue import Entry, Priority
-from hcs.server.spool import SpoolFull
+from hcs.server.spool import SpoolFull, SpoolUnavailable
 
-if TYPE_CHECKING:
-    from hcs.server.app import Server
+
+class Server(Protocol):
+    """What the HTTP layer needs of the server (``hcs.server.app.Server`` is one):
+    the jobs service for everything about jobs, and a few views."""
+
+    config: Config
+    metrics: Metrics
+    executor: Executor
+    jobs: JobService
+
+    def printers(self) -> list[dict[str, Any]]: ...
+    def gauges(self) -> dict[str, dict[tuple, float]]: ...
+    def health(self) -> dict[str, Any]: ...
+    async def reload(self) -> dict[str, Any]: ...
+
 
 log = logging.getLogger("hcs.server.http")
 CONSOLE = Path(__file__).parent / "console"
@@ -107,6 +122,8 @@ async def _auth(request: web.Request, handler):
 async def _json_errors(request: web.Request, handler):
     try:
         return await handler(request)
+    except SpoolUnavailable as error:
+        return _error(503, "spool", f"the spool's database cannot be reached: {error}")
     except web.HTTPException as error:
         if error.content_type == "application/json" or error.status < 400:
             raise
@@ -123,10 +140,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    server = _server(request)
-    return web.json_response(
-        {"ok": True, "printers": len(server.workers), "queued": len(server.queue.waiting())}
-    )
+    health = _server(request).health()
+    return web.json_response(health, status=200 if health["ok"] else 503)
 
 
 async def printers(request: web.Request) -> web.Response:
@@ -146,28 +161,22 @@ async def list_jobs(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "200"))
     except ValueError:
         return _error(400, "limit", "must be an integer")
-    jobs = server.spool.jobs(states, max(1, min(limit, 5000)))
-    order = {entry.job_id: i for i, entry in enumerate(server.queue.waiting())}
-    for job in jobs:
-        job["queue_position"] = order.get(job["id"])
+    jobs = server.jobs.jobs(states, max(1, min(limit, 5000)))
     return web.json_response({"jobs": jobs})
 
 
 async def get_job(request: web.Request) -> web.Response:
     server = _server(request)
-    job = server.spool.job(request.match_info["job_id"])
+    job = server.jobs.job(request.match_info["job_id"])
     if job is None:
         return _error(404, "job", f"no job {request.match_info['job_id']!r}")
-    for film in job["films"]:
-        if film["preview"]:
-            film["preview_url"] = f"/jobs/{job['id']}/films/{film['index']}/preview.png"
     return web.json_response(job)
 
 
 async def cancel(request: web.Request) -> web.Response:
     server = _server(request)
     job_id = request.match_info["job_id"]
-    state = server.cancel(job_id)
+    state = server.jobs.cancel(job_id)
     if state is None:
         return _error(404, "job", f"no job {job_id!r}")
     return web.json_response({"id": job_id, "state": state})
@@ -180,10 +189,8 @@ async def preview(request: web.Request) -> web.StreamResponse:
         index = int(request.match_info["index"])
     except ValueError:
         return _error(400, "index", "must be a film number from 0")
-    if not job_id.isalnum():
-        return _error(404, "job", f"no job {job_id!r}")
-    path = server.spool.preview_path(job_id, index)
-    if not path.is_file():
+    path = server.jobs.preview(job_id, index)
+    if path is None:
         return _error(404, "preview", f"job {job_id} film {index} has no preview (yet)")
     return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
@@ -253,7 +260,7 @@ def _reject(server: Server, error: JobError) -> web.Response:
 
 async def _submit_multipart(server: Server, request: web.Request) -> web.Response:
     limit = int(server.config.server.max_upload_mb * 2**20)
-    incoming = server.spool.incoming()
+    incoming = server.jobs.incoming()
     try:
         reader = await request.multipart()
         job_data: Any = None
@@ -397,9 +404,9 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         if problem:
             return _reject(server, JobError(f"paths[{i}]", f"{real.name}: {problem}", 415))
         counts.append(frames)
-    incoming = server.spool.incoming()
+    incoming = server.jobs.incoming()
     try:
-        server.spool.check_room(sum(p.stat().st_size for p in resolved))
+        server.jobs.check_room(sum(p.stat().st_size for p in resolved))
         for name, real, frames in zip(spec.paths, resolved, counts, strict=True):
             await loop.run_in_executor(server.executor, incoming.copy_from, name, real)
             incoming.images[-1].frames = frames
@@ -410,6 +417,9 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
     except SpoolFull as error:
         incoming.discard()
         return _reject(server, JobError("spool", str(error), 507))
+    except SpoolUnavailable:
+        incoming.discard()
+        raise
     except OSError as error:
         incoming.discard()
         return _reject(server, JobError("spool", f"cannot store the job: {error}", 507))
@@ -426,20 +436,12 @@ def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
         incoming.discard()
         raise JobError("format", f"{error} (printer {profile.name})") from None
     try:
-        server.spool.check_room(incoming.bytes)
+        server.jobs.check_room(incoming.bytes)
         films = film_count(incoming.frames(), per_film)
-        job_id = server.new_job_id()
-        seq = server.queue.next_seq()
-        server.spool.commit_job(
-            job_id, seq, spec.as_json(), spec.priority, spec.printer, films, incoming
-        )
-    except SpoolFull:
+        job = server.jobs.submit(spec, incoming, films)
+    except (SpoolFull, SpoolUnavailable):
         raise
     except OSError as error:  # ENOSPC and friends: refuse this job, keep the others
         incoming.discard()
         raise SpoolFull(f"cannot store the job: {error.strerror or error}") from None
-    entry = Entry(job_id, Priority[spec.priority], seq, spec.printer, films)
-    server.enqueue(entry)
-    server.metrics.inc("hcs_jobs_submitted_total")
-    job = server.spool.job(job_id)
-    return web.json_response(job, status=201, headers={"Location": f"/jobs/{job_id}"})
+    return web.json_response(job, status=201, headers={"Location": f"/jobs/{job['id']}"})

@@ -25,7 +25,7 @@ from typing import Any
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.job import terms
 from hcs.server.config import Config
-from hcs.server.queue import Priority
+from hcs.server.states import Priority
 
 MAX_IMAGES = 1000
 

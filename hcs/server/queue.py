@@ -16,37 +16,12 @@ its printers that asks while it waits ("first free").
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from hcs.server.states import TERMINAL, Priority, State
 
-class Priority(enum.IntEnum):
-    """Print Priority (2000,0020); a higher value is served first."""
-
-    LOW = 0
-    MED = 1
-    HIGH = 2
-
-    @classmethod
-    def parse(cls, text: str) -> Priority:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(f"{text!r} is not HIGH, MED or LOW") from None
-
-
-class State(enum.StrEnum):
-    QUEUED = "queued"  # waiting; no film printed yet
-    PRINTING = "printing"  # a worker is printing one of its films now
-    PREEMPTED = "preempted"  # started, waiting for its next film (a higher job went first)
-    HELD = "held"  # cannot print now; ``reason`` says why
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-TERMINAL = frozenset({State.DONE, State.FAILED, State.CANCELLED})
+__all__ = ["TERMINAL", "Entry", "JobQueue", "Priority", "State", "order_of"]
 
 
 @dataclass

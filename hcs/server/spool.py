@@ -1,7 +1,13 @@
-"""The spool: every job and its images on disk before the server says 201, and each
-film's outcome after it, so a killed server loses nothing.
+"""The spool: every job and its images durable before the server says 201, each film's
+outcome after it, and the queue's truth (which job prints next), so a killed server
+loses nothing.
 
-Layout under the spool directory::
+One interface, :class:`SqlSpool`, written once in portable SQL; two engines:
+:class:`SqliteSpool` (the embedded default, this module) and
+:class:`hcs.server.pgspool.PostgresSpool` (several servers sharing one queue). The
+engines differ only in how they connect, lock and store image bytes.
+
+Layout under the spool directory (SQLite)::
 
     spool.db                 SQLite, WAL journal, synchronous=FULL
     incoming/<token>/        an upload being received (removed if the job is refused)
@@ -12,7 +18,7 @@ A job is committed in this order: each image file is written and fsynced, the
 ``incoming`` folder is renamed to ``jobs/<id>`` and both parent folders are fsynced, then
 the job's rows go in with one transaction (WAL + ``synchronous=FULL``: durable when
 ``commit`` returns). Only then does the server answer. A crash before the commit leaves
-an orphan folder, which :meth:`Spool.open` removes; after it, the job is there.
+an orphan folder, which :meth:`SqlSpool.open` removes; after it, the job is there.
 
 Films: before a film's first DIMSE message goes out its row says ``sending``; after the
 answer, ``printed`` (or ``failed``) with every DIMSE status. A server killed between
@@ -20,6 +26,13 @@ the two cannot know whether the printer printed the film (the N-ACTION may have 
 sent and its answer lost): on restart that film is printed again and its row keeps a
 note saying so. That is the at-least-once edge: a film can come out twice, never with
 no record of why, and never zero times.
+
+The queue lives in the ``jobs`` table: a job is *claimable* by a printer when no film of
+it is in hand (``owner`` is NULL), its target is one the printer serves, it is not
+pinned to another printer (``pinned``: a started job stays on its printer), and it is
+waiting (or held with a retry time that has come). :meth:`SqlSpool.claim` takes the
+best one — priority, then arrival order — which is where pre-emption between films
+happens. :mod:`hcs.server.queue` states the same rules in plain Python.
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +63,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     printer TEXT,
     films INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
-    spec TEXT NOT NULL
+    spec TEXT NOT NULL,
+    pinned TEXT,
+    owner TEXT,
+    retry_at REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE TABLE IF NOT EXISTS films (
@@ -88,15 +105,30 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
 """
 
+# Columns added after the first release: an older spool.db gets them on open.
+_ADDED_COLUMNS = {
+    "pinned": "TEXT",
+    "owner": "TEXT",
+    "retry_at": "REAL",
+    "cancel_requested": "INTEGER NOT NULL DEFAULT 0",
+}
+
 UNFINISHED = ("queued", "printing", "preempted", "held")
+FINISHED = ("done", "failed", "cancelled")
 AT_LEAST_ONCE_NOTE = (
     "the server stopped while this film was being sent; the printer may or may not have "
     "printed it, so it is printed again (at least once)"
 )
+# priority, then arrival: the queue's one order, in SQL
+ORDER = "CASE priority WHEN 'HIGH' THEN 0 WHEN 'MED' THEN 1 ELSE 2 END, seq"
 
 
 class SpoolFull(OSError):
     """No room for a new job: the spool's size limit or the disk's free space."""
+
+
+class SpoolUnavailable(OSError):
+    """The spool's database cannot be reached now (PostgreSQL down); retry later."""
 
 
 @dataclass
@@ -118,7 +150,7 @@ def fsync_dir(path: Path) -> None:
 class Incoming:
     """A job's images while they arrive: written and fsynced one by one."""
 
-    def __init__(self, spool: Spool):
+    def __init__(self, spool: SqlSpool):
         self.spool = spool
         self.path = spool.root / "incoming" / uuid.uuid4().hex
         (self.path / "images").mkdir(parents=True)
@@ -150,8 +182,14 @@ class Incoming:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-class Spool:
-    """SQLite + files. Used from the event loop's thread only (every call is short)."""
+class SqlSpool:
+    """The spool's interface and its SQL, shared by both engines.
+
+    Used from the event loop's thread only (every call is short). Subclasses provide
+    :meth:`_connect`, :meth:`transaction`, :meth:`_execute` and the image storage."""
+
+    backend = "sql"
+    LOCK = ""  # appended to the claim's SELECT (PostgreSQL: FOR UPDATE SKIP LOCKED)
 
     def __init__(
         self,
@@ -164,49 +202,52 @@ class Spool:
         self.max_bytes = max_bytes
         self.reserve_bytes = reserve_bytes
         self.retention = retention
-        self.db: sqlite3.Connection | None = None
 
-    # ------------------------------------------------------------------ open / close
+    # ------------------------------------------------------------------ engine hooks
     def open(self) -> None:
-        for sub in ("incoming", "jobs"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(
-            self.root / "spool.db", isolation_level=None, check_same_thread=False
-        )
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
-        # Uploads that never became jobs, and job folders whose rows never committed.
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        raise NotImplementedError
+        yield
+
+    def _execute(self, db: Any, sql: str, args: Sequence[Any] = ()) -> Any:
+        return db.execute(sql, args)
+
+    def _executemany(self, db: Any, sql: str, rows: list[Sequence[Any]]) -> None:
+        db.executemany(sql, rows)
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self.transaction() as db:
+            return self._execute(db, sql, args).fetchall()
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        with self.transaction() as db:
+            return self._execute(db, sql, args).fetchone()
+
+    def _store_images(self, db: Any, job_id: str, folder: Path, incoming: Incoming) -> None:
+        """Image bytes beyond the files in ``folder`` (PostgreSQL keeps them in rows)."""
+
+    def _fetch_images(self, job_id: str) -> None:
+        """Make the job's image files present locally (PostgreSQL: from its rows)."""
+
+    def _sweep_folders(self) -> None:
+        """Uploads that never became jobs, and job folders whose rows never committed."""
         shutil.rmtree(self.root / "incoming", ignore_errors=True)
-        (self.root / "incoming").mkdir()
-        known = {row["id"] for row in self.db.execute("SELECT id FROM jobs")}
+        (self.root / "incoming").mkdir(parents=True, exist_ok=True)
+        known = {row["id"] for row in self._query("SELECT id FROM jobs")}
         for folder in (self.root / "jobs").iterdir():
             if folder.name not in known:
                 shutil.rmtree(folder, ignore_errors=True)
 
-    def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        assert self.db is not None
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-
     # ------------------------------------------------------------------ room
     def used_bytes(self) -> int:
-        assert self.db is not None
-        row = self.db.execute("SELECT COALESCE(SUM(bytes), 0) FROM jobs").fetchone()
-        return int(row[0])
+        row = self._one("SELECT COALESCE(SUM(bytes), 0) AS n FROM jobs")
+        return int(row["n"])
 
     def check_room(self, incoming_bytes: int) -> None:
         """Refuse a job that would pass the spool's limit or the disk's reserve."""
@@ -234,14 +275,15 @@ class Spool:
     def commit_job(
         self,
         job_id: str,
-        seq: int,
+        seq: int | None,
         spec: dict[str, Any],
         priority: str,
         target: str,
         films: int,
         incoming: Incoming,
-    ) -> None:
-        """Make the job durable: files and folders fsynced, then the rows committed."""
+    ) -> int:
+        """Make the job durable: files and folders fsynced, then the rows committed.
+        Returns the job's arrival number (``seq``; assigned here when None)."""
         for image in incoming.images:
             if not (incoming.path / image.file).exists():  # pragma: no cover - our bug
                 raise RuntimeError(f"{image.file} was not written")
@@ -253,7 +295,11 @@ class Spool:
         now = time.time()
         try:
             with self.transaction() as db:
-                db.execute(
+                if seq is None:
+                    row = self._execute(db, "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM jobs")
+                    seq = int(row.fetchone()["n"])
+                self._execute(
+                    db,
                     "INSERT INTO jobs (id, seq, created, updated, priority, target, state,"
                     " films, bytes, spec) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
                     (
@@ -268,7 +314,8 @@ class Spool:
                         json.dumps(spec),
                     ),
                 )
-                db.executemany(
+                self._executemany(
+                    db,
                     "INSERT INTO images (job_id, idx, name, file, size, frames)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     [
@@ -276,27 +323,32 @@ class Spool:
                         for i, im in enumerate(incoming.images)
                     ],
                 )
-                db.executemany(
+                self._executemany(
+                    db,
                     "INSERT INTO films (job_id, idx, state, updated) VALUES (?, ?, 'pending', ?)",
                     [(job_id, i, now) for i in range(films)],
                 )
-                db.execute(
-                    "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)", (job_id, now, "queued")
+                self._execute(
+                    db,
+                    "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
+                    (job_id, now, "queued"),
                 )
+                self._store_images(db, job_id, target_dir, incoming)
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)
             raise
+        return seq
 
     def image_paths(self, job_id: str) -> list[Path]:
-        assert self.db is not None
-        rows = self.db.execute("SELECT file FROM images WHERE job_id = ? ORDER BY idx", (job_id,))
+        self._fetch_images(job_id)
+        rows = self._query("SELECT file FROM images WHERE job_id = ? ORDER BY idx", (job_id,))
         folder = self.job_dir(job_id)
         return [folder / row["file"] for row in rows]
 
     def frames(self, job_id: str) -> list[tuple[Path, int]]:
         """Every frame of the job in box order: (file, frame index)."""
-        assert self.db is not None
-        rows = self.db.execute(
+        self._fetch_images(job_id)
+        rows = self._query(
             "SELECT file, frames FROM images WHERE job_id = ? ORDER BY idx", (job_id,)
         )
         folder = self.job_dir(job_id)
@@ -309,85 +361,129 @@ class Spool:
         reason: str | None = None,
         printer: str | None = None,
         event: str | None = None,
-    ) -> None:
-        assert self.db is not None
+        only_owner: str | None = None,
+        **columns: Any,
+    ) -> bool:
+        """Write a job's state (and ``columns``: pinned, owner, retry_at,
+        cancel_requested) with its event line, in one transaction. With ``only_owner``
+        the write happens only while that instance holds the job's film; returns
+        whether the row was written."""
         now = time.time()
-        finished = now if state in ("done", "failed", "cancelled") else None
+        finished = now if state in FINISHED else None
+        sets = "".join(f", {key} = ?" for key in columns)
+        where = "id = ?" + (" AND owner = ?" if only_owner is not None else "")
+        args = [state, reason, printer, now, finished, *columns.values(), job_id]
+        if only_owner is not None:
+            args.append(only_owner)
         with self.transaction() as db:
-            db.execute(
+            cursor = self._execute(
+                db,
                 "UPDATE jobs SET state = ?, reason = ?, printer = COALESCE(?, printer),"
-                " updated = ?, finished = ? WHERE id = ?",
-                (state, reason, printer, now, finished, job_id),
+                f" updated = ?, finished = ?{sets} WHERE {where}",
+                args,
             )
-            db.execute(
+            if cursor.rowcount == 0:
+                return False
+            self._execute(
+                db,
                 "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
                 (job_id, now, event or (state + (f": {reason}" if reason else ""))),
             )
+        return True
+
+    def set_columns(self, job_id: str, **columns: Any) -> None:
+        """Queue bookkeeping that is no change of state (``pinned``, ``retry_at``)."""
+        sets = ", ".join(f"{key} = ?" for key in columns)
+        with self.transaction() as db:
+            self._execute(db, f"UPDATE jobs SET {sets} WHERE id = ?", (*columns.values(), job_id))
+
+    def request_cancel(self, job_id: str, event: str) -> None:
+        with self.transaction() as db:
+            self._execute(db, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?", (job_id,))
+            self._execute(
+                db,
+                "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
+                (job_id, time.time(), event),
+            )
+
+    def cancel_requested(self, job_id: str) -> bool:
+        row = self._one("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,))
+        return bool(row and row["cancel_requested"])
 
     def set_film(self, job_id: str, idx: int, **values: Any) -> None:
         """Update a film's row; lists are stored as JSON."""
-        assert self.db is not None
         values["updated"] = time.time()
         for key in ("operations", "warnings", "notes"):
             if key in values:
                 values[key] = json.dumps(values[key])
         columns = ", ".join(f"{key} = ?" for key in values)
         with self.transaction() as db:
-            db.execute(
+            self._execute(
+                db,
                 f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
                 (*values.values(), job_id, idx),
             )
 
     def film(self, job_id: str, idx: int) -> dict[str, Any] | None:
-        assert self.db is not None
-        row = self.db.execute(
-            "SELECT * FROM films WHERE job_id = ? AND idx = ?", (job_id, idx)
-        ).fetchone()
+        row = self._one("SELECT * FROM films WHERE job_id = ? AND idx = ?", (job_id, idx))
         return _film(row) if row else None
 
     def preview_path(self, job_id: str, idx: int) -> Path:
         return self.job_dir(job_id) / "previews" / f"{idx:04d}.png"
 
+    def store_preview(self, job_id: str, idx: int, png: bytes) -> None:
+        """Keep a film's preview where every server answering for the job finds it."""
+        _write(self.preview_path(job_id, idx), png)
+
+    def preview_file(self, job_id: str, idx: int) -> Path | None:
+        path = self.preview_path(job_id, idx)
+        return path if path.is_file() else None
+
     def add_event(self, job_id: str, text: str) -> None:
-        assert self.db is not None
-        self.db.execute(
-            "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)", (job_id, time.time(), text)
-        )
+        with self.transaction() as db:
+            self._execute(
+                db,
+                "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
+                (job_id, time.time(), text),
+            )
 
     # ------------------------------------------------------------------ reading
     def job(self, job_id: str, detail: bool = True) -> dict[str, Any] | None:
-        assert self.db is not None
-        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            return None
-        job = _job(row)
-        films = self.db.execute("SELECT * FROM films WHERE job_id = ? ORDER BY idx", (job_id,))
-        job["films"] = [_film(f, detail) for f in films]
-        if detail:
-            events = self.db.execute(
-                "SELECT t, text FROM events WHERE job_id = ? ORDER BY id", (job_id,)
-            )
-            job["events"] = [{"t": e["t"], "text": e["text"]} for e in events]
+        with self.transaction() as db:
+            row = self._execute(db, "SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            job = _job(row)
+            films = self._execute(
+                db, "SELECT * FROM films WHERE job_id = ? ORDER BY idx", (job_id,)
+            ).fetchall()
+            job["films"] = [_film(f, detail) for f in films]
+            if detail:
+                events = self._execute(
+                    db, "SELECT t, text FROM events WHERE job_id = ? ORDER BY id", (job_id,)
+                ).fetchall()
+                job["events"] = [{"t": e["t"], "text": e["text"]} for e in events]
         return job
 
     def jobs(self, states: tuple[str, ...] | None = None, limit: int = 500) -> list[dict]:
-        assert self.db is not None
         query = "SELECT * FROM jobs"
         args: tuple = ()
         if states:
             query += f" WHERE state IN ({', '.join('?' * len(states))})"
-            args = states
+            args = tuple(states)
         query += " ORDER BY created DESC, seq DESC LIMIT ?"
-        rows = self.db.execute(query, (*args, limit)).fetchall()
-        progress = {}
-        if rows:
-            marks = ", ".join("?" * len(rows))
-            for r in self.db.execute(
-                f"SELECT job_id, state, COUNT(*) AS n FROM films WHERE job_id IN ({marks})"
-                " GROUP BY job_id, state",
-                [r["id"] for r in rows],
-            ):
-                progress.setdefault(r["job_id"], {})[r["state"]] = r["n"]
+        with self.transaction() as db:
+            rows = self._execute(db, query, (*args, limit)).fetchall()
+            progress: dict[str, dict[str, int]] = {}
+            if rows:
+                marks = ", ".join("?" * len(rows))
+                for r in self._execute(
+                    db,
+                    f"SELECT job_id, state, COUNT(*) AS n FROM films WHERE job_id IN ({marks})"
+                    " GROUP BY job_id, state",
+                    [r["id"] for r in rows],
+                ).fetchall():
+                    progress.setdefault(r["job_id"], {})[r["state"]] = r["n"]
         out = []
         for row in rows:
             job = _job(row)
@@ -398,60 +494,258 @@ class Spool:
     def unfinished(self) -> list[dict[str, Any]]:
         """Jobs to resume after a restart, each with ``next_film``; films caught in
         ``sending`` get the at-least-once note and go back to ``pending``."""
-        assert self.db is not None
         with self.transaction() as db:
-            caught = db.execute(
-                "SELECT job_id, idx, notes FROM films WHERE state IN ('sending', 'formatting')"
+            caught = self._execute(
+                db, "SELECT job_id, idx, notes FROM films WHERE state IN ('sending', 'formatting')"
             ).fetchall()
             for row in caught:
-                notes = json.loads(row["notes"])
-                notes.append(AT_LEAST_ONCE_NOTE)
-                db.execute(
-                    "UPDATE films SET state = 'pending', notes = ? WHERE job_id = ? AND idx = ?",
-                    (json.dumps(notes), row["job_id"], row["idx"]),
-                )
-        rows = self.db.execute(
+                self._note_film(db, row)
+        rows = self._query(
             f"SELECT * FROM jobs WHERE state IN ({', '.join('?' * len(UNFINISHED))}) ORDER BY seq",
             UNFINISHED,
-        ).fetchall()
+        )
         out = []
         for row in rows:
             job = _job(row)
-            done = self.db.execute(
-                "SELECT COUNT(*) FROM films WHERE job_id = ? AND state = 'printed'", (row["id"],)
-            ).fetchone()[0]
-            job["next_film"] = int(done)
+            job["next_film"] = self.next_film(row["id"])
             out.append(job)
         return out
 
+    def _note_film(self, db: Any, row: Any) -> None:
+        notes = json.loads(row["notes"])
+        notes.append(AT_LEAST_ONCE_NOTE)
+        self._execute(
+            db,
+            "UPDATE films SET state = 'pending', notes = ? WHERE job_id = ? AND idx = ?",
+            (json.dumps(notes), row["job_id"], row["idx"]),
+        )
+
+    def next_film(self, job_id: str) -> int:
+        """The job's first film not printed (films print in order)."""
+        row = self._one(
+            "SELECT COUNT(*) AS n FROM films WHERE job_id = ? AND state = 'printed'", (job_id,)
+        )
+        return int(row["n"])
+
     def max_seq(self) -> int:
-        assert self.db is not None
-        return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM jobs").fetchone()[0])
+        return int(self._one("SELECT COALESCE(MAX(seq), 0) AS n FROM jobs")["n"])
 
     def counts(self) -> dict[str, int]:
-        assert self.db is not None
-        return {
-            r[0]: r[1] for r in self.db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")
-        }
+        rows = self._query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    def film_counts(self) -> dict[str, int]:
+        """Films by state, over every job the spool keeps (the whole group's)."""
+        rows = self._query("SELECT state, COUNT(*) AS n FROM films GROUP BY state")
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    # ------------------------------------------------------------------ the queue
+    def _claimable(self, targets: Sequence[str]) -> str:
+        marks = ", ".join("?" * len(targets))
+        return (
+            f"SELECT * FROM jobs WHERE owner IS NULL AND cancel_requested = 0"
+            f" AND target IN ({marks}) AND (pinned IS NULL OR pinned = ?)"
+            " AND (state IN ('queued', 'preempted', 'printing')"
+            "      OR (state = 'held' AND retry_at IS NOT NULL AND retry_at <= ?))"
+            f" ORDER BY {ORDER} LIMIT 1"
+        )
+
+    def claim(
+        self, printer: str, targets: Sequence[str], owner: str
+    ) -> tuple[dict[str, Any], int] | None:
+        """Take the best job ``printer`` may print now: it is ``owner``'s until its film
+        is recorded. Returns (the job, the index of its first unprinted film), or None."""
+        if not targets:
+            return None
+        with self.transaction() as db:
+            row = self._execute(
+                db, self._claimable(targets) + self.LOCK, (*targets, printer, time.time())
+            ).fetchone()
+            if row is None:
+                return None
+            self._execute(
+                db,
+                "UPDATE jobs SET owner = ?, pinned = ?, retry_at = NULL WHERE id = ?",
+                (owner, printer, row["id"]),
+            )
+            done = self._execute(
+                db,
+                "SELECT COUNT(*) AS n FROM films WHERE job_id = ? AND state = 'printed'",
+                (row["id"],),
+            ).fetchone()
+        return _job(row), int(done["n"])
+
+    def best(self, printer: str, targets: Sequence[str]) -> str | None:
+        """The id of the job ``printer`` would claim now (nothing is taken)."""
+        if not targets:
+            return None
+        row = self._one(self._claimable(targets), (*targets, printer, time.time()))
+        return None if row is None else row["id"]
+
+    def next_retry(self, targets: Sequence[str]) -> float | None:
+        """When the earliest held job of these targets is retried (epoch seconds)."""
+        if not targets:
+            return None
+        marks = ", ".join("?" * len(targets))
+        row = self._one(
+            f"SELECT MIN(retry_at) AS t FROM jobs WHERE state = 'held' AND target IN ({marks})",
+            tuple(targets),
+        )
+        return None if row is None or row["t"] is None else float(row["t"])
+
+    def waiting_order(self) -> list[str]:
+        """Unfinished job ids in the order they would print (held ones last)."""
+        marks = ", ".join("?" * len(UNFINISHED))
+        rows = self._query(
+            f"SELECT id FROM jobs WHERE state IN ({marks})"
+            f" ORDER BY CASE state WHEN 'held' THEN 1 ELSE 0 END, {ORDER}",
+            UNFINISHED,
+        )
+        return [r["id"] for r in rows]
+
+    def unfinished_rows(self) -> list[dict[str, Any]]:
+        marks = ", ".join("?" * len(UNFINISHED))
+        rows = self._query(f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY seq", UNFINISHED)
+        out = []
+        for row in rows:
+            job = _job(row)
+            job.update(pinned=row["pinned"], owner=row["owner"])
+            job["cancel_requested"] = bool(row["cancel_requested"])
+            out.append(job)
+        return out
+
+    def queued_by_target(self) -> dict[str, int]:
+        marks = ", ".join("?" * len(UNFINISHED))
+        rows = self._query(
+            f"SELECT target, COUNT(*) AS n FROM jobs WHERE state IN ({marks}) GROUP BY target",
+            UNFINISHED,
+        )
+        return {r["target"]: int(r["n"]) for r in rows}
+
+    def recover(self, pinned: str | None = None) -> list[tuple[dict[str, Any], int, str]]:
+        """Jobs whose film was in hand when the server holding them stopped (all of
+        them, or those pinned to one printer): their films caught in ``formatting`` or
+        ``sending`` go back to ``pending`` with the at-least-once note, the job back in
+        the queue. Returns (job, its first unprinted film, the state it had)."""
+        where = "(state = 'printing' OR owner IS NOT NULL)"
+        args: tuple = ()
+        if pinned is not None:
+            where += " AND pinned = ?"
+            args = (pinned,)
+        out = []
+        with self.transaction() as db:
+            rows = self._execute(
+                db,
+                f"SELECT * FROM jobs WHERE {where} AND state IN ('queued', 'printing',"
+                " 'preempted', 'held')" + self.LOCK,
+                args,
+            ).fetchall()
+            for row in rows:
+                caught = self._execute(
+                    db,
+                    "SELECT job_id, idx, notes FROM films WHERE job_id = ?"
+                    " AND state IN ('sending', 'formatting')",
+                    (row["id"],),
+                ).fetchall()
+                for film in caught:
+                    self._note_film(db, film)
+                done = self._execute(
+                    db,
+                    "SELECT COUNT(*) AS n FROM films WHERE job_id = ? AND state = 'printed'",
+                    (row["id"],),
+                ).fetchone()
+                self._execute(db, "UPDATE jobs SET owner = NULL WHERE id = ?", (row["id"],))
+                out.append((_job(row), int(done["n"]), row["state"]))
+        return out
+
+    # ------------------------------------------------------------------ printers
+    def acquire_printer(
+        self, name: str, owner: str, lease: float, status: dict[str, Any] | None = None
+    ) -> bool:
+        """Hold (or renew) ``name`` for ``owner``: one server per printer in a group.
+        A lone server always holds its printers."""
+        return True
+
+    def release_printer(self, name: str, owner: str) -> None:
+        """Give ``name`` up (removed from this server's configuration, or stopping)."""
+
+    def printer_holders(self) -> dict[str, dict[str, Any]]:
+        """Each printer's holder and last status, as the group knows them."""
+        return {}
 
     # ------------------------------------------------------------------ retention
     def purge(self, now: float | None = None) -> list[str]:
         """Forget finished jobs older than the retention time: rows and files."""
-        assert self.db is not None
         cutoff = (now or time.time()) - self.retention
-        rows = self.db.execute(
+        rows = self._query(
             "SELECT id FROM jobs WHERE finished IS NOT NULL AND finished < ?", (cutoff,)
-        ).fetchall()
+        )
         gone = [row["id"] for row in rows]
         for job_id in gone:
             with self.transaction() as db:
-                db.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
-                db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+                self._execute(db, "DELETE FROM events WHERE job_id = ?", (job_id,))
+                self._execute(db, "DELETE FROM jobs WHERE id = ?", (job_id,))
             shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
         return gone
 
 
-def _job(row: sqlite3.Row) -> dict[str, Any]:
+class SqliteSpool(SqlSpool):
+    """The embedded default: one file, one server."""
+
+    backend = "sqlite"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.db: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        for sub in ("incoming", "jobs"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(
+            self.root / "spool.db", isolation_level=None, check_same_thread=False
+        )
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        have = {row["name"] for row in self.db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in have:
+                self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        self._sweep_folders()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        assert self.db is not None
+        if self.db.in_transaction:  # nested: part of the caller's transaction
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+
+Spool = SqliteSpool  # the name tests and older callers use
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def _job(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
         "seq": row["seq"],
@@ -469,7 +763,7 @@ def _job(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def _film(row: sqlite3.Row, detail: bool = True) -> dict[str, Any]:
+def _film(row: Any, detail: bool = True) -> dict[str, Any]:
     film = {
         "index": row["idx"],
         "state": row["state"],

@@ -26,11 +26,13 @@ from hcs.driver import PrinterDriver, PrinterProfile
 from hcs.formatter import SourceError
 from hcs.job.terms import InvalidAttribute
 from hcs.server.formatting import FilmFormatter, FormatError, boxes_per_film
-from hcs.server.jobspec import JobSpec
-from hcs.server.queue import Entry, State
+from hcs.server.jobs import FilmOutcome, JobService, Result, Turn
+from hcs.server.metrics import Metrics
+from hcs.server.spool import SpoolUnavailable
+from hcs.server.states import FilmState
 
 if TYPE_CHECKING:
-    from hcs.server.app import Server
+    from concurrent.futures import Executor
 
 log = logging.getLogger("hcs.server.worker")
 dimse_log = logging.getLogger("hcs.server.dimse")
@@ -39,15 +41,25 @@ dimse_log = logging.getLogger("hcs.server.dimse")
 class PrinterWorker:
     """The loop that feeds one printer."""
 
-    def __init__(self, server: Server, profile: PrinterProfile):
-        self.server = server
+    def __init__(
+        self,
+        jobs: JobService,
+        profile: PrinterProfile,
+        executor: Executor,
+        metrics: Metrics,
+        status_poll: float = 30.0,
+    ):
+        self.jobs = jobs
+        self.metrics = metrics
+        self.executor = executor
+        self.status_poll = status_poll
         self.profile = profile
         self.name = profile.name
         self.driver = PrinterDriver(profile)
-        self.formatter = FilmFormatter(profile, server.executor)
+        self.formatter = FilmFormatter(profile, executor)
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
-        self.current: Entry | None = None
+        self.current: Turn | None = None
         self.current_film: int | None = None
         self.stopping = False
         self.polled_status: str | None = None
@@ -89,7 +101,7 @@ class PrinterWorker:
         with contextlib.suppress(Exception):
             await self.driver.close()
         self.profile, self.driver = profile, PrinterDriver(profile)
-        self.formatter = FilmFormatter(profile, self.server.executor)
+        self.formatter = FilmFormatter(profile, self.executor)
         self._associations_seen = 0
         log.info(json.dumps({"event": "printer_reconfigured", "printer": self.name}))
 
@@ -144,82 +156,105 @@ class PrinterWorker:
 
     # ------------------------------------------------------------------ the loop
     async def run(self) -> None:
-        poll = self.server.config.server.status_poll
+        poll = self.status_poll
         if poll > 0:
             await self.poll_status()
         last_poll = time.monotonic()
         while not self.stopping:
             await self._swap_profile()
-            entry = self.server.queue.next_film(self.name)
-            if entry is None:
+            try:
+                turn = self.jobs.next_film(self.name)
+            except SpoolUnavailable:
+                turn = None  # the database is away: take no work, look again soon
+                await asyncio.sleep(0.5)
+                continue
+            if turn is None:
                 self.wake.clear()
                 timeout = None if poll <= 0 else max(0.0, poll - (time.monotonic() - last_poll))
+                retry = self._retry_in()
+                if retry is not None:
+                    timeout = retry if timeout is None else min(timeout, retry)
                 try:
                     await asyncio.wait_for(self.wake.wait(), timeout)
                 except TimeoutError:
-                    await self.poll_status()
-                    last_poll = time.monotonic()
+                    if poll > 0 and time.monotonic() - last_poll >= poll:
+                        await self.poll_status()
+                        last_poll = time.monotonic()
                 continue
+            self.current, self.current_film = turn, turn.index
             try:
-                await self.print_one(entry)
+                outcome = await self.print_one(turn)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # a bug must fail the job, not kill the printer
-                log.exception("%s: internal error on job %s", self.name, entry.job_id)
-                self.server.job_failed(entry, f"internal error: {type(error).__name__}: {error}")
+                log.exception("%s: internal error on job %s", self.name, turn.job_id)
+                outcome = FilmOutcome(
+                    turn, Result.FAILED, f"internal error: {type(error).__name__}: {error}"
+                )
+            try:
+                await self._apply(outcome)
             finally:
                 self.current, self.current_film = None, None
 
-    async def print_one(self, entry: Entry) -> None:
-        server = self.server
-        spool, queue, metrics = server.spool, server.queue, server.metrics
+    def _retry_in(self) -> float | None:
+        try:
+            when = self.jobs.retry_at(self.name)
+        except SpoolUnavailable:
+            return 1.0
+        return None if when is None else max(0.05, when - time.time())
+
+    async def _apply(self, outcome: FilmOutcome) -> None:
+        """Hand the film's outcome to the jobs service; while the database is away,
+        keep it and try again (the film is printed: its record must not be lost)."""
+        delay = 0.2
+        while True:
+            try:
+                self.jobs.apply(outcome)
+                return
+            except SpoolUnavailable as error:
+                log.warning(
+                    "%s: cannot record film %d of job %s yet (%s); retrying",
+                    self.name,
+                    outcome.turn.index + 1,
+                    outcome.turn.job_id,
+                    error,
+                )
+                await asyncio.sleep(delay)
+                delay = min(2.0, delay * 2)
+
+    async def print_one(self, turn: Turn) -> FilmOutcome:
+        """Format and print the turn's film; the outcome is returned, not applied."""
+        jobs, metrics = self.jobs, self.metrics
         turn_started = time.perf_counter()
-        was = entry.state
-        index = queue.start_film(entry, self.name)
-        self.current, self.current_film = entry, index
-        job = spool.job(entry.job_id, detail=False)
-        spec = JobSpec.from_json(job["spec"])
-        if was is not State.PRINTING and job["state"] != "printing":
-            spool.set_job(
-                entry.job_id,
-                "printing",
-                printer=self.name,
-                event=f"printing on {self.name} from film {index + 1}",
-            )
-            server.job_event(entry, "printing", printer=self.name, film=index + 1)
-        film = spool.film(entry.job_id, index) or {}
-        spool.set_film(entry.job_id, index, state="formatting", printer=self.name)
+        spec, index = turn.spec, turn.index
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:
             per_film = boxes_per_film(spec, self.profile)
-            frames = spool.frames(entry.job_id)[index * per_film : (index + 1) * per_film]
+            frames = jobs.frames(turn)[index * per_film : (index + 1) * per_film]
             formatted = await self.formatter.format(spec, frames)
-            preview = spool.preview_path(entry.job_id, index)
-            await loop.run_in_executor(server.executor, _write, preview, formatted.preview_png)
+            await loop.run_in_executor(
+                self.executor, jobs.store_preview, turn, formatted.preview_png
+            )
         except (FormatError, SourceError, ValueError, OSError, InvalidAttribute) as error:
-            reason = f"film {index + 1}: {error}"
-            spool.set_film(entry.job_id, index, state="failed", reason=str(error))
+            if isinstance(error, SpoolUnavailable):
+                raise
             metrics.inc("hcs_films_failed_total", printer=self.name)
-            server.job_failed(entry, reason)
-            return
+            return FilmOutcome(turn, Result.FAILED, str(error))
         format_seconds = time.perf_counter() - started
         metrics.observe("hcs_formatting_seconds", format_seconds)
-        spool.set_film(
-            entry.job_id,
-            index,
-            state="sending",
+        jobs.film(
+            turn,
+            FilmState.SENDING,
             preview=1,
-            attempts=film.get("attempts", 0) + 1,
+            attempts=turn.attempts + 1,
             format_seconds=format_seconds,
         )
         started = time.perf_counter()
         try:
             outcome = await self.driver.print(formatted.request)
         except InvalidAttribute as error:
-            spool.set_film(entry.job_id, index, state="failed", reason=str(error))
-            server.job_failed(entry, f"film {index + 1}: {error}")
-            return
+            return FilmOutcome(turn, Result.FAILED, str(error))
         print_seconds = time.perf_counter() - started
         metrics.observe("hcs_transfer_seconds", print_seconds)
         opened = self.driver.associations_opened - self._associations_seen
@@ -238,7 +273,7 @@ class PrinterWorker:
                     {
                         "event": "dimse",
                         "printer": self.name,
-                        "job": entry.job_id,
+                        "job": turn.job_id,
                         "film": index + 1,
                         "operation": record["operation"],
                         "status": record["status_hex"],
@@ -249,7 +284,7 @@ class PrinterWorker:
             )
         result = outcome.films[0]
         warnings = [*outcome.warnings, *result.warnings]
-        values = dict(
+        record = dict(
             operations=operations,
             warnings=warnings,
             print_job_uid=result.print_job_uid,
@@ -257,43 +292,14 @@ class PrinterWorker:
             reason=result.reason,
         )
         if result.state == "printed":
-            spool.set_film(entry.job_id, index, state="printed", **values)
             metrics.inc("hcs_films_printed_total", printer=self.name)
             self.films_printed += 1
-            state = queue.film_done(entry)
-            server.job_event(
-                entry, "film_printed", printer=self.name, film=index + 1, warnings=len(warnings)
-            )
-            if state is State.DONE:
-                spool.set_job(entry.job_id, "done", printer=self.name)
-                server.job_event(entry, "done", printer=self.name)
-            elif state is State.CANCELLED:
-                spool.set_job(entry.job_id, "cancelled", "cancelled by a client")
-                server.job_event(entry, "cancelled")
-            else:
-                nxt = queue.next_film(self.name)
-                if nxt is not None and nxt is not entry:
-                    metrics.inc("hcs_preemptions_total")
-                    reason = f"pre-empted by job {nxt.job_id} ({nxt.priority.name})"
-                    spool.set_job(entry.job_id, "preempted", reason)
-                    server.job_event(entry, "preempted", by=nxt.job_id)
+            verdict = FilmOutcome(turn, Result.PRINTED, None, record)
         elif result.state == "held":
-            spool.set_film(entry.job_id, index, state="pending", **values)
-            reason = f"printer {self.name} not ready: {result.reason}"
-            queue.hold(entry, reason, unpin=entry.next_film == 0)
-            spool.set_job(entry.job_id, "held", reason)
-            server.job_event(entry, "held", reason=reason)
-            server.release_later(entry, server.config.server.hold_retry)
+            verdict = FilmOutcome(turn, Result.HELD, result.reason, record)
         else:
-            spool.set_film(entry.job_id, index, state="failed", **values)
             metrics.inc("hcs_films_failed_total", printer=self.name)
-            server.job_failed(entry, f"film {index + 1}: {result.reason or 'failed'}")
+            verdict = FilmOutcome(turn, Result.FAILED, result.reason or "failed", record)
         overhead = time.perf_counter() - turn_started - format_seconds - print_seconds
         metrics.observe("hcs_overhead_seconds", overhead)
-
-
-def _write(path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
+        return verdict

@@ -1,0 +1,399 @@
+"""The jobs service: the one place where a job or a film changes state.
+
+The worker and the HTTP layer see only this narrow interface (:class:`JobService`):
+
+- HTTP: :meth:`Jobs.submit`, :meth:`Jobs.cancel`, :meth:`Jobs.job`, :meth:`Jobs.jobs`,
+  :meth:`Jobs.preview`, plus the spool's ``incoming``/``check_room`` for uploads.
+- a printer's worker: :meth:`Jobs.next_film` (a :class:`Turn`: the job's first unprinted
+  film, now in this server's hands), :meth:`Jobs.film` (the turn's film moves to a
+  :class:`FilmState`), and :meth:`Jobs.apply` with a :class:`FilmOutcome` value when the
+  printer has answered. The worker never touches the spool or the server's internals.
+
+Every job change goes through :meth:`Jobs.transition` (checked against
+:data:`hcs.server.states.JOB_TRANSITIONS`, written with its event line, logged as one
+JSON line on ``hcs.server.jobs``, and the printers that may act on it woken); every film
+change through :meth:`Jobs.film` (checked against ``FILM_TRANSITIONS``).
+
+The queue's truth is the spool (:mod:`hcs.server.spool`): with PostgreSQL several servers
+share it, so nothing here keeps jobs in memory.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from hcs.server.config import Config
+from hcs.server.jobspec import JobSpec
+from hcs.server.metrics import Metrics
+from hcs.server.spool import Incoming, SqlSpool
+from hcs.server.states import (
+    TERMINAL,
+    FilmState,
+    State,
+    check_film,
+    check_job,
+)
+
+job_log = logging.getLogger("hcs.server.jobs")
+REMOVED = "printer removed from the configuration"
+
+
+@dataclass
+class Turn:
+    """One film of one job, in a printer's hands until its outcome is applied."""
+
+    job_id: str
+    index: int  # the film, from 0
+    printer: str
+    spec: JobSpec
+    films: int
+    attempts: int
+    film_state: FilmState = FilmState.PENDING
+
+
+class Result(enum.Enum):
+    """What became of a film: the printer's answer, as the server acts on it."""
+
+    PRINTED = "printed"  # the job goes on with its next film (or is done)
+    HELD = "held"  # the printer was not ready: the job waits and is retried
+    FAILED = "failed"  # the job fails; nothing more of it is printed
+
+
+@dataclass(frozen=True)
+class FilmOutcome:
+    """The worker's report of one film: a value the service applies."""
+
+    turn: Turn
+    result: Result
+    reason: str | None = None
+    record: dict[str, Any] = field(default_factory=dict)  # operations, warnings, uid, time
+
+
+class JobService(Protocol):
+    """What the worker and the HTTP layer may ask of the jobs service."""
+
+    def incoming(self) -> Incoming: ...
+    def check_room(self, incoming_bytes: int) -> None: ...
+    def submit(self, spec: JobSpec, incoming: Incoming, films: int) -> dict[str, Any]: ...
+    def cancel(self, job_id: str) -> str | None: ...
+    def job(self, job_id: str) -> dict[str, Any] | None: ...
+    def jobs(self, states: tuple[str, ...] | None, limit: int) -> list[dict[str, Any]]: ...
+    def preview(self, job_id: str, index: int) -> Path | None: ...
+    def candidates(self, target: str) -> tuple[str, ...]:
+        """The printers a job for ``target`` may print on; none if the name is gone."""
+        if target not in self.config.targets():
+            return ()
+        return self.config.printers_for(target)
+
+    def next_film(self, printer: str) -> Turn | None: ...
+    def film(self, turn: Turn, state: FilmState, **values: Any) -> None: ...
+    def frames(self, turn: Turn) -> list[tuple[Path, int]]: ...
+    def store_preview(self, turn: Turn, png: bytes) -> None: ...
+    def apply(self, outcome: FilmOutcome) -> None: ...
+    def retry_at(self, printer: str) -> float | None: ...
+
+
+def instance_name() -> str:
+    return f"{socket.gethostname()}:{uuid.uuid4().hex[:6]}"
+
+
+class Jobs:
+    """Jobs and films over a spool; see the module's docstring."""
+
+    def __init__(
+        self,
+        spool: SqlSpool,
+        config: Config,
+        metrics: Metrics,
+        wake: Callable[[Iterable[str] | None], None] = lambda printers: None,
+        instance: str | None = None,
+    ):
+        self.spool = spool
+        self.config = config
+        self.metrics = metrics
+        self.wake = wake
+        self.instance = instance or instance_name()
+
+    # ------------------------------------------------------------------ the one transition
+    def transition(
+        self,
+        job: dict[str, Any],
+        new: State,
+        reason: str | None = None,
+        event: str | None = None,
+        log: str | None = None,
+        printer: str | None = None,
+        only_owner: str | None = None,
+        details: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> bool:
+        """Move ``job`` (a row as the spool returns it) to ``new``: checked, written with
+        its event, logged (as ``log``, default the state's name), printers woken."""
+        check_job(job["state"], new)
+        written = self.spool.set_job(
+            job["id"], new.value, reason, printer, event, only_owner=only_owner, **columns
+        )
+        if not written:
+            return False
+        job["state"], job["reason"] = new.value, reason
+        if log != "":
+            self.log(job["id"], log or new.value, **(details or {}))
+        self.wake(self.candidates(job["target"]))
+        return True
+
+    def log(self, job_id: str, event: str, **details: Any) -> None:
+        """One structured log line per job event."""
+        job_log.info(json.dumps({"event": event, "job": job_id, **details}, default=str))
+
+    def film(self, turn: Turn, state: FilmState, **values: Any) -> None:
+        check_film(turn.film_state, state)
+        self.spool.set_film(turn.job_id, turn.index, state=state.value, **values)
+        turn.film_state = state
+
+    # ------------------------------------------------------------------ HTTP
+    def incoming(self) -> Incoming:
+        return self.spool.incoming()
+
+    def check_room(self, incoming_bytes: int) -> None:
+        self.spool.check_room(incoming_bytes)
+
+    def submit(self, spec: JobSpec, incoming: Incoming, films: int) -> dict[str, Any]:
+        """Make the job durable (the caller answers 201 after this returns) and queue it."""
+        job_id = uuid.uuid4().hex[:12]
+        self.spool.commit_job(
+            job_id, None, spec.as_json(), spec.priority, spec.printer, films, incoming
+        )
+        self.metrics.inc("hcs_jobs_submitted_total")
+        self.log(job_id, "queued", priority=spec.priority, target=spec.printer, films=films)
+        self.wake(self.candidates(spec.printer))
+        job = self.spool.job(job_id)
+        assert job is not None
+        return job
+
+    def cancel(self, job_id: str) -> str | None:
+        """Cancel a job; returns its state afterwards, or None if it is unknown.
+        Now if no film of it is in hand, else after that film (``cancelling``)."""
+        rows = [r for r in self.spool.unfinished_rows() if r["id"] == job_id]
+        if not rows:
+            job = self.spool.job(job_id, detail=False)
+            return None if job is None else job["state"]
+        job = rows[0]
+        if job["owner"] is None:
+            self.transition(job, State.CANCELLED, "cancelled by a client")
+            return "cancelled"
+        self.spool.request_cancel(job_id, "cancel requested: stops after the film being printed")
+        self.log(job_id, "cancel_requested")
+        return "cancelling"
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.spool.job(job_id)
+        if job is not None:
+            for film in job["films"]:
+                if film["preview"]:
+                    film["preview_url"] = f"/jobs/{job['id']}/films/{film['index']}/preview.png"
+        return job
+
+    def jobs(self, states: tuple[str, ...] | None = None, limit: int = 200) -> list[dict]:
+        jobs = self.spool.jobs(states, limit)
+        order = {job_id: i for i, job_id in enumerate(self.spool.waiting_order())}
+        for job in jobs:
+            job["queue_position"] = order.get(job["id"])
+        return jobs
+
+    def preview(self, job_id: str, index: int) -> Path | None:
+        if not job_id.isalnum():
+            return None
+        return self.spool.preview_file(job_id, index)
+
+    def waiting(self) -> int:
+        return len(self.spool.waiting_order())
+
+    # ------------------------------------------------------------------ a printer's turn
+    def targets(self, printer: str) -> list[str]:
+        """The names a job may target to be printed on ``printer``: itself, its groups."""
+        return sorted(t for t in self.config.targets() if printer in self.config.printers_for(t))
+
+    def candidates(self, target: str) -> tuple[str, ...]:
+        """The printers a job for ``target`` may print on; none if the name is gone."""
+        if target not in self.config.targets():
+            return ()
+        return self.config.printers_for(target)
+
+    def next_film(self, printer: str) -> Turn | None:
+        """Take the best job's next film for ``printer``, or None if nothing waits."""
+        claimed = self.spool.claim(printer, self.targets(printer), self.instance)
+        if claimed is None:
+            return None
+        job, index = claimed
+        was = State(job["state"])
+        if was is State.HELD:
+            self.spool.add_event(job["id"], "retrying after hold")
+        if was is not State.PRINTING:
+            self.transition(
+                job,
+                State.PRINTING,
+                printer=printer,
+                event=f"printing on {printer} from film {index + 1}",
+                details={"printer": printer, "film": index + 1},
+            )
+        film = self.spool.film(job["id"], index) or {}
+        turn = Turn(
+            job["id"],
+            index,
+            printer,
+            JobSpec.from_json(job["spec"]),
+            job["film_count"],
+            film.get("attempts", 0),
+            FilmState(film.get("state", "pending")),
+        )
+        self.film(turn, FilmState.FORMATTING, printer=printer)
+        return turn
+
+    def frames(self, turn: Turn) -> list[tuple[Path, int]]:
+        return self.spool.frames(turn.job_id)
+
+    def store_preview(self, turn: Turn, png: bytes) -> None:
+        self.spool.store_preview(turn.job_id, turn.index, png)
+
+    def retry_at(self, printer: str) -> float | None:
+        return self.spool.next_retry(self.targets(printer))
+
+    def apply(self, outcome: FilmOutcome) -> None:
+        """Apply a film's outcome: the film's row, then the job's next state."""
+        turn = outcome.turn
+        job = self.spool.job(turn.job_id, detail=False)
+        if job is None or State(job["state"]) in TERMINAL:
+            return
+        printer, number = turn.printer, turn.index + 1
+        mine = self.instance
+        if outcome.result is Result.PRINTED:
+            self.film(turn, FilmState.PRINTED, **outcome.record)
+            self.log(
+                turn.job_id,
+                "film_printed",
+                printer=printer,
+                film=number,
+                warnings=len(outcome.record.get("warnings", ())),
+            )
+            if number >= turn.films:
+                self.transition(
+                    job,
+                    State.DONE,
+                    printer=printer,
+                    only_owner=mine,
+                    owner=None,
+                    details={"printer": printer},
+                )
+            elif self.spool.cancel_requested(turn.job_id):
+                self.transition(
+                    job, State.CANCELLED, "cancelled by a client", only_owner=mine, owner=None
+                )
+            elif self.transition(
+                job,
+                State.PRINTING,
+                event=f"film {number} printed on {printer}",
+                log="",
+                only_owner=mine,
+                owner=None,
+            ):
+                best = self.spool.best(printer, self.targets(printer))
+                if best is not None and best != turn.job_id:
+                    other = self.spool.job(best, detail=False) or {"priority": "?"}
+                    self.metrics.inc("hcs_preemptions_total")
+                    self.transition(
+                        job,
+                        State.PREEMPTED,
+                        f"pre-empted by job {best} ({other['priority']})",
+                        log="preempted",
+                        details={"by": best},
+                    )
+        elif outcome.result is Result.HELD:
+            if turn.film_state is not FilmState.PENDING:
+                self.film(turn, FilmState.PENDING, **outcome.record)
+            reason = f"printer {printer} not ready: {outcome.reason}"
+            unpin = {"pinned": None} if turn.index == 0 else {}
+            self.transition(
+                job,
+                State.HELD,
+                reason,
+                only_owner=mine,
+                owner=None,
+                retry_at=time.time() + self.config.server.hold_retry,
+                details={"reason": reason},
+                **unpin,
+            )
+        else:
+            reason = f"film {number}: {outcome.reason or 'failed'}"
+            if turn.film_state is not FilmState.FAILED:
+                self.film(turn, FilmState.FAILED, **{"reason": outcome.reason, **outcome.record})
+            self.transition(
+                job, State.FAILED, reason, only_owner=mine, owner=None, details={"reason": reason}
+            )
+
+    # ------------------------------------------------------------------ restart, reload
+    def resume(self, pinned: str | None = None, why: str = "after a restart") -> int:
+        """Put jobs whose film was in hand back in the queue, each at its first
+        unprinted film (at start: all; on taking over a printer: its jobs)."""
+        recovered = self.spool.recover(pinned)
+        for job, next_film, state in recovered:
+            if state == State.PRINTING.value:
+                new = State.PREEMPTED if next_film else State.QUEUED
+                self.transition(
+                    job,
+                    new,
+                    event=f"resumed {why} at film {next_film + 1}",
+                    log="resumed",
+                    details={"film": next_film + 1},
+                )
+            else:
+                self.log(job["id"], "resumed", film=next_film + 1)
+        return len(recovered)
+
+    def resume_all(self) -> int:
+        """At the start of a lone server: every unfinished job goes on from its first
+        unprinted film (films caught in hand get the at-least-once note), and holds
+        for a printer that was not ready are retried now."""
+        self.spool.recover()
+        unfinished = self.spool.unfinished_rows()
+        for job in unfinished:
+            next_film = self.spool.next_film(job["id"])
+            if job["state"] == State.PRINTING.value:
+                new = State.PREEMPTED if next_film else State.QUEUED
+                self.transition(
+                    job,
+                    new,
+                    event=f"resumed after a restart at film {next_film + 1}",
+                    log="resumed",
+                    details={"film": next_film + 1},
+                )
+            else:
+                self.log(job["id"], "resumed", film=next_film + 1)
+            if job["state"] == State.HELD.value and not (job["reason"] or "").startswith(REMOVED):
+                self.spool.set_columns(job["id"], retry_at=time.time())
+        return len(unfinished)
+
+    def retarget(self) -> None:
+        """Apply the configuration's printers and groups to the waiting jobs: a job whose
+        target is gone is held (``printer removed ...``); one whose target is back goes
+        on; a job pinned to a removed printer may go to another of its group."""
+        for job in self.spool.unfinished_rows():
+            candidates = self.candidates(job["target"])
+            if job["pinned"] is not None and job["pinned"] not in candidates:
+                self.spool.set_columns(job["id"], pinned=None)
+            state, reason = State(job["state"]), job["reason"] or ""
+            if not candidates and job["owner"] is None:
+                if state is not State.HELD or not reason.startswith(REMOVED):
+                    why = f"{REMOVED}: {job['target']}"
+                    self.transition(job, State.HELD, why, retry_at=None, details={"reason": why})
+            elif candidates and state is State.HELD and reason.startswith(REMOVED):
+                started = self.spool.next_film(job["id"]) > 0
+                self.transition(job, State.PREEMPTED if started else State.QUEUED)
