@@ -20,6 +20,8 @@ from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
 from hcs.print_command import add_parser as add_print_parser
 from hcs.print_command import run as run_print
+from hcs.probe.cli import add_parser as add_probe_parser
+from hcs.probe.cli import run as run_probe
 from hcs.server.cli import RUNNERS as SERVER_RUNNERS
 from hcs.server.cli import add_parsers as add_server_parsers
 from hcs.vprinter.cli import add_parser as add_vprinter_parser
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
     add_vprinter_parser(commands)
     add_print_parser(commands)
+    add_probe_parser(commands)
     add_server_parsers(commands)
     return parser
 
@@ -226,6 +229,7 @@ RUNNERS = {
     "demo": _run_demo,
     "vprinter": run_vprinter,
     "print": run_print,
+    "probe": run_probe,
     **SERVER_RUNNERS,
 }
 
