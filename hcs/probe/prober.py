@@ -207,6 +207,7 @@ class Prober:
             report.network_failure = True
         except AssociationFailed as error:
             report.stopped = f"the printer ended the probe: {error}"
+            report.aborts += 1
         except NetworkError as error:
             report.stopped = f"network: {error}"
             report.network_failure = True
@@ -285,6 +286,12 @@ class Prober:
                 )
             except FilmFailed as failure:
                 raise _Stop(f"the printer refused our Film Session: {failure}") from None
+            except (AssociationFailed, NetworkError) as error:
+                self.report.aborts += 1
+                self._lost()
+                raise _Stop(
+                    f"the printer ended the association when asked for a Film Session: {error}"
+                ) from None
             if uid is None:
                 raise _Stop("the printer did not say which Film Session it created")
             self.session_uid = uid

@@ -1,0 +1,121 @@
+"""``hcs probe`` against the virtual printer: the profile it writes prints on the first
+attempt, no film is printed by the probe, and nothing it created is left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hcs.probe.helpers import (
+    actions,
+    association_records,
+    leftovers,
+    print_with_profile,
+    probe,
+    profile_of,
+)
+from tests.hcs.vprinter.helpers import background_printer
+
+# name: (faults, printer options, what the profile must say)
+SETUPS = {
+    "defaults": ((), {}, {"color": True, "bits": 12, "annotation": True}),
+    "implicit-only": ((), {"implicit_only": True}, {"transfer_syntaxes": ["implicit"]}),
+    "refused-contexts": (
+        ("contexts:refuse=color,annotation,print_job,presentation_lut,printer_configuration",),
+        {},
+        {"color": False, "annotation": False, "print_job": False, "presentation_lut": False},
+    ),
+    "small-pdu": (("max_pdu:size=4096",), {}, {"max_pdu": 4096}),
+    "own-events": (("event:type=WARNING,info=SUPPLY LOW,at=start",), {}, {}),
+    "narrow-lists": (
+        (),
+        {
+            "film__sizes": ["8INX10IN", "14INX17IN"],
+            "film__display_formats": ["STANDARD\\1,1", "STANDARD\\2,2"],
+            "film__medium_types": ["BLUE FILM"],
+            "film__supports_12bit": False,
+            "film__unsupported_attributes": ["Trim", "RequestedResolutionID"],
+        },
+        {
+            "film_sizes": ["14INX17IN", "8INX10IN"],
+            "display_formats": ["STANDARD\\1,1", "STANDARD\\2,2"],
+            "medium_types": ["BLUE FILM"],
+            "omit": ["RequestedResolutionID", "Trim"],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("setup", list(SETUPS))
+def test_probe_writes_a_profile_that_prints_first_time(capsys, tmp_path, setup):
+    faults, options, expected = SETUPS[setup]
+    config = tmp_path / "hcs.toml"
+    config.write_text('calling_ae = "HCS_TEST"\n')
+    with background_printer(tmp_path, faults, **options) as printer:
+        code, report = probe(capsys, printer.port, "VPRINTER", config, "vp")
+        assert code == 0, report["stopped"]
+        assert report["complete"] and report["profile_written"] == str(config)
+        printer.wait_idle()
+        assert list(printer.printer.films) == []  # the probe printed nothing
+        table = profile_of(config, "vp")
+        for key, value in expected.items():
+            assert table.get(key) == value, (key, table)
+        assert "bits" not in table or setup != "narrow-lists"
+        code, result = print_with_profile(capsys, config, "vp")
+        assert code == 0, result
+        assert result["outcome"]["attempts"] == 1  # no retry
+        assert [f["state"] for f in result["outcome"]["films"]] == ["printed"]
+        printer.wait_idle()
+    records = association_records(tmp_path)
+    probe_records, print_record = records[:-1], records[-1]
+    assert all(actions(r) == 0 for r in probe_records)
+    assert [leftovers(r) for r in probe_records] == [[] for _ in probe_records]
+    assert actions(print_record) == 1
+
+
+def test_the_report_names_the_quirks(capsys, tmp_path):
+    faults = ("max_pdu:size=4096", "event:type=WARNING,info=SUPPLY LOW,at=start")
+    config = tmp_path / "hcs.toml"
+    with background_printer(tmp_path, faults, implicit_only=True) as printer:
+        code, report = probe(capsys, printer.port, "VPRINTER", config, "vp")
+    assert code == 0
+    quirks = " | ".join(report["quirks"])
+    assert "small maximum PDU (4096 bytes)" in quirks
+    assert "N-EVENT-REPORTs on its own" in quirks
+    assert report["explicit_vr"] == "not accepted"
+    assert (
+        report["negotiation"]["grayscale"]
+        == {
+            "implicit": "ok",
+            "explicit": "abstract-syntax-not-supported",
+        }
+        or report["negotiation"]["grayscale"]["explicit"] != "ok"
+    )
+
+
+def test_a_printer_that_aborts_mid_probe_gets_a_partial_report(capsys, tmp_path):
+    config = tmp_path / "hcs.toml"
+    with background_printer(tmp_path, ("abort:after=4",)) as printer:
+        code, report = probe(capsys, printer.port, "VPRINTER", config, "vp")
+        printer.wait_idle()
+        assert list(printer.printer.films) == []
+    assert code == 1
+    assert not report["complete"] and "ended" in report["stopped"], report["stopped"]
+    assert report["profile_written"] is None and not config.exists()
+    assert "no profile written" in report["profile_error"]
+    # what was learned before it stopped is there
+    assert report["negotiation"]["grayscale"]["implicit"] == "ok"
+    assert report["printer"]["PrinterStatus"] == "NORMAL"
+    assert report["aborts"] >= 1
+    records = association_records(tmp_path)
+    assert all(actions(r) == 0 for r in records)
+    assert [leftovers(r) for r in records] == [[] for _ in records]
+
+
+def test_text_report_and_exit_code_without_a_printer(capsys, tmp_path):
+    from hcs.cli import main
+    from tests.peers import free_port
+
+    code = main(["probe", "127.0.0.1", str(free_port()), "--called-ae", "NOBODY", "--timeout", "2"])
+    out, _err = capsys.readouterr()
+    assert code == 3
+    assert "PROBE INCOMPLETE" in out and "network" in out
