@@ -123,6 +123,7 @@ FILM_BOX_TRIALS: tuple[tuple[str, str, tuple], ...] = (
 )
 # (FilmSessionSpec field, DICOM keyword, values)
 FILM_SESSION_TRIALS: tuple[tuple[str, str, tuple], ...] = (
+    ("number_of_copies", "NumberOfCopies", (1,)),
     (
         "medium_type",
         "MediumType",
@@ -138,7 +139,7 @@ FILM_SESSION_TRIALS: tuple[tuple[str, str, tuple], ...] = (
 class ProbeOptions:
     timeout: float = 10.0  # seconds per request (and to connect)
     budget: float = 60.0  # seconds for the whole probe; value trials stop when it is spent
-    max_reconnects: int = 8  # new associations after the printer ended one
+    max_reconnects: int = 32  # new associations after the printer ended one (each costs time)
 
 
 class _Stop(Exception):
@@ -187,7 +188,7 @@ class Prober:
         self.plut_uid: str | None = None
         self.created: list[tuple[str, int, str, str]] = []  # (what, context, class, uid)
         self.own_uids = False
-        self.opened = 0  # associations of phases 2 and 3
+        self.lost = 0  # associations that ended under us
         self.deadline = 0.0
         self.budget_noted = False
 
@@ -246,21 +247,23 @@ class Prober:
             return self.association
         if self.association is not None:
             self._lost()
-        if self.opened > self.options.max_reconnects:
+        if self.lost > self.options.max_reconnects:
             raise _Stop(
-                f"the printer ended {self.report.aborts} associations; stopped after "
+                f"the printer ended {self.lost} associations under the probe; stopped after "
                 f"{self.report.associations}"
             )
         if self.driver is None:
             self.driver = PrinterDriver(self._main_profile())
         self.association = await self.driver._open(False)
-        self.opened += 1
         self.report.associations += 1
         return self.association
 
-    def _lost(self) -> None:
-        """The association ended under us: what we created went with it (H.5)."""
-        if self.created:
+    def _lost(self, ended: bool = True) -> None:
+        """The association ended (under us, unless ``ended`` is false): what we created
+        went with it (H.5)."""
+        if ended and self.association is not None:
+            self.lost += 1
+        if self.created and ended:
             self.report.note(
                 "an association ended while film sessions or boxes existed: the printer "
                 "discards them with the association (PS3.4 H.5)"
@@ -281,11 +284,18 @@ class Prober:
         if self.session_uid is None:
             dataset = film_session_dataset(self.driver.profile, self.session_spec, None)
             try:
-                uid, _ = await self._create(
+                uid, response = await self._create(
                     association, "Film Session", GRAY_CONTEXT, uids.BASIC_FILM_SESSION, dataset
                 )
             except FilmFailed as failure:
-                raise _Stop(f"the printer refused our Film Session: {failure}") from None
+                if self.session_spec.number_of_copies is None:
+                    raise _Stop(f"the printer refused our Film Session: {failure}") from None
+                self.report.note(
+                    f"a Film Session with Number of Copies 1 was refused ({failure}); "
+                    "the probe went on without it"
+                )
+                self.session_spec = FilmSessionSpec(number_of_copies=None)
+                return await self._ready()
             except (AssociationFailed, NetworkError) as error:
                 self.report.aborts += 1
                 self._lost()
@@ -294,6 +304,10 @@ class Prober:
                 ) from None
             if uid is None:
                 raise _Stop("the printer did not say which Film Session it created")
+            if response.status:
+                self.report.note(
+                    f"our plain Film Session was answered {describe_status(response.status)}"
+                )
             self.session_uid = uid
         return association, self.session_uid
 
@@ -383,8 +397,10 @@ class Prober:
         self.report.trials.append(trial)
         if self._over_budget():
             return trial
+        started = time.monotonic()
         try:
             response = await send()
+            self.report.slowest_answer = max(self.report.slowest_answer, time.monotonic() - started)
         except FilmFailed as failure:
             record = failure.record
             trial.status, trial.detail = record.status, record.description
@@ -393,7 +409,11 @@ class Prober:
                 trial.verdict = UNSUPPORTED
         except TimeoutExpired as error:
             trial.verdict, trial.detail = NO_ANSWER, str(error)
-            self.report.quirk(f"did not answer {operation} with {attribute} = {value}")
+            self.report.no_answer = True
+            self.report.quirk(
+                f"did not answer {operation} with {attribute} = {value} within "
+                f"{self.options.timeout:g} s"
+            )
             await self._drop_association()
         except (AssociationFailed, NetworkError) as error:
             trial.verdict, trial.detail = ABORTED, str(error)
@@ -837,7 +857,7 @@ class Prober:
         if self.driver is not None:
             await self._end_plut()
             await self.driver._drop(release=True)
-        self._lost()
+        self._lost(ended=False)
 
     async def _end_plut(self) -> None:
         if self.plut_uid is not None and self._alive():

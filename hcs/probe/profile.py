@@ -9,6 +9,7 @@ a printer that took every value we tried keeps the standard's lists.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -94,6 +95,10 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
     table["annotation"] = bool(report.supports.get("annotation"))
     table["print_job"] = bool(report.accepted("print_job"))
     table["printer_configuration"] = bool(report.supports.get("printer_configuration"))
+    slow = report.slowest_answer
+    if slow > 10 or report.no_answer:
+        # a slow printer: the driver's DIMSE timeout (30 s by default) with room to spare
+        table["timeouts"] = {"dimse": max(60, math.ceil(3 * slow))}
     if report.custom_formats:
         table["custom_formats"] = {str(k): v for k, v in sorted(report.custom_formats.items())}
     return table

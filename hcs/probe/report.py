@@ -73,6 +73,8 @@ class ProbeReport:
     associations: int = 0
     aborts: int = 0
     left_behind: list[str] = field(default_factory=list)  # instances we could not delete
+    slowest_answer: float = 0.0  # seconds, of the value trials answered
+    no_answer: bool = False  # a request went unanswered within the per-request timeout
     elapsed: float = 0.0
 
     # ------------------------------------------------------------------ queries
@@ -124,6 +126,7 @@ class ProbeReport:
             "aborts": self.aborts,
             "left_behind": self.left_behind,
             "elapsed_s": round(self.elapsed, 3),
+            "slowest_answer_s": round(self.slowest_answer, 3),
             "operations": [r.as_json() for r in self.operations],
             "profile": profile_table(self),
         }
@@ -211,6 +214,7 @@ class ProbeReport:
         )
         lines.append(
             f"{len(self.operations)} DIMSE requests on {self.associations} association(s) in "
-            f"{self.elapsed:.1f} s; no film printed; {left}"
+            f"{self.elapsed:.1f} s (slowest answer {self.slowest_answer:.2f} s); no film "
+            f"printed; {left}"
         )
         return "\n".join(lines)
