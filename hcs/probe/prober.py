@@ -225,6 +225,7 @@ class Prober:
                 "nothing more can be asked"
             )
         await self._main()
+        await self._without_plut()
         await self._explicit()
 
     # ============================================================ associations
@@ -490,22 +491,26 @@ class Prober:
             )
         except FilmFailed as failure:
             report.printer_nget = f"refused: {failure}"
+            report.supports["printer_status"] = False
             report.quirk(
                 "refuses the Printer N-GET (" + describe_status(failure.record.status) + ")"
             )
             return
         except TimeoutExpired:
             report.printer_nget = "no answer"
+            report.supports["printer_status"] = False
             report.quirk("does not answer the Printer N-GET")
             await self._drop_association()
             return
         except (AssociationFailed, NetworkError) as error:
             report.printer_nget = f"the printer ended the association: {error}"
+            report.supports["printer_status"] = False
             report.quirk("ends the association on a Printer N-GET")
             report.aborts += 1
             self._lost()
             return
         report.printer_nget = "ok" if not response.status else describe_status(response.status)
+        report.supports["printer_status"] = True
         dataset = self._decode(association, response, GRAY_CONTEXT)
         if dataset is None:
             report.quirk("Printer N-GET response without a data set")
@@ -610,10 +615,59 @@ class Prober:
         if uid is not None and self._alive():
             await self._delete(uid)
 
+    async def _without_plut(self) -> None:
+        """DCMTK's IHE-minded printers refuse 8-bit Image Boxes while the Presentation LUT
+        SOP class is negotiated (a Presentation LUT wants 12-bit images): when the 8-bit
+        N-SET was refused, try it once more on an association without that class."""
+        report = self.report
+        eight = [t for t in report.trials if t.attribute == "BitsStored" and t.value == "8"]
+        if (
+            not eight
+            or eight[0].verdict != REFUSED
+            or not report.accepted("presentation_lut")
+            or self._over_budget()
+        ):
+            return
+        self.driver = PrinterDriver(replace(self._main_profile(), presentation_lut=False))
+        self.association, self.session_uid, self.plut_uid = None, None, None
+        attribute = "BitsStored without Presentation LUT"
+        try:
+            association, session = await self._ready()
+            spec = FilmBoxSpec("STANDARD\\1,1")
+            dataset = film_box_dataset(self.driver.profile, spec, session)
+            uid, response = await self._create(
+                association, "Film Box", GRAY_CONTEXT, uids.BASIC_FILM_BOX, dataset
+            )
+            answer = self._decode(association, response, GRAY_CONTEXT) or Dataset()
+            boxes = list(answer.get("ReferencedImageBoxSequence", []))
+            if boxes:
+                box_uid = str(boxes[0].get("ReferencedSOPInstanceUID", "") or "")
+                await self._image_box_trials(box_uid, attribute)
+            if uid is not None and self._alive():
+                await self._delete(uid)
+            await self._end_session()
+        except FilmFailed as failure:
+            report.note(f"without the Presentation LUT class: {failure}")
+        except (AssociationFailed, NetworkError) as error:
+            report.note(
+                f"without the Presentation LUT class the printer ended the association: {error}"
+            )
+            self._lost()
+        if self.driver is not None:
+            await self.driver._drop(release=True)
+        self.association = None
+        if "8" in report.values(attribute):
+            report.supports["plut_blocks_8bit"] = True
+            report.quirks = [q for q in report.quirks if not q.startswith("refused an 8-bit")]
+            report.quirk(
+                "refuses 8-bit Image Boxes while the Presentation LUT SOP class is negotiated "
+                "(takes them without it): the profile says presentation_lut = false"
+            )
+
     def _alive(self) -> bool:
         return self.association is not None and self.association.dimse.upper_layer.is_established
 
-    async def _image_box_trials(self, box_uid: str) -> None:
+    async def _image_box_trials(self, box_uid: str, attribute: str = "BitsStored") -> None:
         rng = np.random.default_rng(11)
         for bits in (8, 12):
             if not self._alive():
@@ -652,12 +706,13 @@ class Prober:
                     box_uid,
                 )
 
-            trial = await self._trial("N-SET Image Box", "BitsStored", bits, send)
+            trial = await self._trial("N-SET Image Box", attribute, bits, send)
+            key = "bits12" if attribute == "BitsStored" else "bits12_without_plut"
             if bits == 12:
-                self.report.supports["bits12"] = (
+                self.report.supports[key] = (
                     None if trial.verdict == NOT_TRIED else trial.verdict == ACCEPTED
                 )
-            elif trial.verdict != ACCEPTED:
+            elif trial.verdict != ACCEPTED and attribute == "BitsStored":
                 self.report.quirk(f"refused an 8-bit Image Box N-SET ({trial.detail})")
 
     async def _annotation_film(self) -> list:

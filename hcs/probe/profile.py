@@ -13,6 +13,7 @@ import math
 import os
 import re
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from hcs.driver.profile import OMITTABLE, PrinterProfile
 from hcs.probe.report import ABORTED, ACCEPTED, REFUSED, UNSUPPORTED, ProbeReport
 
 DEFAULT_CALLING_AE = "HCS_PRINT_SCU"
+PROFILE_KEYS = frozenset(f.name for f in fields(PrinterProfile))
 DEFAULT_MAX_PDU = 65536
 
 # Profile list key <- the attribute whose trials fill it.
@@ -70,15 +72,13 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
         table["calling_ae_title"] = report.calling_ae
     if report.peer_max_pdu and 4096 <= report.peer_max_pdu < DEFAULT_MAX_PDU:
         table["max_pdu"] = report.peer_max_pdu  # announce no more than it does
+    # Implicit VR whenever the printer takes it (the driver's default, conformance 3.4):
+    # explicit VR gains nothing on a print association and some printers misread it.
     gray = report.accepted("grayscale")
-    if "implicit" in gray and (report.explicit_vr != "honoured" or "explicit" not in gray):
-        table["transfer_syntaxes"] = ["implicit"]
-    elif gray == ["explicit"]:
-        table["transfer_syntaxes"] = ["explicit"]
-    else:
-        table["transfer_syntaxes"] = ["implicit", "explicit"]
+    table["transfer_syntaxes"] = ["implicit"] if "implicit" in gray or not gray else ["explicit"]
     table["color"] = bool(report.accepted("color"))
-    if report.supports.get("bits12"):
+    no_plut = bool(report.supports.get("plut_blocks_8bit"))
+    if report.supports.get("bits12_without_plut" if no_plut else "bits12"):
         table["bits"] = 12
     for key, attribute in LIST_KEYS.items():
         values = _list_for(report, attribute)
@@ -89,11 +89,13 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
         table["omit"] = omit
     on_box = report.supports.get("presentation_lut")
     in_session = report.supports.get("presentation_lut_in_session")
-    table["presentation_lut"] = bool(on_box or in_session)
-    if not on_box and in_session:
+    table["presentation_lut"] = bool(on_box or in_session) and not no_plut
+    if not on_box and in_session and not no_plut:
         table["presentation_lut_in_session"] = True
     table["annotation"] = bool(report.supports.get("annotation"))
     table["print_job"] = bool(report.accepted("print_job"))
+    if report.supports.get("printer_status") is False and "printer_status" in PROFILE_KEYS:
+        table["printer_status"] = False  # the driver asks for the printer's status otherwise
     table["printer_configuration"] = bool(report.supports.get("printer_configuration"))
     slow = report.slowest_answer
     if slow > 10 or report.no_answer:

@@ -189,6 +189,8 @@ class ProbeReport:
             "annotation": "annotation boxes",
             "print_job": "Print Job",
             "printer_configuration": "Printer Configuration Retrieval",
+            "printer_status": "Printer N-GET",
+            "plut_blocks_8bit": "8-bit images only without Presentation LUT",
         }
         for key, label in labels.items():
             if key in self.supports:

@@ -12,6 +12,7 @@ from pydicom.data import get_testdata_file
 from dimse import uids
 from dimse.status import status_category
 from hcs.cli import main
+from hcs.driver.terms import box_count
 
 CT = get_testdata_file("CT_small.dcm")
 CREATED = (uids.BASIC_FILM_SESSION, uids.BASIC_FILM_BOX, uids.PRESENTATION_LUT)
@@ -46,12 +47,17 @@ def profile_of(config: Path, name: str) -> dict:
 
 
 def print_with_profile(capsys, config: Path, name: str) -> tuple[int, dict]:
-    """A 2x2 film with the written profile and nothing else: (exit code, JSON)."""
+    """A 2x2 film (or one of the printer's formats) with the written profile and nothing else:
+    (exit code, JSON)."""
     table = profile_of(config, name)
     sizes = table.get("film_sizes", ["8INX10IN"])
     size = "8INX10IN" if "8INX10IN" in sizes else sizes[0]
-    argv = ["print", CT, CT, CT, CT, "--printer", name, "--config", str(config)]
-    argv += ["--format", "STANDARD\\2,2", "--film-size", size, "--dpi", "40", "--json"]
+    formats = table.get("display_formats", ["STANDARD\\2,2"])
+    display_format = "STANDARD\\2,2" if "STANDARD\\2,2" in formats else formats[0]
+    custom = {int(k): v for k, v in table.get("custom_formats", {}).items()}
+    images = [CT] * box_count(display_format, custom)
+    argv = ["print", *images, "--printer", name, "--config", str(config)]
+    argv += ["--format", display_format, "--film-size", size, "--dpi", "40", "--json"]
     code = main(argv)
     out, err = capsys.readouterr()
     assert out.strip(), err
