@@ -37,8 +37,8 @@ LIST_KEYS = {
 def _list_for(report: ProbeReport, attribute: str) -> list[str] | None:
     """The accepted values, when the printer refused at least one we tried."""
     tried = report.tried(attribute)
-    if not tried:
-        return None
+    if not tried or len(tried) < len([t for t in report.trials if t.attribute == attribute]):
+        return None  # some values were not tried (time budget): the printer's list is unknown
     accepted = [t.value for t in tried if t.verdict == ACCEPTED]
     refused = [t for t in tried if t.verdict in (REFUSED, ABORTED)]
     if not accepted or not refused:

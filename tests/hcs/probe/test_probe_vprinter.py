@@ -111,6 +111,28 @@ def test_a_printer_that_aborts_mid_probe_gets_a_partial_report(capsys, tmp_path)
     assert [leftovers(r) for r in records] == [[] for _ in records]
 
 
+def test_the_time_budget_bounds_the_value_trials(capsys, tmp_path):
+    config = tmp_path / "hcs.toml"
+    faults = ("delay:op=N-CREATE,class=film-box,seconds=0.2",)
+    options = {"film__sizes": ["8INX10IN", "14INX17IN"]}
+    with background_printer(tmp_path, faults, **options) as printer:
+        code, report = probe(capsys, printer.port, "VPRINTER", config, "vp", "--budget", "1")
+        assert code == 0 and report["complete"]
+        assert any("time budget of 1 s ran out" in n for n in report["notes"])
+        not_tried = [t for t in report["trials"] if t["verdict"] == "not tried"]
+        assert not_tried and report["elapsed_s"] < 30
+        table = profile_of(config, "vp")
+        tried = {t["attribute"] for t in report["trials"] if t["verdict"] != "not tried"}
+        for key, attribute in (("film_sizes", "FilmSizeID"), ("medium_types", "MediumType")):
+            if attribute not in tried or any(t["attribute"] == attribute for t in not_tried):
+                assert key not in table  # an unfinished list is not written
+        code, result = print_with_profile(capsys, config, "vp")
+        assert code == 0 and result["outcome"]["attempts"] == 1
+        printer.wait_idle()
+    records = association_records(tmp_path)
+    assert [leftovers(r) for r in records] == [[] for _ in records]
+
+
 def test_text_report_and_exit_code_without_a_printer(capsys, tmp_path):
     from hcs.cli import main
     from tests.peers import free_port
