@@ -188,6 +188,7 @@ class Prober:
         self.plut_uid: str | None = None
         self.created: list[tuple[str, int, str, str]] = []  # (what, context, class, uid)
         self.own_uids = False
+        self.uid_retry = False
         self.lost = 0  # associations that ended under us
         self.deadline = 0.0
         self.budget_noted = False
@@ -304,6 +305,10 @@ class Prober:
                     f"the printer ended the association when asked for a Film Session: {error}"
                 ) from None
             if uid is None:
+                if self.own_uids and not self.uid_retry:  # _create has just switched
+                    self.uid_retry = True
+                    await self._drop_association_politely()  # its unnamed session goes (H.5)
+                    return await self._ready()
                 raise _Stop("the printer did not say which Film Session it created")
             if response.status:
                 self.report.note(
