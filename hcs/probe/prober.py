@@ -621,9 +621,10 @@ class Prober:
             await self._delete(uid)
 
     async def _without_plut(self) -> None:
-        """DCMTK's IHE-minded printers refuse 8-bit Image Boxes while the Presentation LUT
-        SOP class is negotiated (a Presentation LUT wants 12-bit images): when the 8-bit
-        N-SET was refused, try it once more on an association without that class."""
+        """DCMTK's printers with PresentationLUTMatchRequired refuse every Image Box while the
+        Presentation LUT SOP class is negotiated and the film references no Presentation LUT:
+        when the 8-bit N-SET was refused, try the image boxes once more on an association
+        without that class."""
         report = self.report
         eight = [t for t in report.trials if t.attribute == "BitsStored" and t.value == "8"]
         if (
@@ -662,11 +663,12 @@ class Prober:
             await self.driver._drop(release=True)
         self.association = None
         if "8" in report.values(attribute):
-            report.supports["plut_blocks_8bit"] = True
+            report.supports["plut_blocks_images"] = True
             report.quirks = [q for q in report.quirks if not q.startswith("refused an 8-bit")]
             report.quirk(
-                "refuses 8-bit Image Boxes while the Presentation LUT SOP class is negotiated "
-                "(takes them without it): the profile says presentation_lut = false"
+                "refuses Image Boxes while the Presentation LUT SOP class is negotiated and "
+                "the film references none (DCMTK's PresentationLUTMatchRequired), takes them "
+                "without that class: the profile says presentation_lut = false"
             )
 
     def _alive(self) -> bool:

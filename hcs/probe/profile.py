@@ -77,7 +77,7 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
     gray = report.accepted("grayscale")
     table["transfer_syntaxes"] = ["implicit"] if "implicit" in gray or not gray else ["explicit"]
     table["color"] = bool(report.accepted("color"))
-    no_plut = bool(report.supports.get("plut_blocks_8bit"))
+    no_plut = bool(report.supports.get("plut_blocks_images"))
     if report.supports.get("bits12_without_plut" if no_plut else "bits12"):
         table["bits"] = 12
     for key, attribute in LIST_KEYS.items():

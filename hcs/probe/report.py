@@ -190,7 +190,7 @@ class ProbeReport:
             "print_job": "Print Job",
             "printer_configuration": "Printer Configuration Retrieval",
             "printer_status": "Printer N-GET",
-            "plut_blocks_8bit": "8-bit images only without Presentation LUT",
+            "plut_blocks_images": "image boxes only without the P-LUT class",
         }
         for key, label in labels.items():
             if key in self.supports:

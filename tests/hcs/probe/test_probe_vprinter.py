@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hcs.vprinter.personality import NAMES
 from tests.hcs.probe.helpers import (
     actions,
     association_records,
@@ -15,6 +16,17 @@ from tests.hcs.probe.helpers import (
 )
 from tests.hcs.vprinter.helpers import background_printer
 
+STRICT_OMIT = [
+    "BorderDensity",
+    "EmptyImageDensity",
+    "FilmSessionLabel",
+    "MaxDensity",
+    "MinDensity",
+    "PrintPriority",
+    "RequestedResolutionID",
+    "Trim",
+]
+
 # name: (faults, printer options, what the profile must say)
 SETUPS = {
     "defaults": ((), {}, {"color": True, "bits": 12, "annotation": True}),
@@ -24,8 +36,6 @@ SETUPS = {
         {},
         {"color": False, "annotation": False, "print_job": False, "presentation_lut": False},
     ),
-    "small-pdu": (("max_pdu:size=4096",), {}, {"max_pdu": 4096}),
-    "own-events": (("event:type=WARNING,info=SUPPLY LOW,at=start",), {}, {}),
     "narrow-lists": (
         (),
         {
@@ -43,6 +53,28 @@ SETUPS = {
         },
     ),
 }
+
+
+# Each personality of the virtual printer (hcs.vprinter.personality), and what the profile
+# must say about it; the slow one takes 0.3 s per N-SET here.
+PERSONALITIES = {
+    "explicit-misread": {"transfer_syntaxes": ["implicit"]},
+    "meta-class-refs": {},
+    "abort-on-error": {},
+    "no-printer-nget": {"printer_status": False},
+    "pre-cp173": {"presentation_lut": True, "presentation_lut_in_session": True},
+    "grayscale-only": {"color": False},
+    "tiny-pdu": {"max_pdu": 4096},
+    "unsolicited-events": {},
+    "strict-attributes": {"omit": STRICT_OMIT},
+    "slow": {},
+}
+for _name, _expected in PERSONALITIES.items():
+    SETUPS[_name] = ((), {"personalities": [_name], "personality_delay": 0.3}, _expected)
+
+
+def test_every_personality_is_probed():
+    assert set(PERSONALITIES) == set(NAMES)
 
 
 @pytest.mark.parametrize("setup", list(SETUPS))
