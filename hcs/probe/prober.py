@@ -42,7 +42,7 @@ from dimse.errors import DIMSEProtocolError
 from dimse.messages import NCreateRQ, NGetRQ, NSetRQ, Response
 from dimse.status import StatusCode, describe_status
 from dul.net import AssociationFailed, NetworkError, TimeoutExpired, Timeouts
-from hcs.driver import FilmBoxSpec, FilmSessionSpec, ImageBoxSpec, JobOutcome, PrinterDriver
+from hcs.driver import PrinterDriver
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
 from hcs.driver.profile import PrinterProfile
@@ -54,6 +54,7 @@ from hcs.driver.session import (
     FilmFailed,
     PrintAssociation,
 )
+from hcs.job.model import FilmBoxSpec, FilmSessionSpec, ImageBoxSpec, JobOutcome
 from hcs.probe.negotiation import negotiate
 from hcs.probe.report import (
     ABORTED,

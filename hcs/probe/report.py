@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hcs.driver.model import OperationRecord
+from hcs.job.model import OperationRecord
 
 # The verdict of one value tried in an N-CREATE (or N-SET).
 ACCEPTED = "accepted"  # success (or a warning that is not about this value)

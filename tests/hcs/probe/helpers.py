@@ -12,7 +12,7 @@ from pydicom.data import get_testdata_file
 from dimse import uids
 from dimse.status import status_category
 from hcs.cli import main
-from hcs.driver.terms import box_count
+from hcs.job.terms import box_count
 
 CT = get_testdata_file("CT_small.dcm")
 CREATED = (uids.BASIC_FILM_SESSION, uids.BASIC_FILM_BOX, uids.PRESENTATION_LUT)
