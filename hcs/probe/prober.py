@@ -48,6 +48,7 @@ from hcs.driver.imagebox import image_box_dataset
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.session import (
     ANNOTATION_CONTEXT,
+    COLOR_CONTEXT,
     CONFIGURATION_CONTEXT,
     GRAY_CONTEXT,
     PLUT_CONTEXT,
@@ -189,6 +190,7 @@ class Prober:
         self.plut_uid: str | None = None
         self.created: list[tuple[str, int, str, str]] = []  # (what, context, class, uid)
         self.own_uids = False
+        self.meta = GRAY_CONTEXT  # the meta SOP class context sessions are made on
         self.uid_retry = False
         self.lost = 0  # associations that ended under us
         self.deadline = 0.0
@@ -228,6 +230,7 @@ class Prober:
             )
         await self._main()
         await self._without_plut()
+        await self._color()
         await self._explicit()
 
     # ============================================================ associations
@@ -257,7 +260,7 @@ class Prober:
             )
         if self.driver is None:
             self.driver = PrinterDriver(self._main_profile())
-        self.association = await self.driver._open(False)
+        self.association = await self.driver._open(self.meta == COLOR_CONTEXT)
         self.report.associations += 1
         return self.association
 
@@ -288,7 +291,7 @@ class Prober:
             dataset = film_session_dataset(self.driver.profile, self.session_spec, None)
             try:
                 uid, response = await self._create(
-                    association, "Film Session", GRAY_CONTEXT, uids.BASIC_FILM_SESSION, dataset
+                    association, "Film Session", self.meta, uids.BASIC_FILM_SESSION, dataset
                 )
             except FilmFailed as failure:
                 if self.session_spec.number_of_copies is None:
@@ -464,7 +467,6 @@ class Prober:
         if self.report.supports.get("presentation_lut_in_session") is None:
             self.report.supports["presentation_lut_in_session"] = False
         self.report.supports["print_job"] = bool(self.report.accepted("print_job"))
-        self.report.supports["color"] = bool(self.report.accepted("color"))
         if self.report.accepted("color") == [] and self.report.accepted("grayscale"):
             self.report.quirk("refuses Basic Color Print Management (grayscale only)")
         for name, label in (
@@ -670,6 +672,84 @@ class Prober:
                 "refuses Image Boxes while the Presentation LUT SOP class is negotiated and "
                 "the film references none (DCMTK's PresentationLUTMatchRequired), takes them "
                 "without that class: the profile says presentation_lut = false"
+            )
+
+    async def _color(self) -> None:
+        """A colour film box and one RGB Image Box N-SET on the colour meta SOP class, when
+        the printer accepted it: accepting the class is not yet printing in colour."""
+        report = self.report
+        if not report.accepted("color"):
+            report.supports["color"] = False
+            return
+        trial = Trial("N-SET Color Image Box", "SamplesPerPixel", "3", NOT_TRIED)
+        if self._over_budget():
+            report.trials.append(trial)
+            return
+        self.driver = PrinterDriver(replace(self._main_profile(), color=True))
+        self.association, self.session_uid, self.plut_uid = None, None, None
+        self.meta = COLOR_CONTEXT
+        try:
+            association, session = await self._ready()
+            spec = FilmBoxSpec("STANDARD\\1,1")
+            dataset = film_box_dataset(self.driver.profile, spec, session)
+            uid, response = await self._create(
+                association, "Film Box (colour)", COLOR_CONTEXT, uids.BASIC_FILM_BOX, dataset
+            )
+            answer = self._decode(association, response, COLOR_CONTEXT) or Dataset()
+            boxes = list(answer.get("ReferencedImageBoxSequence", []))
+            if boxes:
+                listed = str(boxes[0].get("ReferencedSOPClassUID", "") or "")
+                if listed not in (uids.BASIC_COLOR_IMAGE_BOX, *META_CLASSES):
+                    report.quirk(f"lists a colour film's image boxes as {listed or 'nothing'}")
+                box_uid = str(boxes[0].get("ReferencedSOPInstanceUID", "") or "")
+                pixels = np.random.default_rng(5).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+                syntax = association.dimse.contexts[COLOR_CONTEXT].transfer_syntax
+
+                async def send() -> Response:
+                    data = image_box_dataset(
+                        ImageBoxSpec(pixels),
+                        1,
+                        color=True,
+                        bits=8,
+                        omit=frozenset(),
+                        transfer_syntax=syntax,
+                    )
+                    message = NSetRQ(
+                        association.dimse.next_message_id(),
+                        uids.BASIC_COLOR_IMAGE_BOX,
+                        box_uid,
+                        data,
+                    )
+                    return await association._request(
+                        self.outcome,
+                        "N-SET Color Image Box",
+                        COLOR_CONTEXT,
+                        message,
+                        uids.BASIC_COLOR_IMAGE_BOX,
+                        box_uid,
+                    )
+
+                trial = await self._trial("N-SET Color Image Box", "SamplesPerPixel", 3, send)
+            if uid is not None and self._alive():
+                await self._delete(uid)
+            await self._end_session()
+        except FilmFailed as failure:
+            trial.verdict, trial.status, trial.detail = REFUSED, failure.record.status, str(failure)
+            report.trials.append(trial)
+        except (AssociationFailed, NetworkError) as error:
+            trial.verdict, trial.detail = ABORTED, str(error)
+            report.trials.append(trial)
+            self._lost()
+        finally:
+            self.meta = GRAY_CONTEXT
+        if self.driver is not None:
+            await self.driver._drop(release=True)
+        self.association = None
+        report.supports["color"] = None if trial.verdict == NOT_TRIED else trial.verdict == ACCEPTED
+        if trial.verdict not in (ACCEPTED, NOT_TRIED):
+            report.quirk(
+                "accepts Basic Color Print Management but refused a colour film "
+                f"({trial.detail}): the profile says color = false"
             )
 
     def _alive(self) -> bool:

@@ -76,7 +76,7 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
     # explicit VR gains nothing on a print association and some printers misread it.
     gray = report.accepted("grayscale")
     table["transfer_syntaxes"] = ["implicit"] if "implicit" in gray or not gray else ["explicit"]
-    table["color"] = bool(report.accepted("color"))
+    table["color"] = bool(report.accepted("color")) and report.supports.get("color") is not False
     no_plut = bool(report.supports.get("plut_blocks_images"))
     if report.supports.get("bits12_without_plut" if no_plut else "bits12"):
         table["bits"] = 12
