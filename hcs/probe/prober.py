@@ -1,6 +1,6 @@
 """The probe itself: what a printer takes, found out with the driver's own requests.
 
-Three phases, each on its own association:
+Phases, each on its own association:
 
 1. Negotiation (:mod:`hcs.probe.negotiation`): every print SOP class once per transfer
    syntax, and the printer's maximum PDU.
@@ -12,7 +12,10 @@ Three phases, each on its own association:
    size, display format, magnification type, orientation, density ..., each deleted at
    once, and one Film Session N-CREATE for each medium type, destination, priority ...
    Nothing is ever N-ACTIONed: no sheet is printed.
-3. Explicit VR: the same Printer N-GET and Film Session N-CREATE on an explicit-only
+3. When the image boxes were refused with the Presentation LUT class negotiated, the
+   image boxes again without it (DCMTK's PresentationLUTMatchRequired).
+4. Colour: a film box and an RGB Image Box N-SET on the colour meta SOP class.
+5. Explicit VR: the same Printer N-GET and Film Session N-CREATE on an explicit-only
    association, the answers read both ways, to see whether the printer really decodes
    what it accepted.
 
