@@ -1,4 +1,12 @@
-"""Film geometry: film sizes, Image Display Formats, and where each image box sits in pixels.
+"""Film geometry: film sizes, Image Display Formats, and where each image box sits.
+
+One geometry for both sides of the wire. :func:`layout_mm` gives a film in millimetres
+(its size as oriented, the boxes on it with the printer's margin and gaps): the virtual
+printer draws and reports it. :func:`layout` gives the pixel view of the same film at a
+resolution: the formatter sizes images to it, the driver checks against it, and the
+virtual printer decides with it whether an image is larger than its box. Both come from
+one arrangement of the boxes (:func:`_arrange`), so the two sides cannot disagree on how
+many boxes a format makes or how many pixels a box holds.
 
 The formatter needs to know, before it touches a pixel, how many printer pixels each
 image box holds: that is the size it magnifies the image to (PS3.4 H.2: the SCU may
@@ -16,12 +24,20 @@ their rectangles.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hcs.job.terms import MAX_BOXES
+from hcs.job.terms import (
+    FILM_ORIENTATIONS,
+    FILM_SIZE_IDS,
+    MAX_BOXES,
+    DisplayFormat,
+    FilmGeometryError,
+    parse_display_format,
+)
 
 MM_PER_INCH = 25.4
 
@@ -40,11 +56,20 @@ FILM_SIZES_MM: dict[str, tuple[float, float]] = {
     "A4": (210.0, 297.0),
     "A3": (297.0, 420.0),
 }
-ORIENTATIONS = ("PORTRAIT", "LANDSCAPE")
+assert tuple(FILM_SIZES_MM) == FILM_SIZE_IDS  # one list of Film Size IDs
+ORIENTATIONS = FILM_ORIENTATIONS
 
 # The resolution assumed when no printer says otherwise (PrinterProfile's default too):
 # 300 dpi, a common dry laser film printer's standard resolution.
 DEFAULT_DPI = 300.0
+
+# The border a printer leaves at the film's edge and between boxes when nobody says
+# otherwise: none. Both sides use these defaults (PrinterProfile for the SCU, the virtual
+# printer's [film] table), so an SCU without a profile formats exactly the boxes the
+# virtual printer lays out, and no image comes back "larger than its box" (0xB604).
+# A printer that leaves a border says so in its profile (margin_mm, gap_mm).
+DEFAULT_MARGIN_MM = 0.0
+DEFAULT_GAP_MM = 0.0
 
 # Slides are mounted in 2-inch frames; the picture is 36 x 24 mm for 35 mm slides and
 # 40 x 40 mm for superslides. PS3.3 leaves their number to the printer; here it is how
@@ -53,74 +78,6 @@ SLIDE_PITCH_MM = 2 * MM_PER_INCH
 SLIDE_PICTURE_MM = {"SLIDE": (36.0, 24.0), "SUPERSLIDE": (40.0, 40.0)}
 
 _COUNT = re.compile(r"[1-9][0-9]*")
-
-
-class FilmGeometryError(ValueError):
-    """A film or display format that cannot be laid out; the message says why."""
-
-
-@dataclass(frozen=True)
-class DisplayFormat:
-    """A parsed Image Display Format (2010,0010).
-
-    ``counts``: (C, R) for STANDARD, one count per row (ROW) or column (COL), the
-    index for CUSTOM, empty for SLIDE and SUPERSLIDE.
-    """
-
-    kind: str
-    counts: tuple[int, ...] = ()
-
-    def __str__(self) -> str:
-        if not self.counts:
-            return self.kind
-        return f"{self.kind}\\{','.join(str(c) for c in self.counts)}"
-
-
-def parse_display_format(text: str) -> DisplayFormat:
-    """Parse ``STANDARD\\C,R``, ``ROW\\R1,R2,...``, ``COL\\C1,...``, ``SLIDE``,
-    ``SUPERSLIDE`` or ``CUSTOM\\i``; :class:`FilmGeometryError` says what is wrong."""
-    value = str(text).strip(" \0")
-    kind, backslash, rest = value.partition("\\")
-    if kind in ("SLIDE", "SUPERSLIDE"):
-        if backslash:
-            raise FilmGeometryError(f"{value!r}: {kind} takes no numbers")
-        return DisplayFormat(kind)
-    if kind not in ("STANDARD", "ROW", "COL", "CUSTOM"):
-        raise FilmGeometryError(
-            f"{value!r} is not an Image Display Format: it must start with STANDARD, ROW, "
-            "COL, SLIDE, SUPERSLIDE or CUSTOM"
-        )
-    parts = rest.split(",") if rest else []
-    usage = {
-        "STANDARD": "STANDARD\\C,R (columns, rows)",
-        "ROW": "ROW\\R1,R2,... (boxes in each row)",
-        "COL": "COL\\C1,C2,... (boxes in each column)",
-        "CUSTOM": "CUSTOM\\i (a format the printer defines)",
-    }[kind]
-    if not parts:
-        raise FilmGeometryError(f"{value!r}: no numbers after {kind}; write {usage}")
-    for part in parts:
-        if not _COUNT.fullmatch(part):
-            raise FilmGeometryError(
-                f"{value!r}: {part!r} is not a positive whole number (no zero, sign or "
-                f"leading zero); write {usage}"
-            )
-    counts = tuple(int(p) for p in parts)
-    if kind == "STANDARD" and len(counts) != 2:
-        raise FilmGeometryError(f"{value!r}: STANDARD takes exactly two numbers, {usage}")
-    if kind == "CUSTOM" and len(counts) != 1:
-        raise FilmGeometryError(f"{value!r}: CUSTOM takes one number, {usage}")
-    if kind == "STANDARD":
-        total = counts[0] * counts[1]
-    elif kind in ("ROW", "COL"):
-        total = sum(counts)
-    else:
-        total = 0
-    if total > MAX_BOXES:
-        raise FilmGeometryError(
-            f"{value!r} makes {total} image boxes; a film holds at most {MAX_BOXES}"
-        )
-    return DisplayFormat(kind, counts)
 
 
 @dataclass(frozen=True)
@@ -248,12 +205,14 @@ class FilmLayout:
 def film_size_mm(film_size_id: str, orientation: str = "PORTRAIT") -> tuple[float, float]:
     """(width, height) in mm as oriented: PORTRAIT puts the long side vertical."""
     if orientation not in ORIENTATIONS:
-        raise FilmGeometryError(f"film orientation {orientation!r} is not PORTRAIT or LANDSCAPE")
+        raise FilmGeometryError(
+            f"film orientation {orientation!r} is not PORTRAIT or LANDSCAPE", "FilmOrientation"
+        )
     try:
         short, long = FILM_SIZES_MM[film_size_id]
     except KeyError:
         raise FilmGeometryError(
-            f"{film_size_id!r} is not a Film Size ID ({', '.join(FILM_SIZES_MM)})"
+            f"{film_size_id!r} is not a Film Size ID ({', '.join(FILM_SIZES_MM)})", "FilmSizeID"
         ) from None
     return (long, short) if orientation == "LANDSCAPE" else (short, long)
 
@@ -266,6 +225,251 @@ def split(length: int, parts: int, gap: int = 0, start: int = 0) -> list[tuple[i
     return [(edges[i] + i * gap, edges[i + 1] - edges[i]) for i in range(parts)]
 
 
+def split_mm(length: float, parts: int, gap: float = 0.0, start: float = 0.0):
+    """:func:`split` in millimetres: equal spans, no rounding."""
+    size = (length - (parts - 1) * gap) / parts
+    return [(start + i * (size + gap), size) for i in range(parts)]
+
+
+CustomFormats = Mapping[int | str, "CustomFormat | int | Sequence[Sequence[float]]"]
+
+
+def slide_grid(kind: str, printable_mm: tuple[float, float]) -> tuple[int, int]:
+    """(columns, rows) of 2-inch slide frames that fit the printable area: the film
+    decides how many SLIDE or SUPERSLIDE boxes there are, never the resolution."""
+    # (+1e-9: a film exactly n frames wide must give n despite rounding)
+    columns = math.floor(printable_mm[0] / SLIDE_PITCH_MM + 1e-9)
+    rows = math.floor(printable_mm[1] / SLIDE_PITCH_MM + 1e-9)
+    if columns < 1 or rows < 1:
+        raise FilmGeometryError(f"{kind}: not one 2-inch slide frame fits the film")
+    return columns, rows
+
+
+def _custom_format(index: int, formats: CustomFormats | None) -> CustomFormat:
+    """The printer's CUSTOM\\index: its rectangles (a bare count is laid out as a grid)."""
+    table = {int(k): v for k, v in (formats or {}).items()}
+    entry = table.get(index)
+    if entry is None:
+        raise FilmGeometryError(
+            f"CUSTOM\\{index} is not defined by this printer's configuration"
+            + (f" (it defines {', '.join(str(k) for k in sorted(table))})" if table else "")
+        )
+    if isinstance(entry, CustomFormat):
+        return entry
+    if isinstance(entry, int):
+        return CustomFormat.grid(entry)
+    return CustomFormat(tuple(tuple(float(v) for v in r) for r in entry))
+
+
+def _arrange(
+    fmt: DisplayFormat,
+    printable: tuple[float, float, float, float],
+    gaps: tuple[float, float],
+    cut,
+    slides,
+    custom: CustomFormats | None,
+    place,
+) -> list[tuple[float, float, float, float]]:
+    """Where the boxes go, in Image Box Position order: the one arrangement both views use.
+
+    ``printable`` is (left, top, width, height) in the view's unit, ``cut`` the view's
+    :func:`split`, ``slides`` the view's slide frames, ``place`` turns the fractions of a
+    CUSTOM rectangle into the view's unit. PS3.3 C.13.5.1 numbering: STANDARD, ROW,
+    SLIDE and SUPERSLIDE row-major; COL column-major; CUSTOM in its definition order.
+    """
+    mx, my, pw, ph = printable
+    gx, gy = gaps
+    kind, counts = fmt.kind, fmt.counts
+    boxes: list[tuple[float, float, float, float]] = []
+    if kind == "STANDARD":
+        columns, rows = counts
+        xs = cut(pw, columns, gx, mx)
+        for y, h in cut(ph, rows, gy, my):
+            boxes += [(x, y, w, h) for x, w in xs]
+    elif kind == "ROW":
+        for (y, h), n in zip(cut(ph, len(counts), gy, my), counts, strict=True):
+            boxes += [(x, y, w, h) for x, w in cut(pw, n, gx, mx)]
+    elif kind == "COL":
+        for (x, w), n in zip(cut(pw, len(counts), gx, mx), counts, strict=True):
+            boxes += [(x, y, w, h) for y, h in cut(ph, n, gy, my)]
+    elif kind in ("SLIDE", "SUPERSLIDE"):
+        boxes = slides(kind)
+    else:
+        boxes = [
+            place(rect, printable, gaps) for rect in _custom_format(counts[0], custom).rectangles
+        ]
+    return boxes
+
+
+def _inner_gaps(x0, y0, x1, y1, printable, lead: tuple, trail: tuple):
+    """Shrink a CUSTOM rectangle where it touches a neighbour (not the printable area's
+    edge): ``lead`` on its left/top, ``trail`` on its right/bottom, which add up to the
+    gap, so neighbours keep the whole gap between them."""
+    mx, my, pw, ph = printable
+    if x0 > mx:
+        x0 += lead[0]
+    if x1 < mx + pw:
+        x1 -= trail[0]
+    if y0 > my:
+        y0 += lead[1]
+    if y1 < my + ph:
+        y1 -= trail[1]
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _place_px(rect, printable, gaps):
+    # Edges are rounded, not sizes, so neighbours meet exactly.
+    fx, fy, fw, fh = rect
+    mx, my, pw, ph = printable
+    gx, gy = gaps
+    x0, x1 = mx + round(fx * pw), mx + round((fx + fw) * pw)
+    y0, y1 = my + round(fy * ph), my + round((fy + fh) * ph)
+    return _inner_gaps(x0, y0, x1, y1, printable, (gx - gx // 2, gy - gy // 2), (gx // 2, gy // 2))
+
+
+def _place_mm(rect, printable, gaps):
+    fx, fy, fw, fh = rect
+    mx, my, pw, ph = printable
+    half = (gaps[0] / 2, gaps[1] / 2)
+    x0, x1 = mx + fx * pw, mx + (fx + fw) * pw
+    y0, y1 = my + fy * ph, my + (fy + fh) * ph
+    return _inner_gaps(x0, y0, x1, y1, printable, half, half)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One image box on the film in millimetres: its Image Box Position and rectangle."""
+
+    position: int
+    x: float
+    y: float
+    width: float
+    height: float
+    film: _FilmKey | None = field(default=None, compare=False, repr=False)
+
+    def pixels(self, dpi: float) -> tuple[int, int]:
+        """(columns, rows) of printer pixels the box holds at ``dpi``: the pixel view's
+        box, so it is exactly what an SCU formatting with :func:`layout` sends."""
+        if self.film is None:
+            return (
+                max(1, math.floor(self.width / MM_PER_INCH * dpi + 1e-6)),
+                max(1, math.floor(self.height / MM_PER_INCH * dpi + 1e-6)),
+            )
+        rect = _pixel_view(self.film, float(dpi)).boxes[self.position - 1]
+        return rect.width, rect.height
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A film in millimetres: its size as oriented, its boxes, the printer's margin."""
+
+    width: float
+    height: float
+    boxes: tuple[Box, ...]
+    margin: float
+
+    def box(self, position: int) -> Box:
+        if not 1 <= position <= len(self.boxes):
+            raise FilmGeometryError(
+                f"Image Box Position {position} is not on this film (1..{len(self.boxes)})"
+            )
+        return self.boxes[position - 1]
+
+
+@dataclass(frozen=True)
+class _FilmKey:
+    """What fixes a film's layout, hashable, so a box can find its pixel view."""
+
+    display_format: DisplayFormat
+    film_size_id: str
+    orientation: str
+    margin_mm: float
+    gap_mm: float
+    custom: tuple[tuple[int, CustomFormat], ...]
+
+
+@functools.lru_cache(maxsize=256)
+def _pixel_view(key: _FilmKey, dpi: float) -> FilmLayout:
+    return layout(
+        key.display_format,
+        key.film_size_id,
+        key.orientation,
+        Resolution(dpi=dpi),
+        margin_mm=key.margin_mm,
+        gap_mm=key.gap_mm,
+        custom_formats=dict(key.custom),
+    )
+
+
+def _display_format(display_format: str | DisplayFormat) -> DisplayFormat:
+    if isinstance(display_format, DisplayFormat):
+        return display_format
+    return parse_display_format(display_format)
+
+
+def _check_spacing(margin_mm: float, gap_mm: float) -> None:
+    if margin_mm < 0 or gap_mm < 0:
+        raise FilmGeometryError("margin and gap must not be negative")
+
+
+def layout_mm(
+    display_format: str | DisplayFormat,
+    film_size_id: str = "14INX17IN",
+    orientation: str = "PORTRAIT",
+    *,
+    margin_mm: float = 0.0,
+    gap_mm: float = 0.0,
+    custom_formats: CustomFormats | None = None,
+) -> Layout:
+    """Lay a film out in millimetres: the boxes share the printable area (the film less
+    ``margin_mm`` on every side) with ``gap_mm`` between neighbours."""
+    fmt = _display_format(display_format)
+    _check_spacing(margin_mm, gap_mm)
+    width, height = film_size_mm(film_size_id, orientation)
+    pw, ph = width - 2 * margin_mm, height - 2 * margin_mm
+    if pw <= 0 or ph <= 0:
+        raise FilmGeometryError(
+            f"a {margin_mm} mm margin leaves nothing of a {width:g} x {height:g} mm film"
+        )
+    printable = (margin_mm, margin_mm, pw, ph)
+    rects = _arrange(
+        fmt,
+        printable,
+        (gap_mm, gap_mm),
+        split_mm,
+        lambda kind: _slides_mm(kind, printable),
+        custom_formats,
+        _place_mm,
+    )
+    if not rects:
+        raise FilmGeometryError(f"{fmt} leaves no image box on a {film_size_id} film")
+    custom = ()
+    if fmt.kind == "CUSTOM":
+        custom = ((fmt.counts[0], _custom_format(fmt.counts[0], custom_formats)),)
+    key = _FilmKey(fmt, film_size_id, orientation, margin_mm, gap_mm, custom)
+    boxes = tuple(Box(i, *rect, film=key) for i, rect in enumerate(rects, 1))
+    return Layout(width, height, boxes, margin_mm)
+
+
+def box_count(
+    display_format: str | DisplayFormat,
+    film_size_id: str = "14INX17IN",
+    orientation: str = "PORTRAIT",
+    *,
+    margin_mm: float = 0.0,
+    custom_formats: CustomFormats | None = None,
+) -> int:
+    """How many Image Boxes a Film Box with this format holds on this film."""
+    fmt = _display_format(display_format)
+    if fmt.grid_boxes is not None:
+        return fmt.grid_boxes
+    return len(
+        layout_mm(
+            fmt, film_size_id, orientation, margin_mm=margin_mm, custom_formats=custom_formats
+        ).boxes
+    )
+
+
 def layout(
     display_format: str | DisplayFormat,
     film_size_id: str = "14INX17IN",
@@ -274,26 +478,22 @@ def layout(
     *,
     margin_mm: float = 0.0,
     gap_mm: float = 0.0,
-    custom_formats: Mapping[int, CustomFormat | int] | None = None,
+    custom_formats: CustomFormats | None = None,
 ) -> FilmLayout:
-    """Lay a film out: the box rectangles in film pixels, in Image Box Position order.
+    """The pixel view of a film: the box rectangles in film pixels at ``resolution``, in
+    Image Box Position order.
 
     ``margin_mm`` is the border the printer leaves at every edge of the film, ``gap_mm``
     the space between neighbouring boxes (both rounded to whole pixels). A CUSTOM
     format is looked up in ``custom_formats`` (rectangles, or just a box count, which is
     laid out as :meth:`CustomFormat.grid`).
     """
-    fmt = (
-        display_format
-        if isinstance(display_format, DisplayFormat)
-        else parse_display_format(display_format)
-    )
+    fmt = _display_format(display_format)
     resolution = resolution or Resolution(dpi=DEFAULT_DPI)
     width_mm, height_mm = film_size_mm(film_size_id, orientation)
     width, height = resolution.film_size_px(film_size_id, orientation)
     ppm = (width / width_mm, height / height_mm)
-    if margin_mm < 0 or gap_mm < 0:
-        raise FilmGeometryError("margin and gap must not be negative")
+    _check_spacing(margin_mm, gap_mm)
     mx, my = round(margin_mm * ppm[0]), round(margin_mm * ppm[1])
     gx, gy = round(gap_mm * ppm[0]), round(gap_mm * ppm[1])
     pw, ph = width - 2 * mx, height - 2 * my
@@ -301,23 +501,17 @@ def layout(
         raise FilmGeometryError(
             f"a {margin_mm} mm margin leaves nothing of a {width_mm:g} x {height_mm:g} mm film"
         )
-    kind, counts = fmt.kind, fmt.counts
-    boxes: list[Rect] = []
-    if kind == "STANDARD":
-        columns, rows = counts
-        xs = split(pw, columns, gx, mx)
-        for y, h in split(ph, rows, gy, my):
-            boxes += [Rect(x, y, w, h) for x, w in xs]
-    elif kind == "ROW":
-        for (y, h), n in zip(split(ph, len(counts), gy, my), counts, strict=True):
-            boxes += [Rect(x, y, w, h) for x, w in split(pw, n, gx, mx)]
-    elif kind == "COL":
-        for (x, w), n in zip(split(pw, len(counts), gx, mx), counts, strict=True):
-            boxes += [Rect(x, y, w, h) for y, h in split(ph, n, gy, my)]
-    elif kind in ("SLIDE", "SUPERSLIDE"):
-        boxes = _slides(kind, mx, my, pw, ph, ppm)
-    else:
-        boxes = _custom(counts[0], custom_formats, mx, my, pw, ph, gx, gy)
+    printable_mm = (width_mm - 2 * margin_mm, height_mm - 2 * margin_mm)
+    rects = _arrange(
+        fmt,
+        (mx, my, pw, ph),
+        (gx, gy),
+        split,
+        lambda kind: _slides_px(kind, printable_mm, mx, my, pw, ph, ppm),
+        custom_formats,
+        _place_px,
+    )
+    boxes = [Rect(*rect) for rect in rects]
     if not boxes:
         raise FilmGeometryError(f"{fmt} leaves no image box on a {film_size_id} {orientation} film")
     for position, box in enumerate(boxes, 1):
@@ -329,12 +523,27 @@ def layout(
     return FilmLayout(fmt, film_size_id, orientation, width, height, ppm, tuple(boxes))
 
 
-def _slides(kind: str, mx: int, my: int, pw: int, ph: int, ppm: tuple[float, float]):
+def _slides_mm(kind: str, printable: tuple[float, float, float, float]):
+    px, py, pw, ph = printable
+    columns, rows = slide_grid(kind, (pw, ph))
+    sw, sh = SLIDE_PICTURE_MM[kind]
+    ox = px + (pw - columns * SLIDE_PITCH_MM) / 2
+    oy = py + (ph - rows * SLIDE_PITCH_MM) / 2
+    return [
+        (
+            ox + c * SLIDE_PITCH_MM + (SLIDE_PITCH_MM - sw) / 2,
+            oy + r * SLIDE_PITCH_MM + (SLIDE_PITCH_MM - sh) / 2,
+            sw,
+            sh,
+        )
+        for r in range(rows)
+        for c in range(columns)
+    ]
+
+
+def _slides_px(kind, printable_mm, mx, my, pw, ph, ppm):
+    columns, rows = slide_grid(kind, printable_mm)
     pitch_x, pitch_y = SLIDE_PITCH_MM * ppm[0], SLIDE_PITCH_MM * ppm[1]
-    # (+1e-9: a film exactly n frames wide must give n despite rounding in the pitch)
-    columns, rows = math.floor(pw / pitch_x + 1e-9), math.floor(ph / pitch_y + 1e-9)
-    if columns < 1 or rows < 1:
-        raise FilmGeometryError(f"{kind}: not one 2-inch slide frame fits the film")
     sw, sh = SLIDE_PICTURE_MM[kind]
     ox = mx + (pw - columns * pitch_x) / 2
     oy = my + (ph - rows * pitch_y) / 2
@@ -344,44 +553,7 @@ def _slides(kind: str, mx: int, my: int, pw: int, ph: int, ppm: tuple[float, flo
             x0 = ox + c * pitch_x + (pitch_x - sw * ppm[0]) / 2
             y0 = oy + r * pitch_y + (pitch_y - sh * ppm[1]) / 2
             left, top = round(x0), round(y0)
-            boxes.append(
-                Rect(left, top, round(x0 + sw * ppm[0]) - left, round(y0 + sh * ppm[1]) - top)
-            )
-    return boxes
-
-
-def _custom(
-    index: int,
-    formats: Mapping[int, CustomFormat | int] | None,
-    mx: int,
-    my: int,
-    pw: int,
-    ph: int,
-    gx: int,
-    gy: int,
-) -> list[Rect]:
-    entry = (formats or {}).get(index)
-    if entry is None:
-        raise FilmGeometryError(
-            f"CUSTOM\\{index} is not defined by this printer's configuration"
-            + (f" (it defines {', '.join(str(k) for k in sorted(formats))})" if formats else "")
-        )
-    custom = CustomFormat.grid(entry) if isinstance(entry, int) else entry
-    boxes = []
-    for fx, fy, fw, fh in custom.rectangles:
-        # Edges are rounded, not sizes, so neighbours meet exactly; half the gap on
-        # each inner side keeps the gap between them.
-        x0, x1 = mx + round(fx * pw), mx + round((fx + fw) * pw)
-        y0, y1 = my + round(fy * ph), my + round((fy + fh) * ph)
-        if x0 > mx:
-            x0 += gx - gx // 2
-        if x1 < mx + pw:
-            x1 -= gx // 2
-        if y0 > my:
-            y0 += gy - gy // 2
-        if y1 < my + ph:
-            y1 -= gy // 2
-        boxes.append(Rect(x0, y0, x1 - x0, y1 - y0))
+            boxes.append((left, top, round(x0 + sw * ppm[0]) - left, round(y0 + sh * ppm[1]) - top))
     return boxes
 
 

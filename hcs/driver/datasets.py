@@ -13,6 +13,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from dimse import uids
+from hcs import film
 from hcs.driver.profile import PrinterProfile
 from hcs.job import terms
 from hcs.job.model import FilmBoxSpec, FilmSessionSpec
@@ -95,10 +96,10 @@ def film_box_dataset(
     """Basic Film Box N-CREATE (PS3.4 Table H.4-6); Referenced Film Session Sequence always
     (fo-dicom#967: a real printer refused a Film Box without it)."""
     ds = Dataset()
-    terms.box_count(spec.image_display_format, p.custom_formats)
-    ds.ImageDisplayFormat = p.check_value(
-        "ImageDisplayFormat", spec.image_display_format, p.display_formats
-    )
+    # Parsed by the one grammar (hcs.job.terms), sent in its canonical spelling.
+    display_format = str(terms.parse_display_format(spec.image_display_format))
+    film.box_count(display_format, custom_formats=p.custom_formats)
+    ds.ImageDisplayFormat = p.check_value("ImageDisplayFormat", display_format, p.display_formats)
     ds.ReferencedFilmSessionSequence = [reference(uids.BASIC_FILM_SESSION, session_uid)]
     _fill(
         ds,

@@ -1,6 +1,6 @@
 """Moved: the values of a print job live in :mod:`hcs.job` (re-exported here for old imports)."""
 
-from hcs.job.model import (
+from hcs.job.model import (  # noqa: F401
     FilmBoxSpec,
     FilmOutcome,
     FilmSessionSpec,
@@ -10,14 +10,3 @@ from hcs.job.model import (
     OperationRecord,
     PrintRequest,
 )
-
-__all__ = [
-    "FilmBoxSpec",
-    "FilmOutcome",
-    "FilmSessionSpec",
-    "FilmSpec",
-    "ImageBoxSpec",
-    "JobOutcome",
-    "OperationRecord",
-    "PrintRequest",
-]

@@ -14,6 +14,7 @@ from typing import Any
 
 from dimse import uids
 from dul.net import Timeouts
+from hcs.film import DEFAULT_DPI, DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
 from hcs.job import terms
 
 TRANSFER_SYNTAX_NAMES = {
@@ -91,13 +92,13 @@ class PrinterProfile:
     transfer_syntaxes: tuple[str, ...] = ("implicit",)
     bits: int = 8
     color: bool = False
-    resolution_dpi: float = 300.0
+    resolution_dpi: float = DEFAULT_DPI
     # Film geometry for the formatter (hcs.formatter.PrinterSettings.from_profile):
     pixel_spacing_mm: float | None = None  # Printer Pixel Spacing (2010,0376), over dpi
     film_pixels: dict[str, tuple[int, int]] = field(default_factory=dict)  # size: (cols, rows)
     scaling: str = "host"  # host: we scale to the box; printer: the printer magnifies
-    margin_mm: float = 0.0  # border the printer leaves at the film's edge
-    gap_mm: float = 0.0  # and between boxes
+    margin_mm: float = DEFAULT_MARGIN_MM  # border the printer leaves at the film's edge
+    gap_mm: float = DEFAULT_GAP_MM  # and between boxes
     film_sizes: tuple[str, ...] | None = None
     display_formats: tuple[str, ...] | None = None
     medium_types: tuple[str, ...] | None = None
@@ -297,7 +298,7 @@ def _convert(name: str, key: str, value: Any) -> Any:
         for item in names:
             if not item.startswith("CUSTOM\\"):
                 try:
-                    terms.box_count(item)
+                    terms.parse_display_format(item)
                 except terms.InvalidAttribute as error:
                     raise ProfileError(f"{where}: {error}") from None
         return names

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from hcs.errors import HcsError
 
@@ -38,9 +39,6 @@ DECIMATE_CROP = ("DECIMATE", "CROP", "FAIL")
 PRESENTATION_LUT_SHAPES = ("IDENTITY", "LIN OD")
 
 _DESTINATION = re.compile(r"^(MAGAZINE|PROCESSOR|BIN_[1-9][0-9]*)$")
-_STANDARD = re.compile(r"^STANDARD\\([1-9][0-9]*),([1-9][0-9]*)$")
-_ROW_COL = re.compile(r"^(ROW|COL)\\([1-9][0-9]*(,[1-9][0-9]*)*)$")
-_CUSTOM = re.compile(r"^CUSTOM\\([1-9][0-9]*)$")
 MAX_BOXES = 256
 
 
@@ -97,30 +95,102 @@ def text(attribute: str, value: str, max_length: int) -> str:
     return value
 
 
-def box_count(display_format: str, custom_boxes: dict[int, int] | None = None) -> int:
-    """How many image boxes a display format makes (PS3.3 C.13.8, Image Display Format)."""
-    match = _STANDARD.match(display_format)
-    if match:
-        count = int(match.group(1)) * int(match.group(2))
-    elif (match := _ROW_COL.match(display_format)) is not None:
-        count = sum(int(n) for n in match.group(2).split(","))
-    elif display_format in ("SLIDE", "SUPERSLIDE"):
-        count = {"SLIDE": 35, "SUPERSLIDE": 40}[display_format]  # printer-defined; typical
-    elif (match := _CUSTOM.match(display_format)) is not None:
-        number = int(match.group(1))
-        if custom_boxes is None or number not in custom_boxes:
-            raise InvalidAttribute(
-                "ImageDisplayFormat", f"{display_format!r} is not defined for this printer"
+class FilmGeometryError(InvalidAttribute):
+    """A display format, film or layout that cannot be made; ``attribute`` names the DICOM
+    keyword at fault (ImageDisplayFormat unless the film size or orientation is)."""
+
+    def __init__(self, message: str, attribute: str = "ImageDisplayFormat"):
+        super().__init__(attribute, message)
+
+
+# -- The Image Display Format grammar (PS3.3 C.13.3, Image Display Format (2010,0010)) ------
+#
+# STANDARD\C,R (C columns, R rows) · ROW\R1,R2,... (row i holds Ri boxes) · COL\C1,C2,...
+# (column i holds Ci boxes) · SLIDE (35 mm slides) · SUPERSLIDE (40 mm slides) · CUSTOM\i
+# (the printer's conformance statement defines it). The standard leaves the number of
+# SLIDE and SUPERSLIDE boxes to the printer: here it is what the film geometry fits
+# (``hcs.film``), so it depends on the film size and margin, never a fixed number.
+#
+# Padding: the value is ST (Short Text). PS3.5 6.2 makes trailing spaces of ST
+# insignificant (an odd-length value is padded with one to even length on the wire) and
+# leading spaces significant. So ``"STANDARD\\2,2 "`` is STANDARD\\2,2 and is taken
+# everywhere, while ``" STANDARD\\2,2"`` is not a defined term and is refused; a trailing
+# NUL, which some implementations pad with, is taken as padding too.
+
+DISPLAY_FORMAT_KINDS = ("STANDARD", "ROW", "COL", "SLIDE", "SUPERSLIDE", "CUSTOM")
+DISPLAY_FORMAT_USAGE = {
+    "STANDARD": "STANDARD\\C,R (columns, rows)",
+    "ROW": "ROW\\R1,R2,... (boxes in each row)",
+    "COL": "COL\\C1,C2,... (boxes in each column)",
+    "CUSTOM": "CUSTOM\\i (a format the printer defines)",
+}
+_COUNT = re.compile(r"[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class DisplayFormat:
+    """A parsed Image Display Format (2010,0010).
+
+    ``counts``: (C, R) for STANDARD, one count per row (ROW) or column (COL), the
+    index for CUSTOM, empty for SLIDE and SUPERSLIDE.
+    """
+
+    kind: str
+    counts: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        if not self.counts:
+            return self.kind
+        return f"{self.kind}\\{','.join(str(c) for c in self.counts)}"
+
+    @property
+    def grid_boxes(self) -> int | None:
+        """The box count the format alone fixes (STANDARD, ROW, COL); ``None`` when the
+        film (SLIDE, SUPERSLIDE) or the printer (CUSTOM) decides it."""
+        if self.kind == "STANDARD":
+            return self.counts[0] * self.counts[1]
+        if self.kind in ("ROW", "COL"):
+            return sum(self.counts)
+        return None
+
+
+def parse_display_format(text: str) -> DisplayFormat:
+    """Parse ``STANDARD\\C,R``, ``ROW\\R1,R2,...``, ``COL\\C1,...``, ``SLIDE``,
+    ``SUPERSLIDE`` or ``CUSTOM\\i``; :class:`FilmGeometryError` says what is wrong.
+
+    The one parser of the grammar: the formatter, the driver's checks, the server and
+    the virtual printer all call it, so they agree on every value.
+    """
+    value = str(text).rstrip(" \0")
+    kind, backslash, rest = value.partition("\\")
+    if kind in ("SLIDE", "SUPERSLIDE"):
+        if backslash:
+            raise FilmGeometryError(f"{value!r}: {kind} takes no numbers")
+        return DisplayFormat(kind)
+    if kind not in DISPLAY_FORMAT_USAGE:
+        raise FilmGeometryError(
+            f"{value!r} is not an Image Display Format: it must start with STANDARD, ROW, "
+            "COL, SLIDE, SUPERSLIDE or CUSTOM"
+        )
+    parts = rest.split(",") if rest else []
+    usage = DISPLAY_FORMAT_USAGE[kind]
+    if not parts:
+        raise FilmGeometryError(f"{value!r}: no numbers after {kind}; write {usage}")
+    for part in parts:
+        if not _COUNT.fullmatch(part):
+            raise FilmGeometryError(
+                f"{value!r}: {part!r} is not a positive whole number (no zero, sign or "
+                f"leading zero); write {usage}"
             )
-        count = custom_boxes[number]
-    else:
-        raise InvalidAttribute(
-            "ImageDisplayFormat",
-            f"{display_format!r} is not STANDARD\\C,R, ROW\\R1,R2,..., COL\\C1,C2,..., "
-            "SLIDE, SUPERSLIDE or CUSTOM\\i",
+    counts = tuple(int(p) for p in parts)
+    if kind == "STANDARD" and len(counts) != 2:
+        raise FilmGeometryError(f"{value!r}: STANDARD takes exactly two numbers, {usage}")
+    if kind == "CUSTOM" and len(counts) != 1:
+        raise FilmGeometryError(f"{value!r}: CUSTOM takes one number, {usage}")
+    parsed = DisplayFormat(kind, counts)
+    total = parsed.grid_boxes or 0
+    if total > MAX_BOXES:
+        raise FilmGeometryError(
+            f"{value!r} makes {total} image boxes; a film holds at most {MAX_BOXES}"
         )
-    if count > MAX_BOXES:
-        raise InvalidAttribute(
-            "ImageDisplayFormat", f"{display_format!r} makes {count} boxes, more than {MAX_BOXES}"
-        )
-    return count
+    return parsed

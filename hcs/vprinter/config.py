@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hcs.film import DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
 from hcs.vprinter import geometry, personality
 from hcs.vprinter.faults import FaultSpec, FaultSpecError, parse_fault_table
 
@@ -71,8 +72,8 @@ class FilmCapabilities:
     max_density: int = 320
     border_density: str = "BLACK"
     empty_image_density: str = "BLACK"
-    margin_mm: float = 8.0
-    gap_mm: float = 2.0
+    margin_mm: float = DEFAULT_MARGIN_MM
+    gap_mm: float = DEFAULT_GAP_MM
     max_copies: int = 99
     max_image_rows: int = 8192
     max_image_columns: int = 8192

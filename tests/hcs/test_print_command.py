@@ -218,3 +218,25 @@ def test_prints_on_dcmtk_dcmprscp(capsys, tmp_path):
     assert payload["ok"] and payload["outcome"]["printed"]
     operations = [op["operation"] for op in payload["outcome"]["operations"]]
     assert operations.count("N-SET Image Box 1") == 1 and "N-ACTION Film Box (print)" in operations
+
+
+def test_print_without_a_profile_on_a_default_virtual_printer_fits_every_box(tmp_path):
+    """``hcs print --host/--port`` (no profile, no job options) on ``hcs vprinter`` started
+    with no options: both sides take the film geometry's defaults, so the boxes the SCU
+    formats are the boxes the printer lays out, and no Image Box comes back 0xB604
+    ("larger than the image box, demagnified"). Real sockets, two processes."""
+    from tests.hcs.vprinter.helpers import run_hcs, vprinter_process
+
+    with vprinter_process(log=tmp_path / "vprinter.log") as (_, port):
+        printer = ("--host", "127.0.0.1", "--port", str(port), "--called-ae", "VPRINTER")
+        done = run_hcs("print", CT, MR, *printer, "--json")
+        done_rows = run_hcs(
+            "print", CT, MR, *printer, "--json", "--format", "ROW\\1,2", "--film-size", "8INX10IN"
+        )
+    for result in (done, done_rows):
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)["outcome"]
+        statuses = [op["status"] for op in report["operations"]]
+        image_boxes = [op for op in report["operations"] if "Image Box" in op["operation"]]
+        assert image_boxes and all(op["status"] == 0 for op in image_boxes), image_boxes
+        assert 0xB604 not in statuses and report["printed"]

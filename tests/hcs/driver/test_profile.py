@@ -5,9 +5,9 @@ import tomllib
 import pytest
 
 from dul.net import Timeouts
+from hcs.driver import terms
 from hcs.driver.profile import PrinterProfile, ProfileError
 from hcs.formatter.job import PrinterSettings
-from hcs.job import terms
 
 DRYVIEW = """
 [printers.radiology-dryview]

@@ -231,7 +231,9 @@ def test_image_box_count_and_positions_come_from_the_display_format():
     }
 
     async def scenario():
-        async with running_printer() as printer, scu(printer.port) as client:
+        # An 8 mm margin and 2 mm gaps: 3 x 4 two-inch slide frames fit an 8x10 film.
+        margins = {"film__margin_mm": 8.0, "film__gap_mm": 2.0}
+        async with running_printer(**margins) as printer, scu(printer.port) as client:
             session = await client.film_session()
             for text, count in formats.items():
                 _, boxes, _, _out = await client.film_box(session, text, FilmSizeID="8INX10IN")
@@ -489,7 +491,9 @@ def test_printer_n_get_all_or_some_attributes():
 
 def test_printer_configuration_retrieval_describes_the_printer():
     async def scenario():
-        running = running_printer(film__sizes=["8INX10IN"], film__resolution_dpi=254)
+        running = running_printer(
+            film__sizes=["8INX10IN"], film__resolution_dpi=254, film__margin_mm=8.0
+        )
         async with running as printer, scu(printer.port, ("printer_configuration",)) as client:
             response, out = await client.n_get(
                 uids.PRINTER_CONFIGURATION_RETRIEVAL,

@@ -36,7 +36,8 @@ class Film:
     """A session driven by hand: create, set, print, then render what was printed."""
 
     def __init__(self, display_format="STANDARD\\1,1", context=1, contexts=CONTEXTS, **film):
-        self.session = PrintSession(make_config(film__resolution_dpi=100), contexts=contexts)
+        config = make_config(film__resolution_dpi=100, film__margin_mm=8.0, film__gap_mm=2.0)
+        self.session = PrintSession(config, contexts=contexts)
         self.context = context
         self.ids = iter(range(1, 1000))
         reply = self.session.handle(1, m.NCreateRQ(next(self.ids), uids.BASIC_FILM_SESSION))
