@@ -36,7 +36,7 @@ bench: $(STAMP) dcmtk build
 	$(VPY) bench/run_all.py
 
 demo: $(STAMP) dcmtk build
-	$(VPY) -m hcs.demo
+	$(VPY) -m hcs.cli demo
 
 clean:
 	rm -rf build $(VENV) *.egg-info hcs/_fastpath/*.c hcs/_fastpath/*.so .pytest_cache .hypothesis

@@ -220,7 +220,7 @@ def _run_status(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     from hcs.demo import main as demo
 
-    return demo()
+    return demo(main)
 
 
 RUNNERS = {

@@ -18,15 +18,19 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from hcs import cli
 from hcs.peers import dcmprscp
 
+# How a step runs an ``hcs`` command: the CLI hands its own ``main`` in, so this module
+# needs nothing from the CLI (which imports it) and the two do not import each other.
+RunCommand = Callable[[list[str]], int]
 
-def _step(title: str, argv: list[str]) -> int:
+
+def _step(run: RunCommand, title: str, argv: list[str]) -> int:
     print(f"\n$ hcs {' '.join(argv)}    # {title}", flush=True)
-    code = cli.main(argv)
+    code = run(argv)
     print(f"(exit {code})", flush=True)
     return code
 
@@ -130,22 +134,19 @@ async def _serve_and_print(tmp: Path, dcmtk_port: int) -> int:
     return failures
 
 
-def main() -> int:
+def main(run: RunCommand) -> int:
+    """Run the demo; ``run`` is ``hcs.cli.main`` (``hcs demo``)."""
     tmp = os.environ.get("HCS_DEMO_OUT") or tempfile.mkdtemp(prefix="hcs-demo-")
     Path(tmp).mkdir(parents=True, exist_ok=True)
     with dcmprscp(Path(tmp) / "dcmprscp") as port:
         print(f"DCMTK dcmprscp (AE PRINTER) listens on 127.0.0.1:{port}")
         host = ["127.0.0.1", str(port), "--called-ae", "PRINTER"]
         failures = 0
-        failures += _step("is the printer there? (C-ECHO)", ["echo", *host]) != 0
-        failures += _step("what state is it in? (Printer N-GET)", ["status", *host]) != 0
+        failures += _step(run, "is the printer there? (C-ECHO)", ["echo", *host]) != 0
+        failures += _step(run, "what state is it in? (Printer N-GET)", ["status", *host]) != 0
         failures += asyncio.run(_serve_and_print(Path(tmp), port))
         stored = sorted((Path(tmp) / "dcmprscp" / "database").glob("SP_*.dcm"))
         print(f"dcmprscp stored {len(stored)} film(s) as Stored Print objects")
     outcome = f"{failures} step(s) failed" if failures else "all steps OK"
     print(f"\ndemo finished: {outcome}; everything it made is in {tmp}")
     return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -187,16 +187,6 @@ class FormattedFilm:
     def rect(self, position: int) -> Rect:
         return self.layout.box(position)
 
-    def preview(self, width: int = 800) -> np.ndarray:
-        from hcs.preview import render_film
-
-        return render_film(self, width)
-
-    def preview_png(self, width: int = 800) -> bytes:
-        from hcs.preview import film_png
-
-        return film_png(self, width)
-
     def as_json(self) -> dict[str, Any]:
         return {
             "display_format": str(self.layout.display_format),

@@ -120,7 +120,7 @@ def build_print_request(
     """Format a job: files (paths, data sets, arrays or :class:`Frame`s) -> films.
 
     Returns the driver's :class:`PrintRequest` and, per film, the
-    :class:`FormattedFilm` (its layout and boxes; ``.preview_png(width)`` draws it).
+    :class:`FormattedFilm` (its layout and boxes; ``hcs.preview.film_png(film, width)`` draws it).
     Blocks until formatting is done: from a coroutine use
     :func:`build_print_request_async`. Raises :class:`FormatError` naming the file.
     """
