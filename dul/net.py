@@ -73,12 +73,7 @@ class Timeouts:
 
 
 class NetworkError(Exception):
-    """The transport failed: nothing listening, unreachable, reset, or a timeout.
-
-    ``exit_code`` is 3, as the command line's contract says for network problems.
-    """
-
-    exit_code = 3
+    """The transport failed: nothing listening, unreachable, reset, or a timeout."""
 
 
 class TimeoutExpired(NetworkError):
@@ -86,9 +81,7 @@ class TimeoutExpired(NetworkError):
 
 
 class AssociationFailed(Exception):
-    """The peer refused or ended the association in DICOM terms (exit code 1)."""
-
-    exit_code = 1
+    """The peer refused or ended the association in DICOM terms."""
 
 
 class AssociationRejectedError(AssociationFailed):

@@ -18,6 +18,10 @@ from collections.abc import Sequence
 from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
+from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
+from hcs.commandline import ae_title as _ae_title
+from hcs.commandline import port as _port
+from hcs.commandline import seconds as _seconds
 from hcs.print_command import add_parser as add_print_parser
 from hcs.print_command import run as run_print
 from hcs.probe.cli import add_parser as add_probe_parser
@@ -26,43 +30,6 @@ from hcs.server.cli import RUNNERS as SERVER_RUNNERS
 from hcs.server.cli import add_parsers as add_server_parsers
 from hcs.vprinter.cli import add_parser as add_vprinter_parser
 from hcs.vprinter.cli import run as run_vprinter
-
-EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
-    return port
-
-
-def _ae_title(text: str) -> str:
-    stripped = text.strip()
-    if (
-        not stripped
-        or len(stripped) > 16
-        or "\\" in stripped
-        or not stripped.isascii()
-        or any(ord(c) < 0x20 for c in stripped)
-    ):
-        raise argparse.ArgumentTypeError(
-            f"AE title {text!r} must be 1 to 16 printable ASCII characters without backslash"
-        )
-    return stripped
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"timeout {value} must be above 0 and at most 86400 s")
-    return value
 
 
 def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) -> None:

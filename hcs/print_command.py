@@ -23,7 +23,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+from hcs.commandline import EXIT_OK, EXIT_PEER, EXIT_USAGE
+from hcs.commandline import ae_title as _ae_title
+from hcs.commandline import port as _port
+from hcs.commandline import positive_float as _positive_float
+from hcs.commandline import positive_int as _positive_int
+from hcs.commandline import window as _window
+
 CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -32,63 +38,6 @@ class UsageError(Exception):
 
 
 # -- argument types --------------------------------------------------------------------
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is not between 1 and 65535")
-    return port
-
-
-def _ae_title(text: str) -> str:
-    value = text.strip()
-    if (
-        not value
-        or len(value) > 16
-        or "\\" in value
-        or not value.isascii()
-        or any(ord(c) < 0x20 for c in value)
-    ):
-        raise argparse.ArgumentTypeError(
-            f"AE title {text!r} must be 1 to 16 printable ASCII characters without backslash"
-        )
-    return value
-
-
-def _window(text: str) -> tuple[float, float]:
-    try:
-        center, width = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"window {text!r} must be CENTER,WIDTH (two numbers)"
-        ) from None
-    if width <= 0:
-        raise argparse.ArgumentTypeError(f"window width {width:g} must be positive")
-    return center, width
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value:g} must be positive")
-    return value
 
 
 def _text(text: str) -> tuple[str, str]:

@@ -31,6 +31,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dimse": (("dimse",), ("dul",)),
     "kernels": (("hcs._fastpath",), ()),
     "errors": (("hcs.errors",), ()),
+    # Exit codes and argument types of every command; maps dul's exceptions to exit codes.
+    "command line": (("hcs.commandline",), ("dimse", "dul")),
     # The job model: the values of a print job, terms and limits. It may name what a
     # DICOM status means (dimse.status) for the outcome it reports, nothing else.
     "job model": (("hcs.job",), ("errors", "dimse.status")),
@@ -45,16 +47,27 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "virtual printer": (
         ("hcs.vprinter",),
-        ("errors", "job model", "film geometry", "dimse", "dul"),
+        ("errors", "job model", "film geometry", "command line", "dimse", "dul"),
     ),
     "server": (
         ("hcs.server", "hcs.client"),
-        ("errors", "job model", "film geometry", "formatter", "kernels", "driver", "dimse", "dul"),
+        (
+            "errors",
+            "job model",
+            "film geometry",
+            "formatter",
+            "kernels",
+            "driver",
+            "command line",
+            "dimse",
+            "dul",
+        ),
     ),
     "cli": (
         ("hcs.cli", "hcs.demo", "hcs.print_command", "hcs.peers", "hcs"),
         (
             "errors",
+            "command line",
             "job model",
             "film geometry",
             "formatter",

@@ -16,7 +16,8 @@ import sys
 import time
 from typing import Any
 
-EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
+
 FINAL = ("done", "failed", "cancelled")
 
 

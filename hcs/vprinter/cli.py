@@ -16,11 +16,10 @@ import logging
 import signal
 import sys
 
+from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 from hcs.vprinter.config import SOP_CLASS_NAMES, ConfigError, load_config
 from hcs.vprinter.faults import FAULT_KINDS, FaultSpecError, parse_fault
 from hcs.vprinter.personality import NAMES
-
-EXIT_OK, EXIT_USAGE, EXIT_NETWORK = 0, 2, 3
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
