@@ -690,10 +690,8 @@ def image_box_class(outcome: JobOutcome, reference: Dataset, color: bool) -> str
 def _fixed_box_count(display_format: str) -> int | None:
     """The box count of a STANDARD, ROW or COL format (SLIDE, SUPERSLIDE and CUSTOM
     counts are the printer's to say)."""
-    if not display_format.startswith(("STANDARD\\", "ROW\\", "COL\\")):
-        return None
     try:
-        return terms.box_count(display_format)
+        return terms.parse_display_format(display_format).grid_boxes
     except terms.InvalidAttribute:
         return None
 

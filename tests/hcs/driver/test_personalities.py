@@ -18,6 +18,7 @@ from hcs.driver import FilmBoxSpec, FilmSessionSpec, PrinterDriver, PrinterProfi
 from hcs.driver.session import proposed_contexts
 from hcs.film import Resolution
 from hcs.formatter import FilmJob, Formatter, Frame, PrinterSettings
+from hcs.preview import render_film
 from hcs.vprinter.personality import NAMES
 from tests.hcs.vprinter.helpers import running_printer
 
@@ -79,7 +80,7 @@ def print_on(tmp_path, personalities, film, *, color=False, delay=0.05, **option
 
 
 def assert_matches_preview(film, out) -> None:
-    preview = film.preview(film.layout.width)
+    preview = render_film(film, film.layout.width)
     stored = stored_boxes(out)
     assert sorted(stored) == [1, 2, 3, 4]
     for position, pixels in stored.items():
