@@ -64,7 +64,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
     "cli": (
-        ("hcs.cli", "hcs.demo", "hcs.print_command", "hcs.peers", "hcs"),
+        ("hcs.cli", "hcs.demo", "hcs.print_command", "hcs.probe", "hcs.peers", "hcs"),
         (
             "errors",
             "command line",

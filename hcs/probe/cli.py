@@ -35,7 +35,8 @@ def _seconds(text: str) -> float:
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    from hcs.print_command import _ae_title, _port
+    from hcs.commandline import ae_title as _ae_title
+    from hcs.commandline import port as _port
 
     p = subparsers.add_parser(
         "probe",
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         code = EXIT_OK
     if args.json:
         payload = report.as_json()
+        payload["profile"] = table
         payload["ok"] = code == EXIT_OK
         payload["profile_name"] = name
         payload["profile_written"] = written

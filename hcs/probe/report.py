@@ -98,8 +98,8 @@ class ProbeReport:
 
     # ------------------------------------------------------------------ output
     def as_json(self) -> dict[str, Any]:
-        from hcs.probe.profile import profile_table
-
+        """The report as JSON; ``hcs probe --json`` adds the profile written from it
+        (``hcs.probe.profile.profile_table``, which reads this module, not the reverse)."""
         return {
             "command": "probe",
             "host": self.host,
@@ -128,7 +128,6 @@ class ProbeReport:
             "elapsed_s": round(self.elapsed, 3),
             "slowest_answer_s": round(self.slowest_answer, 3),
             "operations": [r.as_json() for r in self.operations],
-            "profile": profile_table(self),
         }
 
     def text(self) -> str:

@@ -12,7 +12,7 @@ from pydicom.data import get_testdata_file
 from dimse import uids
 from dimse.status import status_category
 from hcs.cli import main
-from hcs.job.terms import box_count
+from hcs.film import box_count
 
 CT = get_testdata_file("CT_small.dcm")
 CREATED = (uids.BASIC_FILM_SESSION, uids.BASIC_FILM_BOX, uids.PRESENTATION_LUT)
@@ -55,7 +55,8 @@ def print_with_profile(capsys, config: Path, name: str) -> tuple[int, dict]:
     formats = table.get("display_formats", ["STANDARD\\2,2"])
     display_format = "STANDARD\\2,2" if "STANDARD\\2,2" in formats else formats[0]
     custom = {int(k): v for k, v in table.get("custom_formats", {}).items()}
-    images = [CT] * box_count(display_format, custom)
+    margin = float(table.get("margin_mm", 0.0))
+    images = [CT] * box_count(display_format, size, custom_formats=custom, margin_mm=margin)
     argv = ["print", *images, "--printer", name, "--config", str(config)]
     argv += ["--format", display_format, "--film-size", size, "--dpi", "40", "--json"]
     code = main(argv)
