@@ -54,6 +54,15 @@ class AssociationEnded(AssociationFailed):
     """The association ended while a request was waiting for its response."""
 
 
+class _Expired(Exception):
+    """The DIMSE timeout ran out before the response (turned into TimeoutExpired)."""
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(_Expired())
+
+
 def default_response(request: Request) -> Response:
     """What an SCU answers to a request from the SCP it did not ask for."""
     if isinstance(request, NEventReportRQ):
@@ -133,19 +142,27 @@ class DimseConnection:
         if self._ended is not None:
             raise self._ended
         message_id = message.message_id
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._waiting[message_id] = future
+        timer = None
         try:
             await self.send(context_id, message)
             timeout = self.dimse_timeout if timeout is None else timeout
+            # One timer on the future itself: asyncio.wait_for(shield(...)) made two more
+            # futures, a task-side waiter and their callbacks for every message.
+            if timeout is not None:
+                timer = loop.call_later(timeout, _expire, future)
             try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout)
-            except TimeoutError:
+                return await future
+            except _Expired:
                 raise TimeoutExpired(
                     f"no {message.NAME.replace('RQ', 'RSP')} from {self.upper_layer.peer} "
                     f"within {timeout:g} s"
                 ) from None
         finally:
+            if timer is not None:
+                timer.cancel()
             self._waiting.pop(message_id, None)
 
     async def echo(self, timeout: float | None = None) -> CEchoRSP:

@@ -18,12 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
 from dimse import uids
 from dimse.client import DimseConnection, default_response
+from dimse.dataset import is_implicit_vr
 from dimse.messages import (
     NActionRQ,
     NCreateRQ,
@@ -40,6 +43,7 @@ from hcs.driver import quirks
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
 from hcs.driver.profile import PrinterProfile
+from hcs.driver.replies import read_reply
 from hcs.job import terms
 from hcs.job.model import (
     FilmOutcome,
@@ -58,6 +62,11 @@ CONFIGURATION_CONTEXT, VERIFICATION_CONTEXT = 11, 13
 REFERENCED_PRINT_JOB_TAGS = (0x21000500, 0x21200070)  # current and retired (REFERENCE.md 2.4)
 PRINTER_EVENTS = {1: "NORMAL", 2: "WARNING", 3: "FAILURE"}
 PRINT_JOB_EVENTS = {1: "PENDING", 2: "PRINTING", 3: "DONE", 4: "FAILURE"}
+_PRINTER_STATUS = {0x21100010: "PrinterStatus", 0x21100020: "PrinterStatusInfo"}
+_FILM_BOX_REFERENCES = {
+    0x20100510: "ReferencedImageBoxSequence",
+    0x20100520: "ReferencedBasicAnnotationBoxSequence",
+}
 
 
 class FilmFailed(Exception):
@@ -208,7 +217,8 @@ class PrintAssociation:
         )
         outcome.operations.append(record)
         category = status_category(response.status)
-        log.info("%s: %s", self.profile.name, record.description)
+        if log.isEnabledFor(logging.INFO):  # the description is built only to be logged
+            log.info("%s: %s", self.profile.name, record.description)
         if category in (StatusCategory.FAILURE, StatusCategory.CANCEL):
             sent = getattr(message, "dataset", None)
             hint = quirks.failure_hint(
@@ -227,6 +237,26 @@ class PrintAssociation:
 
     def _decode(self, response: Response, context_id: int) -> Dataset | None:
         return response.decode_dataset(self.dimse.contexts[context_id].transfer_syntax)
+
+    def _read(
+        self,
+        response: Response,
+        context_id: int,
+        *,
+        strings: Mapping[int, str] = {},
+        sequences: Mapping[int, str] = {},
+    ) -> Mapping[str, Any] | None:
+        """The attributes the driver reads from a reply, without pydicom when the reply
+        has the usual layout (see :mod:`hcs.driver.replies`), else the pydicom Dataset."""
+        data = getattr(response, "dataset", None)
+        if isinstance(data, bytes | bytearray | memoryview):
+            transfer_syntax = self.dimse.contexts[context_id].transfer_syntax
+            found = read_reply(
+                data, is_implicit_vr(transfer_syntax), strings=strings, sequences=sequences
+            )
+            if found is not None:
+                return found
+        return self._decode(response, context_id)
 
     async def printer_status(self, outcome: JobOutcome) -> None:
         """N-GET Printer: FAILURE holds the job; WARNING is noted and printing goes on.
@@ -249,7 +279,7 @@ class PrintAssociation:
                 " skips the N-GET)"
             )
             return
-        dataset = self._decode(response, context)
+        dataset = self._read(response, context, strings=_PRINTER_STATUS)
         if dataset is not None:
             self.state.status = str(dataset.get("PrinterStatus", "") or "") or None
             self.state.status_info = str(dataset.get("PrinterStatusInfo", "") or "") or None
@@ -427,7 +457,7 @@ class PrintAssociation:
         film_uid, response = await self._create(
             outcome, "Film Box", meta, uids.BASIC_FILM_BOX, dataset
         )
-        answer = self._decode(response, meta)
+        answer = self._read(response, meta, sequences=_FILM_BOX_REFERENCES)
         if answer is None:
             raise FilmFailed(
                 OperationRecord(
@@ -479,7 +509,7 @@ class PrintAssociation:
         self,
         outcome: JobOutcome,
         meta: int,
-        reference: Dataset,
+        reference: Any,
         image: ImageBoxSpec,
         position: int,
         color: bool,
@@ -519,7 +549,7 @@ class PrintAssociation:
         )
 
     async def _set_annotations(
-        self, outcome: JobOutcome, answer: Dataset, annotations: dict[int, str]
+        self, outcome: JobOutcome, answer: Mapping[str, Any], annotations: dict[int, str]
     ) -> None:
         boxes = list(answer.get("ReferencedBasicAnnotationBoxSequence", []))
         for position, text in sorted(annotations.items()):
