@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -275,12 +276,47 @@ def end_to_end(
         await one_printer_films(sinks[0].port, count, 1)
         return (count + 1) / (time.perf_counter() - start)
 
-    one = asyncio.run(single(films))
-    two = asyncio.run(both(films))
+    one, one_cpu = with_cpu(sinks, lambda: asyncio.run(single(films)))
+    two, two_cpu = with_cpu(sinks, lambda: asyncio.run(both(films)))
     print(
         f"films/s end to end (one formatting thread per printer): one printer {one:.2f}, "
         f"two printers {two:.2f} ({two / one:.2f}x)"
     )
+    # What bounds the ratio: two printers can at best keep both cores busy, so they reach
+    # at most 2 cores / (CPU per film), against one printer's 1 / (wall time per film).
+    # The CPU per film counts every process: ours (formatting threads, the event loop,
+    # the kernel's socket work) and the sinks'.
+    for label, rate, (ours, sink_cpu) in (
+        ("one printer", one, one_cpu),
+        ("two printers", two, two_cpu),
+    ):
+        count = (films + 1) * (1 if label == "one printer" else 2)
+        print(
+            f"  {label}: CPU per film hcs {ours / count * 1e3:.0f} ms + sinks "
+            f"{sink_cpu / count * 1e3:.0f} ms, wall per film {1e3 / rate:.0f} ms"
+        )
+    cpu_per_film = sum(one_cpu) / (films + 1)
+    print(
+        f"  two printers on {os.cpu_count()} cores can reach at most "
+        f"{os.cpu_count() / cpu_per_film / one:.2f}x one printer (load average "
+        f"{os.getloadavg()[0]:.2f}: with other work on the cores the ratio measures the "
+        "scheduler too)"
+    )
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of another process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(sinks: list[Sink], run):
+    """``run()``'s result, and the CPU seconds it took here and in the sinks."""
+    before = time.process_time(), [_process_cpu(s.process.pid) for s in sinks]
+    result = run()
+    ours = time.process_time() - before[0]
+    theirs = sum(_process_cpu(s.process.pid) - b for s, b in zip(sinks, before[1], strict=True))
+    return result, (ours, theirs)
 
 
 def main() -> None:
