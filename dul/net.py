@@ -144,6 +144,8 @@ class UpperLayerConnection:
         self._abort: Aborted | None = None
         self._receive_buffer = bytearray(_RECEIVE_SIZE)
         self._receive_view = memoryview(self._receive_buffer)
+        self._read_waiter: asyncio.Future | None = None
+        self._reading = False
         self._reader = self._loop.create_task(self._read_loop())
         self.finished = asyncio.Event()
 
@@ -265,11 +267,42 @@ class UpperLayerConnection:
         finally:
             self._loop.remove_writer(fd)
 
+    async def _receive(self) -> int:
+        """Read what has arrived into the reused buffer (waiting for it); 0 at the end."""
+        if not isinstance(self._loop, asyncio.BaseEventLoop):
+            # A wrapped loop (the virtual printer's read-rate throttle) reads for us.
+            return await self._loop.sock_recv_into(self._sock, self._receive_buffer)
+        while True:
+            try:
+                return self._sock.recv_into(self._receive_buffer)
+            except (BlockingIOError, InterruptedError):
+                pass
+            # The socket stays registered with epoll between reads: sock_recv_into
+            # registered and unregistered it (two system calls and the selector's
+            # bookkeeping) for every message it waited for.
+            waiter = self._loop.create_future()
+            self._read_waiter = waiter
+            if not self._reading:
+                self._loop.add_reader(self._sock.fileno(), self._on_readable)
+                self._reading = True
+            try:
+                await waiter
+            finally:
+                self._read_waiter = None
+
+    def _on_readable(self) -> None:
+        waiter = self._read_waiter
+        if waiter is None:  # nobody is reading now: epoll (level-triggered) would repeat
+            self._loop.remove_reader(self._sock.fileno())
+            self._reading = False
+        elif not waiter.done():
+            waiter.set_result(None)
+
     async def _read_loop(self) -> None:
         try:
             while not self._closed:
                 try:
-                    count = await self._loop.sock_recv_into(self._sock, self._receive_buffer)
+                    count = await self._receive()
                 except (ConnectionError, OSError):
                     count = 0
                 # A copy of what arrived, out of one buffer reused for every read: a fresh
@@ -353,6 +386,7 @@ class UpperLayerConnection:
         if fd >= 0:
             self._loop.remove_reader(fd)
             self._loop.remove_writer(fd)
+        self._reading = False
         with contextlib.suppress(OSError):
             self._sock.close()
         if self._reader is not asyncio.current_task() and not self._reader.done():
