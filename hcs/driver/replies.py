@@ -12,7 +12,7 @@ reply (two CS values) cost a few hundred microseconds the same way.
 the values asked for, converted as pydicom converts them (latin-1, trailing spaces and
 NULs stripped). It covers the layout printers send: implicit or explicit VR little
 endian, sequences and items of defined or undefined length, the expected VRs. Anything
-else (a multi-valued value, an item without both UIDs, an unexpected VR, an undefined
+else (a multi-valued value, an unexpected VR, an undefined
 length elsewhere, a data set whose first element looks like the other VR encoding)
 returns ``None``, and the caller decodes with pydicom as before: an unusual printer gets
 the old behaviour, not a new one.
@@ -22,11 +22,16 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Mapping
+from typing import Any
 
 from dimse.dataset_structure import check_dataset_structure
 
 REFERENCED_SOP_CLASS_UID = 0x00081150
 REFERENCED_SOP_INSTANCE_UID = 0x00081155
+_REFERENCE_KEYWORDS = {
+    REFERENCED_SOP_CLASS_UID: "ReferencedSOPClassUID",
+    REFERENCED_SOP_INSTANCE_UID: "ReferencedSOPInstanceUID",
+}
 
 _ITEM = 0xFFFEE000
 _ITEM_END = 0xFFFEE00D
@@ -45,16 +50,25 @@ _VRS = frozenset(
 
 
 class Reference:
-    """One item of a Referenced ... Sequence, with pydicom's attribute names."""
+    """One item of a Referenced ... Sequence, read like a pydicom item: ``.get(keyword,
+    default)`` or the attribute (``AttributeError`` when the printer left it out)."""
 
-    __slots__ = ("ReferencedSOPClassUID", "ReferencedSOPInstanceUID")
+    __slots__ = ("_values",)
 
-    def __init__(self, sop_class: str, sop_instance: str):
-        self.ReferencedSOPClassUID = sop_class
-        self.ReferencedSOPInstanceUID = sop_instance
+    def __init__(self, values: dict[str, str]):
+        self._values = values
+
+    def get(self, keyword: str, default: Any = None) -> Any:
+        return self._values.get(keyword, default)
+
+    def __getattr__(self, keyword: str) -> str:
+        try:
+            return self._values[keyword]
+        except KeyError:
+            raise AttributeError(keyword) from None
 
     def __repr__(self) -> str:
-        return f"Reference({self.ReferencedSOPClassUID!r}, {self.ReferencedSOPInstanceUID!r})"
+        return f"Reference({self._values!r})"
 
 
 class _Unusual(Exception):
@@ -167,8 +181,9 @@ def _string(raw: bytes) -> str:
 
 
 def _reference(item: Mapping[int, bytes]) -> Reference:
-    sop_class = item.get(REFERENCED_SOP_CLASS_UID)
-    sop_instance = item.get(REFERENCED_SOP_INSTANCE_UID)
-    if sop_class is None or sop_instance is None:
-        raise _Unusual
-    return Reference(_string(sop_class), _string(sop_instance))
+    values = {}
+    for tag, keyword in _REFERENCE_KEYWORDS.items():
+        raw = item.get(tag)
+        if raw is not None:
+            values[keyword] = _string(raw)
+    return Reference(values)

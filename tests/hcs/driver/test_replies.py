@@ -110,11 +110,28 @@ def test_read_reply_leaves_the_unusual_to_pydicom(syntax):
     ds.PrinterStatus = ["NORMAL", "WARNING"]  # multi-valued
     assert read_reply(encode_dataset(ds, syntax), syntax == SYNTAXES[0], strings=STRINGS) is None
     ds = Dataset()
+    ds.ReferencedImageBoxSequence = [reference(uids.BASIC_GRAYSCALE_IMAGE_BOX, "1.2.3")]
+    ds.ReferencedImageBoxSequence[0].ReferencedFrameNumber = "1\\2"  # not UI in an item
+    if syntax == uids.EXPLICIT_VR_LITTLE_ENDIAN:
+        data = encode_dataset(ds, syntax)
+        assert read_reply(data, False, sequences=SEQUENCES) is None
+
+
+@pytest.mark.parametrize("syntax", SYNTAXES)
+def test_read_reply_items_without_uids_read_like_pydicom_items(syntax):
+    ds = Dataset()
     item = Dataset()
     item.ReferencedSOPClassUID = uids.BASIC_GRAYSCALE_IMAGE_BOX  # no instance UID
-    ds.ReferencedImageBoxSequence = [item]
+    ds.ReferencedImageBoxSequence = [item, Dataset()]
     data = encode_dataset(ds, syntax)
-    assert read_reply(data, syntax == SYNTAXES[0], sequences=SEQUENCES) is None
+    ours = read_reply(data, syntax == SYNTAXES[0], sequences=SEQUENCES)[
+        "ReferencedImageBoxSequence"
+    ]
+    theirs = decode_dataset(data, syntax).ReferencedImageBoxSequence
+    for a, b in zip(ours, theirs, strict=True):
+        for keyword in ("ReferencedSOPClassUID", "ReferencedSOPInstanceUID"):
+            assert a.get(keyword, "none") == b.get(keyword, "none")
+            assert hasattr(a, keyword) == hasattr(b, keyword)
 
 
 def test_read_reply_refuses_a_malformed_reply_as_pydicom_decoding_did():
