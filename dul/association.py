@@ -66,7 +66,8 @@ from dul.pdu import (
 # A UID under the 2.25 root, derived from a fixed UUID (PS3.5 B.2): ours, forever.
 IMPLEMENTATION_CLASS_UID = "2.25." + str(uuid.UUID("5f0c8a2e-8a51-4c69-9b0e-6c1d3a7e4b21").int)
 IMPLEMENTATION_VERSION_NAME = "HCS_010"
-DEFAULT_AE_TITLE = "HCS_PRINT_SCU"
+# A neutral default: an application names itself (hcs passes "HCS_PRINT_SCU").
+DEFAULT_AE_TITLE = "DUL"
 DEFAULT_MAX_PDU_LENGTH = 65536
 
 Role = Literal["requestor", "acceptor"]

@@ -22,6 +22,7 @@ from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
 from hcs.commandline import ae_title as _ae_title
 from hcs.commandline import port as _port
 from hcs.commandline import seconds as _seconds
+from hcs.defaults import CALLING_AE_TITLE
 from hcs.print_command import add_parser as add_print_parser
 from hcs.print_command import run as run_print
 from hcs.probe.cli import add_parser as add_probe_parser
@@ -44,8 +45,8 @@ def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) ->
     parser.add_argument(
         "--calling-ae",
         type=_ae_title,
-        default="HCS_PRINT_SCU",
-        help="our AE title (default HCS_PRINT_SCU)",
+        default=CALLING_AE_TITLE,
+        help=f"our AE title (default {CALLING_AE_TITLE})",
     )
     parser.add_argument(
         "--timeout",

@@ -16,10 +16,12 @@ from typing import Any
 
 import aiohttp
 
+from hcs.errors import HcsError
+
 DEFAULT_SERVER = "http://127.0.0.1:8631"
 
 
-class ServerError(Exception):
+class ServerError(HcsError):
     """The server answered with an error (``status`` >= 400) or could not be reached
     (``status`` 0)."""
 

@@ -15,4 +15,19 @@ class HcsError(Exception):
 
 
 class ConfigError(HcsError, ValueError):
-    """A configuration file or table that cannot be used; the message names the key."""
+    """A configuration file, table or option that cannot be used; the message names the key.
+
+    ``reason`` is the sentence alone; ``path`` and ``line`` say where it is when known,
+    and then lead the message (``hcs.toml, line 12: printers.x.port: ...``).
+    """
+
+    def __init__(self, message: str, line: int | None = None, path: str | None = None):
+        self.reason = message
+        self.line = line
+        self.path = path
+        if path is not None or line is not None:
+            where = path or "configuration"
+            if line is not None:
+                where += f", line {line}"
+            message = f"{where}: {message}"
+        super().__init__(message)

@@ -29,11 +29,13 @@ from hcs.commandline import port as _port
 from hcs.commandline import positive_float as _positive_float
 from hcs.commandline import positive_int as _positive_int
 from hcs.commandline import window as _window
+from hcs.defaults import CALLING_AE_TITLE
+from hcs.errors import HcsError
 
 CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
-class UsageError(Exception):
+class UsageError(HcsError):
     """Bad arguments or input: exit 2 with this sentence."""
 
 
@@ -76,7 +78,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="the printer's AE title (default PRINTER)",
     )
     where.add_argument(
-        "--calling-ae", type=_ae_title, default=None, help="our AE title (default HCS_PRINT_SCU)"
+        "--calling-ae",
+        type=_ae_title,
+        default=None,
+        help=f"our AE title (default {CALLING_AE_TITLE})",
     )
     where.add_argument(
         "--dpi",

@@ -16,6 +16,7 @@ from dimse.messages import NGetRQ
 from dimse.status import describe_status, status_category, status_meaning
 from dul.items import PresentationContextRQ
 from dul.net import Timeouts, connect
+from hcs.defaults import CALLING_AE_TITLE
 from hcs.driver.profile import TLSSettings
 
 TRANSFER_SYNTAXES = (uids.EXPLICIT_VR_LITTLE_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN)
@@ -28,7 +29,7 @@ class Peer:
     host: str
     port: int
     called_ae_title: str = "ANY-SCP"
-    calling_ae_title: str = "HCS_PRINT_SCU"
+    calling_ae_title: str = CALLING_AE_TITLE
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_pdu_length: int = 65536
     tls: TLSSettings | None = None

@@ -30,7 +30,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dul": (("dul",), ()),
     "dimse": (("dimse",), ("dul",)),
     "kernels": (("hcs._fastpath",), ()),
-    "errors": (("hcs.errors",), ()),
+    "errors": (("hcs.errors", "hcs.defaults"), ()),
     # Exit codes and argument types of every command; maps dul's exceptions to exit codes.
     "command line": (("hcs.commandline",), ("dimse", "dul")),
     # The job model: the values of a print job, terms and limits. It may name what a

@@ -9,11 +9,14 @@ TOML table; every key is checked, and a wrong one is an error naming the key.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from dimse import uids
 from dul.net import Timeouts
+from hcs.defaults import CALLING_AE_TITLE
+from hcs.errors import ConfigError
 from hcs.film import DEFAULT_DPI, DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
 from hcs.job import terms
 
@@ -54,7 +57,7 @@ OMITTABLE = frozenset(
 )
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError):
     """A printer profile key with a wrong value; the message names the key."""
 
 
@@ -84,7 +87,7 @@ class PrinterProfile:
     host: str
     port: int
     ae_title: str = "PRINTER"
-    calling_ae_title: str = "HCS_PRINT_SCU"
+    calling_ae_title: str = CALLING_AE_TITLE
     max_pdu: int = 65536
     # Implicit VR only unless the profile allows explicit: every DICOM implementation
     # must take it (PS3.5 10.1), and some printers accept explicit VR and then parse
@@ -194,126 +197,194 @@ def timeouts_from_table(where: str, table: dict, base: Timeouts) -> Timeouts:
     return Timeouts(**{**base.__dict__, **values})
 
 
-def _strings(name: str, key: str, value: Any, allowed: tuple[str, ...] | None = None):
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ProfileError(f"printers.{name}.{key}: must be a list of strings")
-    if allowed is not None:
-        for item in value:
-            if item not in allowed:
-                raise ProfileError(
-                    f"printers.{name}.{key}: {item!r} is not one of {', '.join(allowed)}"
-                )
-    return tuple(value)
+# -- the keys of a [printers.NAME] table: one validator each ------------------------------
+#
+# A validator takes where the value is (``printers.NAME.KEY``, for the message) and the
+# value read from TOML, and returns the value the profile keeps or raises ProfileError.
+
+Validator = Callable[[str, Any], Any]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ProfileError(f"{where}: must be a non-empty string")
+    return value
+
+
+def _ae_title(where: str, value: Any) -> str:
+    _text(where, value)
+    if len(value) > 16 or "\\" in value:
+        raise ProfileError(f"{where}: {value!r} is not an AE title (1-16 characters)")
+    return value
+
+
+def _port(where: str, value: Any) -> int:
+    if not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ProfileError(f"{where}: {value!r} is not a TCP port")
+    return value
+
+
+def _max_pdu(where: str, value: Any) -> int:
+    if not isinstance(value, int) or not (value == 0 or 4096 <= value <= 0xFFFFFFFF):
+        raise ProfileError(f"{where}: {value!r} must be 0 (no limit) or at least 4096")
+    return value
+
+
+def _flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ProfileError(f"{where}: must be true or false")
+    return value
+
+
+def _one_of(*allowed: Any) -> Validator:
+    words = " or ".join(repr(a) for a in allowed)
+
+    def check(where: str, value: Any) -> Any:
+        if value not in allowed:
+            raise ProfileError(f"{where}: {value!r} must be {words}")
+        return value
+
+    return check
+
+
+def _millimetres(where: str, value: Any) -> float:
+    if not _is_number(value) or value < 0:
+        raise ProfileError(f"{where}: {value!r} must be a number of millimetres >= 0")
+    return float(value)
+
+
+def _positive(where: str, value: Any) -> float:
+    if not _is_number(value) or value <= 0:
+        raise ProfileError(f"{where}: {value!r} must be a positive number")
+    return float(value)
+
+
+def _integer(low: int, high: int) -> Validator:
+    def check(where: str, value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ProfileError(f"{where}: {value!r} must be an integer from {low} to {high}")
+        return value
+
+    return check
+
+
+def _strings(allowed: tuple[str, ...] | None = None) -> Validator:
+    def check(where: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProfileError(f"{where}: must be a list of strings")
+        if allowed is not None:
+            for item in value:
+                if item not in allowed:
+                    raise ProfileError(f"{where}: {item!r} is not one of {', '.join(allowed)}")
+        return tuple(value)
+
+    return check
+
+
+def _each(check_item: Callable[[str], Any]) -> Validator:
+    """A list of strings, each checked by a term check that raises InvalidAttribute."""
+
+    def check(where: str, value: Any) -> tuple[str, ...]:
+        names = _strings()(where, value)
+        for item in names:
+            try:
+                check_item(item)
+            except terms.InvalidAttribute as error:
+                raise ProfileError(f"{where}: {error}") from None
+        return names
+
+    return check
+
+
+def _transfer_syntaxes(where: str, value: Any) -> tuple[str, ...]:
+    names = _strings(tuple(TRANSFER_SYNTAX_NAMES))(where, value)
+    if not names:
+        raise ProfileError(f"{where}: must name at least one transfer syntax")
+    return names
+
+
+def _display_format(item: str) -> None:
+    if not item.startswith("CUSTOM\\"):  # CUSTOM\i: the printer's own, any index
+        terms.parse_display_format(item)
+
+
+def _film_pixels(where: str, value: Any) -> dict[str, tuple[int, int]]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: must be a table of FILMSIZE = [columns, rows]")
+    result = {}
+    for size, matrix in value.items():
+        if size not in terms.FILM_SIZE_IDS:
+            raise ProfileError(f"{where}.{size}: not a Film Size ID")
+        if (
+            not isinstance(matrix, list)
+            or len(matrix) != 2
+            or not all(isinstance(n, int) and n > 0 for n in matrix)
+        ):
+            raise ProfileError(f"{where}.{size}: must be [columns, rows] in pixels")
+        result[size] = (matrix[0], matrix[1])
+    return result
+
+
+def _custom_formats(where: str, value: Any) -> dict[int, int]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: must be a table of CUSTOM number = box count")
+    result = {}
+    for number, count in value.items():
+        if not str(number).isdigit() or not isinstance(count, int) or count < 1:
+            raise ProfileError(f"{where}.{number}: must be a positive box count")
+        result[int(number)] = count
+    return result
+
+
+VALIDATORS: dict[str, Validator] = {
+    "host": _text,
+    "ae_title": _ae_title,
+    "calling_ae_title": _ae_title,
+    "configuration_information": _text,
+    "port": _port,
+    "max_pdu": _max_pdu,
+    "bits": _one_of(8, 12),
+    **dict.fromkeys(
+        (
+            "color",
+            "presentation_lut",
+            "presentation_lut_in_session",
+            "annotation",
+            "print_job",
+            "printer_status",
+            "printer_configuration",
+            "session_print",
+        ),
+        _flag,
+    ),
+    "scaling": _one_of("host", "printer"),
+    "margin_mm": _millimetres,
+    "gap_mm": _millimetres,
+    "film_pixels": _film_pixels,
+    **dict.fromkeys(
+        ("resolution_dpi", "retry_backoff", "print_job_timeout", "pixel_spacing_mm"), _positive
+    ),
+    "annotation_max_chars": _integer(1, 64),
+    "retries": _integer(0, 100),
+    "transfer_syntaxes": _transfer_syntaxes,
+    "film_sizes": _strings(terms.FILM_SIZE_IDS),
+    "medium_types": _strings(terms.MEDIUM_TYPES),
+    "magnification_types": _strings(terms.MAGNIFICATION_TYPES),
+    "film_destinations": _each(terms.film_destination),
+    "display_formats": _each(_display_format),
+    "smoothing_types": _strings(),
+    "omit": lambda where, value: frozenset(_strings(tuple(sorted(OMITTABLE)))(where, value)),
+    "custom_formats": _custom_formats,
+}
 
 
 def _convert(name: str, key: str, value: Any) -> Any:
     where = f"printers.{name}.{key}"
-    if key in ("host", "ae_title", "calling_ae_title", "configuration_information"):
-        if not isinstance(value, str) or not value:
-            raise ProfileError(f"{where}: must be a non-empty string")
-        if key.endswith("ae_title") and (len(value) > 16 or "\\" in value):
-            raise ProfileError(f"{where}: {value!r} is not an AE title (1-16 characters)")
-        return value
-    if key == "port":
-        if not isinstance(value, int) or not 1 <= value <= 65535:
-            raise ProfileError(f"{where}: {value!r} is not a TCP port")
-        return value
-    if key == "max_pdu":
-        if not isinstance(value, int) or not (value == 0 or 4096 <= value <= 0xFFFFFFFF):
-            raise ProfileError(f"{where}: {value!r} must be 0 (no limit) or at least 4096")
-        return value
-    if key == "bits":
-        if value not in (8, 12):
-            raise ProfileError(f"{where}: {value!r} must be 8 or 12")
-        return value
-    if key in (
-        "color",
-        "presentation_lut",
-        "presentation_lut_in_session",
-        "annotation",
-        "print_job",
-        "printer_status",
-        "printer_configuration",
-        "session_print",
-    ):
-        if not isinstance(value, bool):
-            raise ProfileError(f"{where}: must be true or false")
-        return value
-    if key == "scaling":
-        if value not in ("host", "printer"):
-            raise ProfileError(f"{where}: {value!r} must be 'host' or 'printer'")
-        return value
-    if key in ("margin_mm", "gap_mm"):
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise ProfileError(f"{where}: {value!r} must be a number of millimetres >= 0")
-        return float(value)
-    if key == "film_pixels":
-        if not isinstance(value, dict):
-            raise ProfileError(f"{where}: must be a table of FILMSIZE = [columns, rows]")
-        result = {}
-        for size, matrix in value.items():
-            if size not in terms.FILM_SIZE_IDS:
-                raise ProfileError(f"{where}.{size}: not a Film Size ID")
-            if (
-                not isinstance(matrix, list)
-                or len(matrix) != 2
-                or not all(isinstance(n, int) and n > 0 for n in matrix)
-            ):
-                raise ProfileError(f"{where}.{size}: must be [columns, rows] in pixels")
-            result[size] = (matrix[0], matrix[1])
-        return result
-    if key in ("resolution_dpi", "retry_backoff", "print_job_timeout", "pixel_spacing_mm"):
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            raise ProfileError(f"{where}: {value!r} must be a positive number")
-        return float(value)
-    if key == "annotation_max_chars":
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
-            raise ProfileError(f"{where}: {value!r} must be an integer from 1 to 64")
-        return value
-    if key == "retries":
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
-            raise ProfileError(f"{where}: {value!r} must be an integer from 0 to 100")
-        return value
-    if key == "transfer_syntaxes":
-        names = _strings(name, key, value, tuple(TRANSFER_SYNTAX_NAMES))
-        if not names:
-            raise ProfileError(f"{where}: must name at least one transfer syntax")
-        return names
-    if key == "film_sizes":
-        return _strings(name, key, value, terms.FILM_SIZE_IDS)
-    if key == "medium_types":
-        return _strings(name, key, value, terms.MEDIUM_TYPES)
-    if key == "magnification_types":
-        return _strings(name, key, value, terms.MAGNIFICATION_TYPES)
-    if key == "film_destinations":
-        names = _strings(name, key, value)
-        for item in names:
-            try:
-                terms.film_destination(item)
-            except terms.InvalidAttribute as error:
-                raise ProfileError(f"{where}: {error}") from None
-        return names
-    if key == "display_formats":
-        names = _strings(name, key, value)
-        for item in names:
-            if not item.startswith("CUSTOM\\"):
-                try:
-                    terms.parse_display_format(item)
-                except terms.InvalidAttribute as error:
-                    raise ProfileError(f"{where}: {error}") from None
-        return names
-    if key == "smoothing_types":
-        return _strings(name, key, value)
-    if key == "omit":
-        names = _strings(name, key, value, tuple(sorted(OMITTABLE)))
-        return frozenset(names)
-    if key == "custom_formats":
-        if not isinstance(value, dict):
-            raise ProfileError(f"{where}: must be a table of CUSTOM number = box count")
-        result = {}
-        for number, count in value.items():
-            if not str(number).isdigit() or not isinstance(count, int) or count < 1:
-                raise ProfileError(f"{where}.{number}: must be a positive box count")
-            result[int(number)] = count
-        return result
-    raise ProfileError(f"{where}: unknown key")  # pragma: no cover - filtered before
+    validator = VALIDATORS.get(key)
+    if validator is None:  # pragma: no cover - unknown keys are refused before
+        raise ProfileError(f"{where}: unknown key")
+    return validator(where, value)

@@ -44,6 +44,7 @@ from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.replies import read_reply
+from hcs.errors import HcsError
 from hcs.job import terms
 from hcs.job.model import (
     FilmOutcome,
@@ -69,7 +70,7 @@ _FILM_BOX_REFERENCES = {
 }
 
 
-class FilmFailed(Exception):
+class FilmFailed(HcsError):
     """A failure status stopped a film; ``record`` is the operation that failed and
     ``hint`` the profile switch that would avoid it (:mod:`hcs.driver.quirks`)."""
 
@@ -83,7 +84,7 @@ class FilmFailed(Exception):
         return self.record.description + (f"; {self.hint}" if self.hint else "")
 
 
-class PrinterNotReady(Exception):
+class PrinterNotReady(HcsError):
     """The printer reported FAILURE before we printed: the job is held with its reason."""
 
 

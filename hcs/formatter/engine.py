@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from hcs.errors import HcsError
 from hcs.film import FilmGeometryError, FilmLayout, layout
 from hcs.formatter.density import density_to_pvalue
 from hcs.formatter.frame import BoxTarget, format_frame
@@ -24,7 +25,7 @@ from hcs.job.model import FilmBoxSpec
 T = TypeVar("T")
 
 
-class FormatError(ValueError):
+class FormatError(HcsError, ValueError):
     """A film or frame that cannot be formatted; the message names the box and source."""
 
 

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hcs._fastpath.lut import apply_lut, needs_inversion, window_level
+from hcs.errors import HcsError
 from hcs.formatter.source import Image, Lut, SourceError
 
 FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
 SHAPES = ("IDENTITY", "INVERSE")
 
 
-class VoiError(ValueError):
+class VoiError(HcsError, ValueError):
     """A VOI request that does not fit the image (no such window, bad width)."""
 
 

@@ -30,6 +30,7 @@ from PIL import ImageChops, ImageDraw, ImageFont
 from pydicom.datadict import tag_for_keyword
 
 from hcs._fastpath.resize import resize
+from hcs.errors import HcsError
 from hcs.formatter.magnify import Placement
 from hcs.formatter.source import Image
 
@@ -40,7 +41,7 @@ POINTS_PER_MM = 72.0 / 25.4
 INSET_MM = 2.0  # corner text and scale bars keep this far from the box edge
 
 
-class OverlayError(ValueError):
+class OverlayError(HcsError, ValueError):
     """An overlay that cannot be drawn (no pixel spacing for a scale bar, bad corner)."""
 
 

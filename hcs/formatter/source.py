@@ -22,11 +22,13 @@ from pydicom.errors import InvalidDicomError
 from pydicom.pixels import pixel_array
 from pydicom.pixels.processing import apply_color_lut
 
+from hcs.errors import HcsError
+
 GRAY = ("MONOCHROME1", "MONOCHROME2")
 PILLOW_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
 
 
-class SourceError(ValueError):
+class SourceError(HcsError, ValueError):
     """An image that cannot be formatted, with the reason (file, frame, transfer syntax)."""
 
 

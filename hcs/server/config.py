@@ -26,22 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from dul.net import Timeouts
+from hcs.defaults import CALLING_AE_TITLE
 from hcs.driver.profile import PrinterProfile, ProfileError, timeouts_from_table
+from hcs.errors import ConfigError
 
 DEFAULT_PORT = 8631
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used; ``line`` is its 1-based line when known."""
-
-    def __init__(self, message: str, line: int | None = None, path: str | None = None):
-        self.line = line
-        self.path = path
-        where = path or "configuration"
-        if line is not None:
-            where += f", line {line}"
-        super().__init__(f"{where}: {message}")
-        self.reason = message
 
 
 @dataclass(frozen=True)
@@ -84,7 +73,7 @@ class ServerSettings:
 class Config:
     """A complete, checked configuration."""
 
-    calling_ae: str = "HCS_PRINT_SCU"
+    calling_ae: str = CALLING_AE_TITLE
     timeouts: Timeouts = field(default_factory=Timeouts)
     server: ServerSettings = field(default_factory=ServerSettings)
     printers: dict[str, PrinterProfile] = field(default_factory=dict)
@@ -221,7 +210,7 @@ def _build(data: dict[str, Any], base: Path) -> Config:
     if unknown:
         first = sorted(unknown)[0]
         raise ConfigError(f"{first}: unknown key (known: {', '.join(sorted(_TOP_KEYS))})")
-    calling_ae = data.get("calling_ae", "HCS_PRINT_SCU")
+    calling_ae = data.get("calling_ae", CALLING_AE_TITLE)
     if (
         not isinstance(calling_ae, str)
         or not 0 < len(calling_ae.strip()) <= 16

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
+from hcs.errors import HcsError
 from hcs.job import terms
 from hcs.server.config import Config
 from hcs.server.states import Priority
@@ -30,7 +31,7 @@ from hcs.server.states import Priority
 MAX_IMAGES = 1000
 
 
-class JobError(ValueError):
+class JobError(HcsError, ValueError):
     """A job the server refuses; ``field`` is the JSON field at fault."""
 
     def __init__(self, field: str, reason: str, status: int = 400):

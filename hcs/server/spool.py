@@ -49,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hcs.errors import HcsError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY,
@@ -123,7 +125,7 @@ AT_LEAST_ONCE_NOTE = (
 ORDER = "CASE priority WHEN 'HIGH' THEN 0 WHEN 'MED' THEN 1 ELSE 2 END, seq"
 
 
-class SpoolFull(OSError):
+class SpoolFull(HcsError, OSError):
     """No room for a new job: the spool's size limit or the disk's free space."""
 
 

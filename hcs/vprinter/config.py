@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hcs.errors import ConfigError
 from hcs.film import DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
 from hcs.vprinter import geometry, personality
 from hcs.vprinter.faults import FaultSpec, FaultSpecError, parse_fault_table
@@ -32,10 +33,6 @@ SOP_CLASS_NAMES = (
     "printer_configuration",
 )
 """Names of the SOP classes a printer may support (``[classes]`` keys, ``--classes``)."""
-
-
-class ConfigError(ValueError):
-    """A configuration value is wrong; the message starts with the key."""
 
 
 @dataclass

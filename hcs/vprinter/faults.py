@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dimse import uids
+from hcs.errors import ConfigError
 
 OPERATIONS = ("N-CREATE", "N-SET", "N-GET", "N-ACTION", "N-DELETE", "C-ECHO")
 
@@ -94,7 +95,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
 FAULT_KINDS = tuple(_KEYS)
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(ConfigError):
     """A fault specification is wrong; the message says which part."""
 
 

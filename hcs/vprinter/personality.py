@@ -33,6 +33,7 @@ from pydicom.tag import Tag
 from dimse import messages as m
 from dimse import uids
 from dimse.status import StatusCategory, StatusCode, status_category
+from hcs.errors import ConfigError
 
 if TYPE_CHECKING:
     from hcs.vprinter.config import VirtualPrinterConfig
@@ -138,7 +139,7 @@ PERSONALITIES: dict[str, Personality] = {
 NAMES = tuple(PERSONALITIES)
 
 
-class PersonalityError(ValueError):
+class PersonalityError(ConfigError):
     """An unknown personality name; the message lists the known ones."""
 
 

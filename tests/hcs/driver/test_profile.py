@@ -97,3 +97,12 @@ def test_box_count(display_format, count):
 def test_malformed_display_formats_say_why(bad):
     with pytest.raises(terms.InvalidAttribute, match="ImageDisplayFormat"):
         terms.box_count(bad)
+
+
+def test_every_profile_key_has_one_validator():
+    from dataclasses import fields
+
+    from hcs.driver.profile import VALIDATORS
+
+    keys = {f.name for f in fields(PrinterProfile)} - {"name", "timeouts", "tls"}
+    assert set(VALIDATORS) == keys
