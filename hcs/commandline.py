@@ -36,14 +36,25 @@ def exit_code_for(error: BaseException) -> int | None:
     return None
 
 
-def port(text: str) -> int:
+def _number(text: str, kind: type, not_a: str, ok, out_of_range: str):
+    """``text`` as an int or float that ``ok`` accepts; else an argparse error."""
     try:
-        value = int(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is not between 1 and 65535")
+        raise argparse.ArgumentTypeError(not_a.format(text=text)) from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(out_of_range.format(value=value))
     return value
+
+
+def port(text: str) -> int:
+    return _number(
+        text,
+        int,
+        "port {text!r} is not a number",
+        lambda v: 1 <= v <= 65535,
+        "port {value} is not between 1 and 65535",
+    )
 
 
 def ae_title(text: str) -> str:
@@ -62,13 +73,13 @@ def ae_title(text: str) -> str:
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"timeout {value} must be above 0 and at most 86400 s")
-    return value
+    return _number(
+        text,
+        float,
+        "{text!r} is not a number of seconds",
+        lambda v: 0 < v <= 86400,
+        "timeout {value} must be above 0 and at most 86400 s",
+    )
 
 
 def window(text: str) -> tuple[float, float]:
@@ -85,20 +96,12 @@ def window(text: str) -> tuple[float, float]:
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+    return _number(
+        text, int, "{text!r} is not a whole number", lambda v: v >= 1, "{value} must be at least 1"
+    )
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value:g} must be positive")
-    return value
+    return _number(
+        text, float, "{text!r} is not a number", lambda v: v > 0, "{value:g} must be positive"
+    )
