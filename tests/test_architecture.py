@@ -33,9 +33,9 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "errors": (("hcs.errors", "hcs.defaults"), ()),
     # Exit codes and argument types of every command; maps dul's exceptions to exit codes.
     "command line": (("hcs.commandline",), ("dimse", "dul")),
-    # The job model: the values of a print job, terms and limits. It may name what a
-    # DICOM status means (dimse.status) for the outcome it reports, nothing else.
-    "job model": (("hcs.job",), ("errors", "dimse.status")),
+    # The job model: the values of a print job, terms and limits. Of dimse it may use the
+    # data: the UIDs (dimse.uids) and what a status means (dimse.status), nothing else.
+    "job model": (("hcs.job",), ("errors", "dimse.status", "dimse.uids")),
     "film geometry": (("hcs.film",), ("errors", "job model")),
     "formatter": (
         ("hcs.formatter", "hcs.preview"),
@@ -80,8 +80,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
-# "dimse.status" above is a single module of the dimse layer the job model may use.
-NARROW = {"dimse.status": ("dimse.status",)}
+# "dimse.status" and "dimse.uids" above are single modules of the dimse layer.
+NARROW = {"dimse.status": ("dimse.status",), "dimse.uids": ("dimse.uids",)}
 
 THIRD_PARTY = {
     "dul": set(),

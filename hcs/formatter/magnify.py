@@ -19,8 +19,9 @@ import numpy as np
 
 from hcs._fastpath.place import fit_size
 from hcs._fastpath.resize import axis_weights, resize
+from hcs.job import terms
 
-METHODS = ("REPLICATE", "BILINEAR", "CUBIC", "NONE")
+METHODS = terms.MAGNIFICATION_TYPES
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from dimse import uids
 from hcs.errors import HcsError
 
 PRINT_PRIORITIES = ("HIGH", "MED", "LOW")
@@ -37,6 +38,26 @@ TRIM_VALUES = ("YES", "NO")
 RESOLUTION_IDS = ("STANDARD", "HIGH")
 DECIMATE_CROP = ("DECIMATE", "CROP", "FAIL")
 PRESENTATION_LUT_SHAPES = ("IDENTITY", "LIN OD")
+
+# N-EVENT-REPORT Event Type IDs (PS3.4 H.4.9.1.2 Printer, H.4.10.1.2 Print Job): the
+# printer's status and a Print Job's execution status, by the number on the wire.
+PRINTER_EVENTS = {1: "NORMAL", 2: "WARNING", 3: "FAILURE"}
+PRINT_JOB_EVENTS = {1: "PENDING", 2: "PRINTING", 3: "DONE", 4: "FAILURE"}
+PRINTER_EVENT_IDS = {name: number for number, name in PRINTER_EVENTS.items()}
+PRINT_JOB_EVENT_IDS = {name: number for number, name in PRINT_JOB_EVENTS.items()}
+
+# The SOP classes of print management by the short names configurations and command
+# lines use (the virtual printer's [classes] and --classes, fault selectors).
+SOP_CLASSES = {
+    "verification": uids.VERIFICATION,
+    "grayscale": uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META,
+    "color": uids.BASIC_COLOR_PRINT_MANAGEMENT_META,
+    "presentation_lut": uids.PRESENTATION_LUT,
+    "annotation": uids.BASIC_ANNOTATION_BOX,
+    "print_job": uids.PRINT_JOB,
+    "printer": uids.PRINTER,
+    "printer_configuration": uids.PRINTER_CONFIGURATION_RETRIEVAL,
+}
 
 _DESTINATION = re.compile(r"^(MAGAZINE|PROCESSOR|BIN_[1-9][0-9]*)$")
 MAX_BOXES = 256

@@ -19,19 +19,11 @@ from typing import Any
 
 from hcs.errors import ConfigError
 from hcs.film import DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
+from hcs.job import terms
 from hcs.vprinter import geometry, personality
 from hcs.vprinter.faults import FaultSpec, FaultSpecError, parse_fault_table
 
-SOP_CLASS_NAMES = (
-    "verification",
-    "grayscale",
-    "color",
-    "presentation_lut",
-    "annotation",
-    "print_job",
-    "printer",
-    "printer_configuration",
-)
+SOP_CLASS_NAMES = tuple(terms.SOP_CLASSES)
 """Names of the SOP classes a printer may support (``[classes]`` keys, ``--classes``)."""
 
 
@@ -45,9 +37,7 @@ class FilmCapabilities:
     )
     max_boxes: int = 100
     orientations: list[str] = field(default_factory=lambda: ["PORTRAIT", "LANDSCAPE"])
-    magnification_types: list[str] = field(
-        default_factory=lambda: ["REPLICATE", "BILINEAR", "CUBIC", "NONE"]
-    )
+    magnification_types: list[str] = field(default_factory=lambda: list(terms.MAGNIFICATION_TYPES))
     default_magnification: str = "BILINEAR"
     smoothing_types: list[str] = field(
         default_factory=lambda: ["NONE", "SHARP", "MEDIUM", "SMOOTH"]
@@ -314,9 +304,9 @@ def _validate(config: VirtualPrinterConfig) -> None:
     _subset(
         "film.magnification_types",
         film.magnification_types,
-        ("REPLICATE", "BILINEAR", "CUBIC", "NONE"),
+        terms.MAGNIFICATION_TYPES,
     )
-    _subset("film.resolutions", film.resolutions, ("STANDARD", "HIGH"))
+    _subset("film.resolutions", film.resolutions, terms.RESOLUTION_IDS)
     _member("film.default_magnification", film.default_magnification, film.magnification_types)
     _member("film.default_smoothing", film.default_smoothing, film.smoothing_types)
     _member("film.oversize", film.oversize, ("DEMAGNIFY", "DECIMATE", "CROP", "FAIL"))

@@ -47,6 +47,7 @@ from typing import Any
 
 from dimse import uids
 from hcs.errors import ConfigError
+from hcs.job import terms
 
 OPERATIONS = ("N-CREATE", "N-SET", "N-GET", "N-ACTION", "N-DELETE", "C-ECHO")
 
@@ -64,16 +65,7 @@ CLASS_ALIASES: dict[str, tuple[str, ...]] = {
     "verification": (uids.VERIFICATION,),
 }
 
-ABSTRACT_SYNTAX_ALIASES: dict[str, str] = {
-    "verification": uids.VERIFICATION,
-    "grayscale": uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META,
-    "color": uids.BASIC_COLOR_PRINT_MANAGEMENT_META,
-    "presentation_lut": uids.PRESENTATION_LUT,
-    "annotation": uids.BASIC_ANNOTATION_BOX,
-    "print_job": uids.PRINT_JOB,
-    "printer": uids.PRINTER,
-    "printer_configuration": uids.PRINTER_CONFIGURATION_RETRIEVAL,
-}
+ABSTRACT_SYNTAX_ALIASES: dict[str, str] = terms.SOP_CLASSES
 
 # Which reasons PS3.8 Table 9-21 allows for each A-ASSOCIATE-RJ source.
 REJECT_REASONS = {1: (1, 2, 3, 7), 2: (1, 2), 3: (1, 2)}

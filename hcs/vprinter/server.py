@@ -44,6 +44,7 @@ from dul.items import PresentationContextAC
 from dul.negotiation import Accept, AcceptorPolicy, evaluate_request
 from dul.net import NetworkError, TimeoutExpired, Timeouts, UpperLayerConnection
 from dul.pdu import AAbort, frame_message
+from hcs.job import terms
 from hcs.vprinter import personality, render
 from hcs.vprinter.config import VirtualPrinterConfig
 from hcs.vprinter.faults import ABSTRACT_SYNTAX_ALIASES, FaultPicker, FaultPlan, parse_fault
@@ -62,8 +63,8 @@ from hcs.vprinter.session import (
 
 log = logging.getLogger("hcs.vprinter")
 
-_PRINTER_EVENTS = {"NORMAL": 1, "WARNING": 2, "FAILURE": 3}
-_JOB_EVENTS = {"PENDING": 1, "PRINTING": 2, "DONE": 3, "FAILURE": 4}
+_PRINTER_EVENTS = terms.PRINTER_EVENT_IDS
+_JOB_EVENTS = terms.PRINT_JOB_EVENT_IDS
 _KEEP = 2000  # association and film summaries kept in memory (the files keep all)
 
 

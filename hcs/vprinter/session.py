@@ -33,6 +33,7 @@ from dimse import uids
 from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCode
 from dul.negotiation import NegotiatedContext
+from hcs.job import terms
 from hcs.vprinter import geometry, rules
 from hcs.vprinter.config import VirtualPrinterConfig
 
@@ -995,16 +996,8 @@ def printer_configuration(config: VirtualPrinterConfig) -> Dataset:
     item = Dataset()
     supported = [
         uid
-        for name, uid in (
-            ("grayscale", GRAY_META),
-            ("color", COLOR_META),
-            ("presentation_lut", uids.PRESENTATION_LUT),
-            ("annotation", uids.BASIC_ANNOTATION_BOX),
-            ("print_job", uids.PRINT_JOB),
-            ("printer", uids.PRINTER),
-            ("printer_configuration", uids.PRINTER_CONFIGURATION_RETRIEVAL),
-        )
-        if config.supports(name)
+        for name, uid in terms.SOP_CLASSES.items()
+        if name != "verification" and config.supports(name)
     ]
     item.SOPClassesSupported = supported
     bits = 12 if film.supports_12bit else 8
