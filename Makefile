@@ -4,13 +4,13 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test demo build lint bench dcmtk browser clean
+.PHONY: test demo build lint bench dcmtk browser postgresql clean
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "setuptools>=77" wheel "Cython>=3.0" "numpy>=1.26"
-	$(VPY) -m pip install -q --no-build-isolation -e '.[test,bench]'
+	$(VPY) -m pip install -q --no-build-isolation -e '.[test,bench,postgresql]'
 	touch $(STAMP)
 
 dcmtk:
@@ -22,6 +22,11 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
+# The PostgreSQL spool is tested on a real server that the tests start themselves (initdb).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
 build: $(STAMP)
 	$(VPY) setup.py -q build_ext --inplace
 
@@ -29,10 +34,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: $(STAMP) dcmtk browser build lint
+test: $(STAMP) dcmtk browser postgresql build lint
 	$(VENV)/bin/pytest -q
 
-bench: $(STAMP) dcmtk build
+bench: $(STAMP) dcmtk postgresql build
 	$(VPY) bench/run_all.py
 
 demo: $(STAMP) dcmtk build

@@ -18,6 +18,7 @@ SCRIPTS = (
     "film_cpu.py",
     "formatter_compare.py",
     "fastpath_compare.py",
+    "spool_compare.py",
 )
 
 

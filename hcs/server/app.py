@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import ssl
 import sys
 import time
@@ -28,7 +29,7 @@ from hcs.server.config import Config, ConfigError
 from hcs.server.http import build_app
 from hcs.server.jobs import Jobs
 from hcs.server.metrics import Metrics
-from hcs.server.spool import SqliteSpool, SqlSpool
+from hcs.server.spool import SpoolUnavailable, SqliteSpool, SqlSpool
 from hcs.server.states import State
 from hcs.server.worker import PrinterWorker
 
@@ -43,7 +44,9 @@ class Server:
         self.config_path = config_path
         self.metrics = Metrics()
         self.spool = open_spool(config)
-        self.jobs = Jobs(self.spool, config, self.metrics, wake=self.wake)
+        self.jobs = Jobs(
+            self.spool, config, self.metrics, wake=self.wake, instance=self.spool.instance
+        )
         self.executor = ThreadPoolExecutor(
             config.server.formatter_threads, thread_name_prefix="formatter"
         )
@@ -59,10 +62,16 @@ class Server:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self.spool.open()
-        resumed = self.jobs.resume_all()
-        self.jobs.retarget()
-        if resumed:
-            log.info("resumed %d unfinished job(s) from the spool", resumed)
+        if self.spool.shared:
+            # the group's jobs are resumed printer by printer, by whoever takes each one
+            loop = asyncio.get_running_loop()
+            self.spool.listen(lambda payload: loop.call_soon_threadsafe(self.wake, None))
+            log.info("instance %s on a shared %s spool", self.jobs.instance, self.spool.backend)
+        else:
+            resumed = self.jobs.resume_all()
+            self.jobs.retarget()
+            if resumed:
+                log.info("resumed %d unfinished job(s) from the spool", resumed)
         for profile in self.config.printers.values():
             self._add_worker(profile)
         app = build_app(self)
@@ -164,7 +173,9 @@ class Server:
             self.workers[name].update(new.printers[name])
         for name in added:
             self._add_worker(new.printers[name])
-        self.jobs.retarget()
+        if not self.spool.shared:
+            # in a group another server may still have the printer: jobs wait for it
+            self.jobs.retarget()
         self.reloads += 1
         self.wake()
         summary = {
@@ -179,15 +190,28 @@ class Server:
 
     # ------------------------------------------------------------------ views
     def printers(self) -> list[dict[str, Any]]:
+        """Every printer of the group with its status; ``instance`` is the server that
+        holds it (in a group, a printer another server holds shows that server's last
+        report)."""
         groups: dict[str, list[str]] = {}
         for group, members in self.config.groups.items():
             for member in members:
                 groups.setdefault(member, []).append(group)
         by_target = self.spool.queued_by_target()
+        holders = self.spool.printer_holders() if self.spool.shared else {}
         out = []
-        for name, worker in sorted(self.workers.items()):
-            status = worker.status
-            status["groups"] = groups.get(name, [])
+        for name in sorted(set(self.workers) | set(holders)):
+            worker = self.workers.get(name)
+            held = holders.get(name, {})
+            holder = held.get("instance")  # None on a lone server
+            if worker is not None and holder in (None, self.jobs.instance):
+                status = worker.status
+            elif held.get("status"):
+                status = dict(held["status"])
+            else:
+                continue
+            status["instance"] = holder
+            status["groups"] = groups.get(name, status.get("groups", []))
             status["queued"] = sum(by_target.get(t, 0) for t in self.jobs.targets(name))
             out.append(status)
         return out
@@ -200,18 +224,49 @@ class Server:
         for name, worker in self.workers.items():
             status = worker.status["status"]
             up[(("printer", name),)] = 1.0 if status in ("NORMAL", "WARNING") else 0.0
-        return {"hcs_jobs": jobs, "hcs_printer_up": up}
+        gauges = {"hcs_jobs": jobs, "hcs_printer_up": up}
+        films = {(("state", s),): float(n) for s, n in self.spool.film_counts().items()}
+        gauges["hcs_films"] = films
+        gauges["hcs_films_sent_again"] = {(): float(self.spool.edges())}
+        if self.spool.shared:
+            gauges["hcs_printer_holder"] = {
+                (("instance", h["instance"]), ("printer", name)): 1.0
+                for name, h in self.spool.printer_holders().items()
+                if h["instance"]
+            }
+        return gauges
 
     def health(self) -> dict[str, Any]:
-        return {"ok": True, "printers": len(self.workers), "queued": self.jobs.waiting()}
+        """Liveness and readiness: not ok while the spool's database is away (this
+        server takes no work then)."""
+        ok = self.spool.ping()
+        health: dict[str, Any] = {
+            "ok": ok,
+            "instance": self.jobs.instance,
+            "spool": self.spool.backend,
+            "printers": len(self.workers),
+        }
+        if ok:
+            with contextlib.suppress(OSError):
+                health["queued"] = self.jobs.waiting()
+        else:
+            health["database"] = f"unreachable: {self.spool.error}"
+        return health
 
 
 def open_spool(config: Config) -> SqlSpool:
     """The spool the configuration names (SQLite unless ``[spool] backend`` says else)."""
-    s = config.server
-    return SqliteSpool(
-        s.spool, s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20, s.retention_hours * 3600
-    )
+    s, p = config.server, config.spool
+    limits = (s.spool_max_mb * 2**20, s.disk_reserve_mb * 2**20, s.retention_hours * 3600)
+    instance = p.instance or f"{socket.gethostname()}-{os.getpid()}"
+    if p.backend == "postgresql":
+        from hcs.server.pgspool import PostgresSpool
+
+        assert p.url is not None
+        return PostgresSpool(s.spool, p.url, instance, p.connect_options(), *limits)
+    spool = SqliteSpool(s.spool, *limits)
+    spool.instance = instance
+    return spool
 
 
 def run(config_path: str | None) -> int:
@@ -237,6 +292,10 @@ async def _serve(config: Config, path: Path | None) -> int:
     server = Server(config, path)
     try:
         await server.start()
+    except SpoolUnavailable as error:
+        print(f"hcs serve: the spool's database cannot be reached: {error}", file=sys.stderr)
+        await server.stop(1.0)
+        return 3
     except OSError as error:
         print(
             f"hcs serve: cannot listen on {config.server.host}:{config.server.port}: "

@@ -270,6 +270,8 @@ def _run_printers(args: argparse.Namespace) -> int:
             if p["status_info"] and p["status_info"] != p["status"]:
                 status += f" ({p['status_info']})"
             now = f"job {p['current_job']}" if p["busy"] else f"idle, {p['queued']} queued"
+            if p.get("instance"):
+                now += f", on server {p['instance']}"
             print(
                 f"{p['name']:<16} {p['ae_title']:<16} {p['host'] + ':' + str(p['port']):<22}"
                 f" {status:<12} {now}"

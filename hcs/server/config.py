@@ -11,6 +11,7 @@ Layout::
     calling_ae = "HCS_PRINT_SCU"
     [timeouts]                 # connect, association, artim, dimse, idle_release (seconds)
     [server]                   # listen, unix_socket, token, tls_cert, tls_key, spool, ...
+    [spool]                    # backend = "sqlite" | "postgresql", url, ssl*, instance, lease
     [groups]                   # name = ["printer", ...]: a job may target a group
     [printers.NAME]            # hcs.driver.PrinterProfile.from_table validates these
 """
@@ -70,6 +71,65 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class SpoolSettings:
+    """The ``[spool]`` table: where the queue's truth lives.
+
+    SQLite (the default) needs nothing: the folder ``server.spool``. PostgreSQL lets
+    several servers share one queue: ``url`` names the database (libpq's URL or
+    ``key=value`` form), the ``ssl*`` keys are libpq's TLS options, ``instance`` names
+    this server in the group (default: host name and listen port), and ``lease`` is how
+    long a printer stays with a server that stopped renewing it (seconds)."""
+
+    backend: str = "sqlite"
+    url: str | None = None
+    sslmode: str | None = None
+    sslrootcert: str | None = None
+    sslcert: str | None = None
+    sslkey: str | None = None
+    instance: str | None = None
+    lease: float = 5.0
+
+    def connect_options(self) -> dict[str, str]:
+        names = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+_SPOOL_KEYS = {"backend", "url", "sslmode", "sslrootcert", "sslcert", "sslkey", "instance", "lease"}
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _spool(table: Any, base: Path) -> SpoolSettings:
+    if not isinstance(table, dict):
+        raise ConfigError("spool: must be a table")
+    unknown = set(table) - _SPOOL_KEYS
+    if unknown:
+        raise ConfigError(
+            f"spool.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_SPOOL_KEYS))})"
+        )
+    values: dict[str, Any] = {}
+    for key in _SPOOL_KEYS - {"lease"}:
+        if key in table:
+            if not isinstance(table[key], str) or not table[key]:
+                raise ConfigError(f"spool.{key}: must be a non-empty string")
+            values[key] = table[key]
+    backend = values.get("backend", "sqlite")
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"spool.backend: {backend!r} is not 'sqlite' or 'postgresql'")
+    if backend == "postgresql" and "url" not in values:
+        raise ConfigError("spool.url: the postgresql backend needs the database's URL")
+    if "sslmode" in values and values["sslmode"] not in _SSLMODES:
+        raise ConfigError(
+            f"spool.sslmode: {values['sslmode']!r} is not one of {', '.join(_SSLMODES)}"
+        )
+    for key in ("sslrootcert", "sslcert", "sslkey"):
+        if key in values:
+            values[key] = str(base / values[key])
+    if "lease" in table:
+        values["lease"] = float(_number("spool.lease", table["lease"], 0.5))
+    return SpoolSettings(**values)
+
+
+@dataclass(frozen=True)
 class Config:
     """A complete, checked configuration."""
 
@@ -79,6 +139,7 @@ class Config:
     printers: dict[str, PrinterProfile] = field(default_factory=dict)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: Path | None = None
+    spool: SpoolSettings = field(default_factory=SpoolSettings)
 
     def targets(self) -> set[str]:
         return set(self.printers) | set(self.groups)
@@ -106,7 +167,7 @@ _SERVER_KEYS = {
     "status_poll",
     "hold_retry",
 }
-_TOP_KEYS = {"calling_ae", "timeouts", "server", "groups", "printers"}
+_TOP_KEYS = {"calling_ae", "timeouts", "server", "spool", "groups", "printers"}
 
 
 def load(path: str | os.PathLike[str], overrides: dict[str, Any] | None = None) -> Config:
@@ -158,6 +219,7 @@ def parse(
         config.printers,
         config.groups,
         Path(name) if base else None,
+        config.spool,
     )
 
 
@@ -225,6 +287,7 @@ def _build(data: dict[str, Any], base: Path) -> Config:
     except ProfileError as error:
         raise ConfigError(str(error)) from None
     server = _server(data.get("server", {}), base)
+    spool = _spool(data.get("spool", {}), base)
     printers_table = data.get("printers", {})
     if not isinstance(printers_table, dict):
         raise ConfigError("printers: must be a table of [printers.NAME] tables")
@@ -253,7 +316,7 @@ def _build(data: dict[str, Any], base: Path) -> Config:
         if missing:
             raise ConfigError(f"{where}: no printer named {', '.join(missing)}")
         groups[group] = tuple(members)
-    return Config(calling_ae.strip(), timeouts, server, printers, groups)
+    return Config(calling_ae.strip(), timeouts, server, printers, groups, spool=spool)
 
 
 def _check_name(where: str, name: str) -> None:

@@ -10,7 +10,7 @@ Routes (see :data:`hcs.server.openapi.DOCUMENT` for the full description)::
     DELETE /jobs/{id}                      cancel (also POST /jobs/{id}/cancel)
     GET    /jobs/{id}/films/{n}/preview.png
     POST   /config/reload
-    GET    /metrics, /openapi.json, /healthz, / (the console)
+    GET    /metrics, /openapi.json, /healthz, /health, / (the console)
 
 A refused job gets a 4xx whose JSON body names the field and the reason
 (``{"error": ..., "field": ..., "reason": ...}``), and nothing is queued or kept: its
@@ -75,6 +75,7 @@ def build_app(server: Server) -> web.Application:
     app.router.add_static("/console/", CONSOLE, show_index=False)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/health", healthz)
     app.router.add_get("/printers", printers)
     app.router.add_get("/jobs", list_jobs)
     app.router.add_post("/jobs", submit)

@@ -44,6 +44,7 @@ from hcs.server.states import (
 )
 
 job_log = logging.getLogger("hcs.server.jobs")
+log = logging.getLogger("hcs.server")
 REMOVED = "printer removed from the configuration"
 
 
@@ -66,6 +67,7 @@ class Result(enum.Enum):
     PRINTED = "printed"  # the job goes on with its next film (or is done)
     HELD = "held"  # the printer was not ready: the job waits and is retried
     FAILED = "failed"  # the job fails; nothing more of it is printed
+    ABANDONED = "abandoned"  # not sent: the spool went away; the film waits for a printer
 
 
 @dataclass(frozen=True)
@@ -88,18 +90,21 @@ class JobService(Protocol):
     def job(self, job_id: str) -> dict[str, Any] | None: ...
     def jobs(self, states: tuple[str, ...] | None, limit: int) -> list[dict[str, Any]]: ...
     def preview(self, job_id: str, index: int) -> Path | None: ...
-    def candidates(self, target: str) -> tuple[str, ...]:
-        """The printers a job for ``target`` may print on; none if the name is gone."""
-        if target not in self.config.targets():
-            return ()
-        return self.config.printers_for(target)
-
     def next_film(self, printer: str) -> Turn | None: ...
     def film(self, turn: Turn, state: FilmState, **values: Any) -> None: ...
     def frames(self, turn: Turn) -> list[tuple[Path, int]]: ...
     def store_preview(self, turn: Turn, png: bytes) -> None: ...
     def apply(self, outcome: FilmOutcome) -> None: ...
     def retry_at(self, printer: str) -> float | None: ...
+    def hold_printer(self, printer: str, status: dict[str, Any]) -> bool: ...
+    def release_printer(self, printer: str) -> None: ...
+    def take_over(self, printer: str) -> int: ...
+
+    @property
+    def shared(self) -> bool: ...
+
+    @property
+    def lease(self) -> float: ...
 
 
 def instance_name() -> str:
@@ -155,7 +160,10 @@ class Jobs:
         job_log.info(json.dumps({"event": event, "job": job_id, **details}, default=str))
 
     def film(self, turn: Turn, state: FilmState, **values: Any) -> None:
-        check_film(turn.film_state, state)
+        if turn.film_state is not state:
+            check_film(turn.film_state, state)
+        elif not values:
+            return  # applied already (an outcome retried after the database came back)
         self.spool.set_film(turn.job_id, turn.index, state=state.value, **values)
         turn.film_state = state
 
@@ -182,11 +190,9 @@ class Jobs:
     def cancel(self, job_id: str) -> str | None:
         """Cancel a job; returns its state afterwards, or None if it is unknown.
         Now if no film of it is in hand, else after that film (``cancelling``)."""
-        rows = [r for r in self.spool.unfinished_rows() if r["id"] == job_id]
-        if not rows:
-            job = self.spool.job(job_id, detail=False)
+        job = self.spool.job(job_id, detail=False)
+        if job is None or State(job["state"]) in TERMINAL:
             return None if job is None else job["state"]
-        job = rows[0]
         if job["owner"] is None:
             self.transition(job, State.CANCELLED, "cancelled by a client")
             return "cancelled"
@@ -267,6 +273,32 @@ class Jobs:
     def retry_at(self, printer: str) -> float | None:
         return self.spool.next_retry(self.targets(printer))
 
+    # ------------------------------------------------------------------ printers in a group
+    @property
+    def shared(self) -> bool:
+        return self.spool.shared
+
+    @property
+    def lease(self) -> float:
+        return self.config.spool.lease
+
+    def hold_printer(self, printer: str, status: dict[str, Any]) -> bool:
+        """Hold (or renew) this server's lease on ``printer``; False if another has it."""
+        return self.spool.acquire_printer(printer, self.instance, self.lease, status)
+
+    def release_printer(self, printer: str) -> None:
+        self.spool.release_printer(printer, self.instance)
+
+    def take_over(self, printer: str) -> int:
+        """This server now holds ``printer``: jobs whose film was in another's hands
+        there go back in the queue at their first unprinted film."""
+        if not self.shared:
+            return 0
+        count = self.resume(printer, f"on {self.instance}, which took printer {printer} over")
+        if count:
+            self.metrics.inc("hcs_takeovers_total", printer=printer)
+        return count
+
     def apply(self, outcome: FilmOutcome) -> None:
         """Apply a film's outcome: the film's row, then the job's next state."""
         turn = outcome.turn
@@ -275,7 +307,28 @@ class Jobs:
             return
         printer, number = turn.printer, turn.index + 1
         mine = self.instance
-        if outcome.result is Result.PRINTED:
+        if job["owner"] != mine:
+            # another server took the printer over while this one could not reach the
+            # database: it resumed the job and will print this film again (its note says so)
+            log.warning(
+                "film %d of job %s: %s not recorded, %s holds the job now",
+                number,
+                turn.job_id,
+                outcome.result.value,
+                job["owner"] or "no server",
+            )
+            return
+        if outcome.result is Result.ABANDONED:
+            self.film(turn, FilmState.PENDING)
+            self.transition(
+                job,
+                State.PRINTING,
+                event=f"film {number} not sent: {outcome.reason}",
+                log="abandoned",
+                only_owner=mine,
+                owner=None,
+            )
+        elif outcome.result is Result.PRINTED:
             self.film(turn, FilmState.PRINTED, **outcome.record)
             self.log(
                 turn.job_id,
@@ -317,8 +370,7 @@ class Jobs:
                         details={"by": best},
                     )
         elif outcome.result is Result.HELD:
-            if turn.film_state is not FilmState.PENDING:
-                self.film(turn, FilmState.PENDING, **outcome.record)
+            self.film(turn, FilmState.PENDING, **outcome.record)
             reason = f"printer {printer} not ready: {outcome.reason}"
             unpin = {"pinned": None} if turn.index == 0 else {}
             self.transition(
@@ -333,8 +385,7 @@ class Jobs:
             )
         else:
             reason = f"film {number}: {outcome.reason or 'failed'}"
-            if turn.film_state is not FilmState.FAILED:
-                self.film(turn, FilmState.FAILED, **{"reason": outcome.reason, **outcome.record})
+            self.film(turn, FilmState.FAILED, **{"reason": outcome.reason, **outcome.record})
             self.transition(
                 job, State.FAILED, reason, only_owner=mine, owner=None, details={"reason": reason}
             )

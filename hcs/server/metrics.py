@@ -22,6 +22,13 @@ _HELP = {
     "hcs_formatting_seconds": ("summary", "Time spent formatting films (thread pool)."),
     "hcs_transfer_seconds": ("summary", "Time spent in the print SCU for a film (DIMSE)."),
     "hcs_overhead_seconds": ("summary", "A film's turn beyond formatting and DIMSE time."),
+    "hcs_films": ("gauge", "Films of the jobs in the spool (every server of a group) by state."),
+    "hcs_films_sent_again": (
+        "gauge",
+        "Films printed again because a server stopped while sending them (at-least-once).",
+    ),
+    "hcs_printer_holder": ("gauge", "1 for the server (instance) that holds each printer."),
+    "hcs_takeovers_total": ("counter", "Printers this server took over with jobs in hand."),
     "hcs_printer_up": ("gauge", "1 if the printer's last known status is NORMAL or WARNING."),
 }
 

@@ -329,6 +329,16 @@ DOCUMENT: dict[str, Any] = {
         "/healthz": {
             "get": {"summary": "Liveness", "responses": {"200": _json({"type": "object"}, "ok")}}
         },
+        "/health": {
+            "get": {
+                "summary": "Readiness: ok, or why this server takes no work (its spool's"
+                " database is unreachable)",
+                "responses": {
+                    "200": _json({"type": "object"}, "ok, with the instance and the spool"),
+                    "503": _json({"type": "object"}, "not ok; 'database' says why"),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",

@@ -191,7 +191,10 @@ class SqlSpool:
     :meth:`_connect`, :meth:`transaction`, :meth:`_execute` and the image storage."""
 
     backend = "sql"
+    shared = False  # True when several servers share it (a printer needs a lease)
     LOCK = ""  # appended to the claim's SELECT (PostgreSQL: FOR UPDATE SKIP LOCKED)
+    error: str | None = None  # why the database cannot be reached now, or None
+    instance = "hcs"  # this server's name in the spool's rows (owner of films in hand)
 
     def __init__(
         self,
@@ -230,6 +233,33 @@ class SqlSpool:
     def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
         with self.transaction() as db:
             return self._execute(db, sql, args).fetchone()
+
+    def _next_seq(self, db: Any) -> int:
+        """The next arrival number (inside the job's transaction)."""
+        row = self._execute(db, "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM jobs")
+        return int(row.fetchone()["n"])
+
+    def _claim_guard(self, printer: str, owner: str) -> tuple[str, tuple]:
+        """An extra condition on a claim (PostgreSQL: the printer's lease is held)."""
+        return "", ()
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def ping(self) -> bool:
+        """Whether the database answers now."""
+        return True
+
+    def listen(self, callback: Any) -> None:
+        """Call ``callback(payload)`` when another server changes the queue (shared
+        spools only)."""
+
+    def edges(self) -> int:
+        """Films printed again because a server stopped while sending them (the
+        at-least-once edge): each has a note on its film."""
+        rows = self._query("SELECT notes FROM films WHERE notes != '[]'")
+        return sum(json.loads(r["notes"]).count(AT_LEAST_ONCE_NOTE) for r in rows)
 
     def _store_images(self, db: Any, job_id: str, folder: Path, incoming: Incoming) -> None:
         """Image bytes beyond the files in ``folder`` (PostgreSQL keeps them in rows)."""
@@ -298,8 +328,7 @@ class SqlSpool:
         try:
             with self.transaction() as db:
                 if seq is None:
-                    row = self._execute(db, "SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM jobs")
-                    seq = int(row.fetchone()["n"])
+                    seq = self._next_seq(db)
                 self._execute(
                     db,
                     "INSERT INTO jobs (id, seq, created, updated, priority, target, state,"
@@ -391,7 +420,11 @@ class SqlSpool:
                 "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
                 (job_id, now, event or (state + (f": {reason}" if reason else ""))),
             )
+            self._job_written(db, job_id, state)
         return True
+
+    def _job_written(self, db: Any, job_id: str, state: str) -> None:
+        """Inside the transaction that changed a job (PostgreSQL: tell the group)."""
 
     def set_columns(self, job_id: str, **columns: Any) -> None:
         """Queue bookkeeping that is no change of state (``pinned``, ``retry_at``)."""
@@ -498,7 +531,9 @@ class SqlSpool:
         ``sending`` get the at-least-once note and go back to ``pending``."""
         with self.transaction() as db:
             caught = self._execute(
-                db, "SELECT job_id, idx, notes FROM films WHERE state IN ('sending', 'formatting')"
+                db,
+                "SELECT job_id, idx, state, notes FROM films"
+                " WHERE state IN ('sending', 'formatting')",
             ).fetchall()
             for row in caught:
                 self._note_film(db, row)
@@ -514,8 +549,11 @@ class SqlSpool:
         return out
 
     def _note_film(self, db: Any, row: Any) -> None:
+        """A film caught in hand goes back to ``pending``; one caught ``sending`` (its
+        N-ACTION may have reached the printer) keeps the at-least-once note."""
         notes = json.loads(row["notes"])
-        notes.append(AT_LEAST_ONCE_NOTE)
+        if row["state"] == "sending":
+            notes.append(AT_LEAST_ONCE_NOTE)
         self._execute(
             db,
             "UPDATE films SET state = 'pending', notes = ? WHERE job_id = ? AND idx = ?",
@@ -542,14 +580,14 @@ class SqlSpool:
         return {r["state"]: int(r["n"]) for r in rows}
 
     # ------------------------------------------------------------------ the queue
-    def _claimable(self, targets: Sequence[str]) -> str:
+    def _claimable(self, targets: Sequence[str], guard: str = "") -> str:
         marks = ", ".join("?" * len(targets))
         return (
             f"SELECT * FROM jobs WHERE owner IS NULL AND cancel_requested = 0"
             f" AND target IN ({marks}) AND (pinned IS NULL OR pinned = ?)"
             " AND (state IN ('queued', 'preempted', 'printing')"
             "      OR (state = 'held' AND retry_at IS NOT NULL AND retry_at <= ?))"
-            f" ORDER BY {ORDER} LIMIT 1"
+            f"{guard} ORDER BY {ORDER} LIMIT 1"
         )
 
     def claim(
@@ -559,9 +597,12 @@ class SqlSpool:
         is recorded. Returns (the job, the index of its first unprinted film), or None."""
         if not targets:
             return None
+        guard, guard_args = self._claim_guard(printer, owner)
         with self.transaction() as db:
             row = self._execute(
-                db, self._claimable(targets) + self.LOCK, (*targets, printer, time.time())
+                db,
+                self._claimable(targets, guard) + self.LOCK,
+                (*targets, printer, time.time(), *guard_args),
             ).fetchone()
             if row is None:
                 return None
@@ -645,7 +686,7 @@ class SqlSpool:
             for row in rows:
                 caught = self._execute(
                     db,
-                    "SELECT job_id, idx, notes FROM films WHERE job_id = ?"
+                    "SELECT job_id, idx, state, notes FROM films WHERE job_id = ?"
                     " AND state IN ('sending', 'formatting')",
                     (row["id"],),
                 ).fetchall()
@@ -762,6 +803,7 @@ def _job(row: Any) -> dict[str, Any]:
         "film_count": row["films"],
         "bytes": row["bytes"],
         "spec": json.loads(row["spec"]),
+        "owner": row["owner"],  # the server whose printer holds a film of it now
     }
 
 

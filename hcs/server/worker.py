@@ -67,6 +67,7 @@ class PrinterWorker:
         self.polled_at: float | None = None
         self.status_error: str | None = None
         self.films_printed = 0
+        self.holding = not jobs.shared  # a lone server always holds its printers
         self._new_profile: PrinterProfile | None = None
         self._associations_seen = 0
 
@@ -157,44 +158,102 @@ class PrinterWorker:
     # ------------------------------------------------------------------ the loop
     async def run(self) -> None:
         poll = self.status_poll
-        if poll > 0:
+        if poll > 0 and self.holding:  # in a group, only the printer's holder talks to it
             await self.poll_status()
         last_poll = time.monotonic()
-        while not self.stopping:
-            await self._swap_profile()
-            try:
-                turn = self.jobs.next_film(self.name)
-            except SpoolUnavailable:
-                turn = None  # the database is away: take no work, look again soon
-                await asyncio.sleep(0.5)
-                continue
-            if turn is None:
-                self.wake.clear()
-                timeout = None if poll <= 0 else max(0.0, poll - (time.monotonic() - last_poll))
-                retry = self._retry_in()
-                if retry is not None:
-                    timeout = retry if timeout is None else min(timeout, retry)
+        keeper = None
+        if self.jobs.shared:
+            keeper = asyncio.get_running_loop().create_task(self._keep_lease())
+        try:
+            while not self.stopping:
+                await self._swap_profile()
+                if not self.holding and not await self._take_printer():
+                    continue
                 try:
-                    await asyncio.wait_for(self.wake.wait(), timeout)
-                except TimeoutError:
-                    if poll > 0 and time.monotonic() - last_poll >= poll:
-                        await self.poll_status()
-                        last_poll = time.monotonic()
-                continue
-            self.current, self.current_film = turn, turn.index
-            try:
-                outcome = await self.print_one(turn)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # a bug must fail the job, not kill the printer
-                log.exception("%s: internal error on job %s", self.name, turn.job_id)
-                outcome = FilmOutcome(
-                    turn, Result.FAILED, f"internal error: {type(error).__name__}: {error}"
+                    turn = self.jobs.next_film(self.name)
+                except SpoolUnavailable:
+                    await self._spool_away()
+                    continue
+                if turn is None:
+                    self.wake.clear()
+                    timeout = None if poll <= 0 else max(0.0, poll - (time.monotonic() - last_poll))
+                    retry = self._retry_in()
+                    if retry is not None:
+                        timeout = retry if timeout is None else min(timeout, retry)
+                    try:
+                        await asyncio.wait_for(self.wake.wait(), timeout)
+                    except TimeoutError:
+                        if poll > 0 and time.monotonic() - last_poll >= poll:
+                            await self.poll_status()
+                            last_poll = time.monotonic()
+                    continue
+                self.current, self.current_film = turn, turn.index
+                try:
+                    outcome = await self.print_one(turn)
+                except asyncio.CancelledError:
+                    raise
+                except SpoolUnavailable as error:  # before the film was sent: put it back
+                    self.holding = not self.jobs.shared
+                    outcome = FilmOutcome(turn, Result.ABANDONED, f"the spool went away ({error})")
+                except Exception as error:  # a bug must fail the job, not kill the printer
+                    log.exception("%s: internal error on job %s", self.name, turn.job_id)
+                    outcome = FilmOutcome(
+                        turn, Result.FAILED, f"internal error: {type(error).__name__}: {error}"
+                    )
+                try:
+                    await self._apply(outcome)
+                finally:
+                    self.current, self.current_film = None, None
+        finally:
+            if keeper is not None:
+                keeper.cancel()
+            if self.jobs.shared and self.holding:
+                with contextlib.suppress(Exception):
+                    self.jobs.release_printer(self.name)
+                self.holding = False
+
+    async def _spool_away(self) -> None:
+        """The database cannot be reached: take no work; a shared spool's printer is
+        taken again (and its jobs checked) once it is back."""
+        self.holding = not self.jobs.shared
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), 0.5)
+
+    async def _take_printer(self) -> bool:
+        """Take this printer's lease (a group of servers); False: another holds it,
+        or the database is away, and the worker waited a little."""
+        try:
+            if self.jobs.hold_printer(self.name, self.status):
+                self.holding = True
+                count = self.jobs.take_over(self.name)
+                log.info(
+                    json.dumps(
+                        {"event": "printer_taken", "printer": self.name, "jobs_resumed": count}
+                    )
                 )
+                return True
+        except SpoolUnavailable:
+            self.holding = False
+        self.wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), max(0.1, self.jobs.lease / 4))
+        return False
+
+    async def _keep_lease(self) -> None:
+        """Renew the printer's lease while this worker holds it."""
+        while True:
+            await asyncio.sleep(max(0.1, self.jobs.lease / 3))
+            if not self.holding:
+                continue
             try:
-                await self._apply(outcome)
-            finally:
-                self.current, self.current_film = None, None
+                if not self.jobs.hold_printer(self.name, self.status):
+                    log.warning("%s: another server holds this printer now", self.name)
+                    self.holding = False
+            except SpoolUnavailable:
+                pass  # a claim needs the database too; the lease is renewed when it is back
+            except Exception:  # pragma: no cover - keep renewing whatever happens
+                log.exception("%s: renewing the printer's lease", self.name)
 
     def _retry_in(self) -> float | None:
         try:
@@ -212,6 +271,7 @@ class PrinterWorker:
                 self.jobs.apply(outcome)
                 return
             except SpoolUnavailable as error:
+                self.holding = not self.jobs.shared  # take the printer again when back
                 log.warning(
                     "%s: cannot record film %d of job %s yet (%s); retrying",
                     self.name,
@@ -227,15 +287,12 @@ class PrinterWorker:
         jobs, metrics = self.jobs, self.metrics
         turn_started = time.perf_counter()
         spec, index = turn.spec, turn.index
-        loop = asyncio.get_running_loop()
         started = time.perf_counter()
         try:
             per_film = boxes_per_film(spec, self.profile)
             frames = jobs.frames(turn)[index * per_film : (index + 1) * per_film]
             formatted = await self.formatter.format(spec, frames)
-            await loop.run_in_executor(
-                self.executor, jobs.store_preview, turn, formatted.preview_png
-            )
+            jobs.store_preview(turn, formatted.preview_png)  # small; the spool is loop-only
         except (FormatError, SourceError, ValueError, OSError, InvalidAttribute) as error:
             if isinstance(error, SpoolUnavailable):
                 raise

@@ -34,7 +34,8 @@ function drawPrinters(data) {
        p.status_info && p.status_info !== p.status ? ` ${p.status_info}` : ""),
     el("td", {}, p.busy ? `job ${p.current_job} film ${p.current_film + 1}` : "idle"),
     el("td", {}, String(p.queued)),
-    el("td", {}, String(p.films_printed)))));
+    el("td", {}, String(p.films_printed)),
+    el("td", { class: "instance" }, p.instance || "—"))));
 }
 
 function progress(job) {

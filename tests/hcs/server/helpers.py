@@ -78,6 +78,7 @@ def write_config(
     server: dict | None = None,
     groups: dict[str, list[str]] | None = None,
     timeouts: dict | None = None,
+    spool: dict | None = None,
 ) -> Path:
     lines = ['calling_ae = "HCS_TEST"', "[timeouts]"]
     for key, value in {"connect": 5, "dimse": 30, "idle_release": 5, **(timeouts or {})}.items():
@@ -92,6 +93,10 @@ def write_config(
     }
     for key, value in settings.items():
         lines.append(f"{key} = {toml_value(value)}")
+    if spool:
+        lines.append("[spool]")
+        for key, value in spool.items():
+            lines.append(f"{key} = {toml_value(value)}")
     if groups:
         lines.append("[groups]")
         for name, members in groups.items():

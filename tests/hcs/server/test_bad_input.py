@@ -34,7 +34,7 @@ async def _post_multipart(url: str, job_text: str, files: dict[str, bytes], toke
             return None, None
 
 
-def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path):
+def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path, backend):
     allowed = tmp_path / "allowed"
     allowed.mkdir()
     inside = make_dicom(allowed / "ok.dcm")
@@ -47,6 +47,7 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path):
                 tmp_path / "hcs.toml",
                 {"vp": printer_table(vp.port)},
                 server={"max_upload_mb": 0.02, "allowed_dirs": [str(allowed)]},
+                spool=backend,
             )
             async with running_server(config) as server, Client(server.url) as client:
                 url = server.url

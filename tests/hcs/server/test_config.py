@@ -67,3 +67,28 @@ def test_other_interfaces_need_a_token():
     )
     config = parse(text)
     assert config.server.token and not config.server.is_loopback
+
+
+def test_the_spool_table_names_a_backend_and_its_database(tmp_path):
+    assert parse(GOOD, "hcs.toml", base=tmp_path).spool.backend == "sqlite"
+    text = GOOD.replace(
+        "[groups]",
+        '[spool]\nbackend = "postgresql"\nurl = "postgresql://hcs@db/hcs"\n'
+        'sslmode = "verify-full"\nsslrootcert = "ca.pem"\nlease = 3\n[groups]',
+    )
+    spool = parse(text, "hcs.toml", base=tmp_path).spool
+    assert (spool.backend, spool.url, spool.lease) == ("postgresql", "postgresql://hcs@db/hcs", 3)
+    assert spool.connect_options() == {
+        "sslmode": "verify-full",
+        "sslrootcert": str(tmp_path / "ca.pem"),
+    }
+    for table, message in (
+        ('backend = "mysql"', "spool.backend: 'mysql' is not"),
+        ('backend = "postgresql"', "spool.url: the postgresql backend needs"),
+        ('backend = "postgresql"\nurl = "x"\nsslmode = "maybe"', "spool.sslmode"),
+        ("lease = 0", "spool.lease"),
+        ("replicas = 2", "spool.replicas: unknown key"),
+    ):
+        with pytest.raises(ConfigError, match=message) as error:
+            parse(GOOD.replace("[groups]", f"[spool]\n{table}\n[groups]"), "hcs.toml")
+        assert error.value.line is not None

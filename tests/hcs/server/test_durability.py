@@ -1,8 +1,8 @@
-"""kill -9 of the server at random moments while 20 jobs print; after each restart it
-resumes from the spool, and in the end every job is done. The virtual printer's
-records count the films of each job: none is missing, and a film printed twice has a
-note in the spool saying why (the at-least-once edge: killed after the N-ACTION went
-out, before its answer was recorded).
+"""kill -9 of the server at random moments while 20 jobs print (on both spool engines);
+after each restart it resumes from the spool, and in the end every job is done. The
+virtual printer's records count the films of each job: none is missing, and a film
+printed twice has a note in the spool saying why (the at-least-once edge: killed after
+the N-ACTION went out, before its answer was recorded).
 
 CI runs a short version (2 films per job, 3 kills); ``HCS_LOAD_FULL=1`` runs 4 films
 per job and 8 kills.
@@ -29,7 +29,7 @@ FULL = os.environ.get("HCS_LOAD_FULL") == "1"
 JOBS, FILMS, KILLS = 20, (4 if FULL else 2), (8 if FULL else 3)
 
 
-def test_kill_9_at_random_moments_loses_no_job(tmp_path):
+def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend):
     rng = random.Random(20)
     log = tmp_path / "server.log"
 
@@ -37,7 +37,9 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path):
         async with virtual_printer(
             tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.08"], png=False
         ) as vp:
-            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
+            config = write_config(
+                tmp_path / "hcs.toml", {"vp": printer_table(vp.port)}, spool=backend
+            )
             with server_process(config, log) as (process, port):
                 url = f"http://127.0.0.1:{port}"
                 async with Client(url) as client:

@@ -1,5 +1,6 @@
 """Priority and FIFO on a busy printer, and a HIGH job pre-empting a LOW one between
-films. The order is read from what the virtual printer printed (its film records)."""
+films. The order is read from what the virtual printer printed (its film records).
+Each runs on both spool engines (SQLite, PostgreSQL)."""
 
 import asyncio
 import random
@@ -17,16 +18,19 @@ from tests.hcs.server.helpers import (
 from tests.hcs.server.helpers import write_config as write
 
 
-def test_thirty_mixed_jobs_print_in_priority_then_fifo_order(tmp_path):
+def test_thirty_mixed_jobs_print_in_priority_then_fifo_order(tmp_path, backend):
     # The blocker is a colour job whose image box the printer answers 2 s late: the
     # printer is busy while the 30 grayscale jobs arrive.
     rng = random.Random(7)
     priorities = [rng.choice(["HIGH", "MED", "LOW"]) for _ in range(30)]
 
     async def go():
-        fault = "delay:op=N-SET,class=color-image-box,seconds=2"
+        # (4 s on PostgreSQL, whose commits take longer on a loaded machine)
+        fault = f"delay:op=N-SET,class=color-image-box,seconds={4 if backend else 2}"
         async with virtual_printer(tmp_path / "vp", faults=[fault]) as vp:
-            config = write(tmp_path / "hcs.toml", {"vp": printer_table(vp.port, color=True)})
+            config = write(
+                tmp_path / "hcs.toml", {"vp": printer_table(vp.port, color=True)}, spool=backend
+            )
             async with running_server(config) as server, Client(server.url) as client:
                 blocker = await client.submit(
                     {"printer": "vp", "color": True, "label": "blocker", "priority": "LOW"}, [MR]
@@ -52,12 +56,12 @@ def test_thirty_mixed_jobs_print_in_priority_then_fifo_order(tmp_path):
     assert labels_printed(tmp_path / "vp") == expected
 
 
-def test_high_job_preempts_a_ten_film_low_job_between_films(tmp_path):
+def test_high_job_preempts_a_ten_film_low_job_between_films(tmp_path, backend):
     async def go():
         async with virtual_printer(
             tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.15"]
         ) as vp:
-            config = write(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
+            config = write(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)}, spool=backend)
             async with running_server(config) as server, Client(server.url) as client:
                 low = await client.submit(
                     {"printer": "vp", "priority": "LOW", "label": "low"}, [MR] * 10

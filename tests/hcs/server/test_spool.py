@@ -1,9 +1,10 @@
-"""The spool on its own: durable commit, resume with the at-least-once note, orphans
-removed, a full spool refused, retention."""
+"""The spool on its own, on both engines (SQLite, PostgreSQL): durable commit, resume
+with the at-least-once note, orphans removed, a full spool refused, retention."""
 
 import pytest
 
-from hcs.server.spool import AT_LEAST_ONCE_NOTE, Spool, SpoolFull
+from hcs.server.spool import AT_LEAST_ONCE_NOTE, SpoolFull
+from hcs.server.spool import SqlSpool as Spool
 from tests.hcs.server.helpers import make_dicom
 
 
@@ -13,9 +14,9 @@ def commit(spool: Spool, job_id: str, seq: int, films: int = 2, source=None) -> 
     spool.commit_job(job_id, seq, {"printer": "p"}, "MED", "p", films, incoming)
 
 
-def test_resume_after_a_crash_mid_film(tmp_path):
+def test_resume_after_a_crash_mid_film(tmp_path, make_spool):
     image = make_dicom(tmp_path / "a.dcm")
-    spool = Spool(tmp_path / "spool")
+    spool = make_spool(tmp_path / "spool")
     spool.open()
     commit(spool, "job1", 1, source=image)
     commit(spool, "job2", 2, source=image)
@@ -24,9 +25,9 @@ def test_resume_after_a_crash_mid_film(tmp_path):
     spool.set_job("job1", "printing", printer="p")
     spool.set_job("job2", "done")
     (tmp_path / "spool" / "jobs" / "orphan").mkdir()  # a folder whose rows never committed
-    spool.db.close()  # as a kill -9 would leave it
+    spool.close()  # as a kill -9 would leave it: nothing more is written
 
-    again = Spool(tmp_path / "spool")
+    again = make_spool(tmp_path / "spool")
     again.open()
     [job] = again.unfinished()
     assert job["id"] == "job1" and job["next_film"] == 1 and job["printer"] == "p"
@@ -37,9 +38,9 @@ def test_resume_after_a_crash_mid_film(tmp_path):
     assert again.frames("job1") == [(again.image_paths("job1")[0], 0)]
 
 
-def test_a_full_spool_refuses_and_keeps_the_old_jobs(tmp_path):
+def test_a_full_spool_refuses_and_keeps_the_old_jobs(tmp_path, make_spool):
     image = make_dicom(tmp_path / "a.dcm", 64, 64)
-    spool = Spool(tmp_path / "spool", max_bytes=image.stat().st_size * 1.5)
+    spool = make_spool(tmp_path / "spool", max_bytes=image.stat().st_size * 1.5)
     spool.open()
     commit(spool, "job1", 1, source=image)
     with pytest.raises(SpoolFull, match="the spool is full"):
@@ -51,9 +52,9 @@ def test_a_full_spool_refuses_and_keeps_the_old_jobs(tmp_path):
         spool.check_room(1)
 
 
-def test_retention_purges_finished_jobs(tmp_path):
+def test_retention_purges_finished_jobs(tmp_path, make_spool):
     image = make_dicom(tmp_path / "a.dcm")
-    spool = Spool(tmp_path / "spool", retention=60)
+    spool = make_spool(tmp_path / "spool", retention=60)
     spool.open()
     commit(spool, "old", 1, source=image)
     commit(spool, "live", 2, source=image)

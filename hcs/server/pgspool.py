@@ -1,0 +1,403 @@
+"""The spool in PostgreSQL: several ``hcs serve`` instances share one queue.
+
+The same interface and SQL as :class:`hcs.server.spool.SqlSpool`; what differs:
+
+- **Durability**: a commit returns once PostgreSQL has flushed its WAL
+  (``synchronous_commit`` on, the default), so ``201`` still means durable. The job's
+  image bytes go into the same transaction (``image_data``), so every instance can print
+  a job any instance took; each instance keeps a local copy under its own spool folder
+  (``jobs/<id>/``) as a cache.
+- **Claims**: :meth:`claim` selects ``FOR UPDATE SKIP LOCKED``, so two instances asking
+  at once each get a different job, and the order (priority, then arrival) is the
+  group's, not one instance's.
+- **Printers**: one instance at a time holds a printer through a lease, a row in
+  ``printers`` with an expiry it renews. A claim is only granted while the lease is
+  held. An instance that dies stops renewing; after the lease time another takes the
+  printer and resumes its jobs from their first unprinted film (the film caught in
+  ``sending`` gets the at-least-once note, and is counted).
+- **Wake-ups**: every change of a job sends ``NOTIFY hcs``; each instance ``LISTEN``\\ s
+  on its own connection and wakes its workers, so no instance polls the queue.
+- **Outage**: an error on the connection raises :class:`SpoolUnavailable`; the
+  instance stops taking work, ``/health`` says why, and the next call after a short
+  back-off connects again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from hcs.server.spool import Incoming, SpoolUnavailable, SqlSpool
+
+log = logging.getLogger("hcs.server.spool")
+
+SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS job_seq;
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    created DOUBLE PRECISION NOT NULL,
+    updated DOUBLE PRECISION NOT NULL,
+    finished DOUBLE PRECISION,
+    priority TEXT NOT NULL,
+    target TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    printer TEXT,
+    films INTEGER NOT NULL,
+    bytes BIGINT NOT NULL,
+    spec TEXT NOT NULL,
+    pinned TEXT,
+    owner TEXT,
+    retry_at DOUBLE PRECISION,
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE TABLE IF NOT EXISTS films (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    printer TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    operations TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    notes TEXT NOT NULL DEFAULT '[]',
+    print_job_uid TEXT,
+    format_seconds DOUBLE PRECISION,
+    print_seconds DOUBLE PRECISION,
+    preview INTEGER NOT NULL DEFAULT 0,
+    updated DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS images (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    frames INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS image_data (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    file TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    PRIMARY KEY (job_id, file)
+);
+CREATE TABLE IF NOT EXISTS previews (
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    png BYTEA NOT NULL,
+    PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id BIGSERIAL PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    t DOUBLE PRECISION NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
+CREATE TABLE IF NOT EXISTS printers (
+    name TEXT PRIMARY KEY,
+    owner TEXT,
+    expires DOUBLE PRECISION NOT NULL DEFAULT 0,
+    status TEXT,
+    updated DOUBLE PRECISION NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS edges (
+    id BIGSERIAL PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    printer TEXT,
+    owner TEXT,
+    t DOUBLE PRECISION NOT NULL
+);
+"""
+NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
+CHANNEL = "hcs"
+SCHEMA_LOCK = 0x4843_5331  # "HCS1": one instance creates the tables at a time
+
+
+def _placeholders(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresSpool(SqlSpool):
+    """The spool in a PostgreSQL database shared by a group of servers."""
+
+    backend = "postgresql"
+    shared = True
+    LOCK = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(
+        self,
+        root: Path,
+        url: str,
+        instance: str,
+        connect_options: dict[str, Any] | None = None,
+        max_bytes: float = 2 << 30,
+        reserve_bytes: float = 64 << 20,
+        retention: float = 86400.0,
+    ):
+        super().__init__(root, max_bytes, reserve_bytes, retention)
+        self.url = url
+        self.instance = instance
+        self.options = {"connect_timeout": 3, **(connect_options or {})}
+        self.conn: Any = None
+        self.error: str | None = None  # why the database cannot be reached, or None
+        self._retry_after = 0.0
+        self._listener: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._sql: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ connection
+    def _connect(self) -> Any:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        return psycopg.connect(
+            self.url,
+            autocommit=True,
+            row_factory=dict_row,
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=2,
+            application_name=f"hcs {self.instance}"[:63],
+            **self.options,
+        )
+
+    def _connection(self) -> Any:
+        if self.conn is not None and not self.conn.closed:
+            return self.conn
+        if time.monotonic() < self._retry_after:
+            raise SpoolUnavailable(self.error or "the database is unreachable")
+        try:
+            self.conn = self._connect()
+        except Exception as error:
+            self._down(error)
+        if self.error is not None:
+            log.warning("the spool's database is back: taking work again")
+        self.error = None
+        return self.conn
+
+    def _down(self, error: BaseException) -> None:
+        first = (str(error).strip().splitlines() or [""])[0]
+        text = f"{type(error).__name__}: {first}"
+        if self.error is None:
+            log.warning(
+                "the spool's database is unreachable (%s): no new work until it is back",
+                text,
+            )
+        self.error = text
+        self._retry_after = time.monotonic() + 0.5
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.conn = None
+        raise SpoolUnavailable(text) from None
+
+    @property
+    def available(self) -> bool:
+        return self.error is None
+
+    def ping(self) -> bool:
+        with contextlib.suppress(SpoolUnavailable):
+            self._one("SELECT 1 AS one")
+        return self.error is None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        import psycopg
+
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            self._down(error)
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        return self._read(sql, args).fetchall()
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self._read(sql, args).fetchone()
+
+    def _read(self, sql: str, args: Sequence[Any]) -> Any:
+        """One statement in autocommit: a single round trip."""
+        import psycopg
+
+        conn = self._connection()
+        try:
+            return self._execute(conn, sql, args)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+            self._down(error)
+
+    def _execute(self, db: Any, sql: str, args: Sequence[Any] = ()) -> Any:
+        text = self._sql.get(sql)
+        if text is None:
+            text = self._sql[sql] = _placeholders(sql)
+        return db.execute(text, tuple(args))
+
+    def _executemany(self, db: Any, sql: str, rows: list[Sequence[Any]]) -> None:
+        if rows:
+            with db.cursor() as cursor:
+                cursor.executemany(_placeholders(sql), rows)
+
+    def _next_seq(self, db: Any) -> int:
+        return int(self._execute(db, "SELECT nextval('job_seq') AS n").fetchone()["n"])
+
+    def _notify(self, db: Any, payload: str) -> None:
+        self._execute(db, "SELECT pg_notify(?, ?)", (CHANNEL, payload))
+
+    # ------------------------------------------------------------------ open / close
+    def open(self) -> None:
+        for sub in ("incoming", "jobs"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        with self.transaction() as db:
+            self._execute(db, f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        self._sweep_folders()
+
+    def close(self) -> None:
+        self._closing.set()
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.close()
+            self.conn = None
+
+    def listen(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(payload)`` (from a thread) for every ``NOTIFY hcs``; it
+        reconnects by itself after the database comes back."""
+
+        def run() -> None:
+            while not self._closing.is_set():
+                try:
+                    with self._connect() as conn:
+                        conn.execute(f"LISTEN {CHANNEL}")
+                        callback("")  # (re)connected: whatever happened meanwhile
+                        while not self._closing.is_set():
+                            for note in conn.notifies(timeout=1.0):
+                                callback(note.payload)
+                except Exception:
+                    self._closing.wait(0.5)
+
+        self._listener = threading.Thread(target=run, name="hcs-listen", daemon=True)
+        self._listener.start()
+
+    # ------------------------------------------------------------------ images
+    def _store_images(self, db: Any, job_id: str, folder: Path, incoming: Incoming) -> None:
+        for image in incoming.images:
+            data = (folder / image.file).read_bytes()
+            self._execute(
+                db,
+                "INSERT INTO image_data (job_id, file, data) VALUES (?, ?, ?)",
+                (job_id, image.file, data),
+            )
+        self._notify(db, "queued")
+
+    def _fetch_images(self, job_id: str) -> None:
+        folder = self.job_dir(job_id)
+        files = self._query("SELECT file FROM images WHERE job_id = ?", (job_id,))
+        if all((folder / row["file"]).is_file() for row in files):
+            return
+        rows = self._query("SELECT file, data FROM image_data WHERE job_id = ?", (job_id,))
+        for row in rows:
+            target = folder / row["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_suffix(".part")
+            temporary.write_bytes(bytes(row["data"]))
+            temporary.replace(target)
+
+    def store_preview(self, job_id: str, idx: int, png: bytes) -> None:
+        super().store_preview(job_id, idx, png)
+        with self.transaction() as db:
+            self._execute(
+                db,
+                "INSERT INTO previews (job_id, idx, png) VALUES (?, ?, ?)"
+                " ON CONFLICT (job_id, idx) DO UPDATE SET png = EXCLUDED.png",
+                (job_id, idx, png),
+            )
+
+    def preview_file(self, job_id: str, idx: int) -> Path | None:
+        path = self.preview_path(job_id, idx)
+        if not path.is_file():
+            row = self._one("SELECT png FROM previews WHERE job_id = ? AND idx = ?", (job_id, idx))
+            if row is None:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(bytes(row["png"]))
+        return path
+
+    # ------------------------------------------------------------------ jobs
+    def _job_written(self, db: Any, job_id: str, state: str) -> None:
+        self._notify(db, state)
+
+    def _note_film(self, db: Any, row: Any) -> None:
+        super()._note_film(db, row)
+        if row["state"] != "sending":
+            return
+        self._execute(
+            db,
+            "INSERT INTO edges (job_id, idx, printer, owner, t) VALUES (?, ?, ?, ?, ?)",
+            (row["job_id"], row["idx"], None, self.instance, time.time()),
+        )
+
+    def edges(self) -> int:
+        """Films sent by an instance that stopped before their answer was recorded."""
+        return int(self._one("SELECT COUNT(*) AS n FROM edges")["n"])
+
+    def _claim_guard(self, printer: str, owner: str) -> tuple[str, tuple]:
+        return (
+            " AND EXISTS (SELECT 1 FROM printers"
+            f" WHERE name = ? AND owner = ? AND expires > {NOW})",
+            (printer, owner),
+        )
+
+    # ------------------------------------------------------------------ printers
+    def acquire_printer(
+        self, name: str, owner: str, lease: float, status: dict[str, Any] | None = None
+    ) -> bool:
+        row = self._one(
+            "INSERT INTO printers (name, owner, expires, status, updated)"
+            f" VALUES (?, ?, {NOW} + ?, ?, {NOW})"
+            " ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner,"
+            " expires = EXCLUDED.expires, status = EXCLUDED.status, updated = EXCLUDED.updated"
+            " WHERE printers.owner = EXCLUDED.owner OR printers.owner IS NULL"
+            " OR printers.expires < EXCLUDED.updated"
+            " RETURNING owner",
+            (name, owner, lease, json.dumps(status or {}, default=str)),
+        )
+        return row is not None
+
+    def release_printer(self, name: str, owner: str) -> None:
+        with self.transaction() as db:
+            self._execute(
+                db,
+                "UPDATE printers SET owner = NULL, expires = 0 WHERE name = ? AND owner = ?",
+                (name, owner),
+            )
+            self._notify(db, f"released {name}")
+
+    def printer_holders(self) -> dict[str, dict[str, Any]]:
+        rows = self._query(
+            f"SELECT name, owner, expires - {NOW} AS remaining, status FROM printers ORDER BY name"
+        )
+        out = {}
+        for row in rows:
+            live = row["owner"] is not None and row["remaining"] > 0
+            out[row["name"]] = {
+                "instance": row["owner"] if live else None,
+                "lease_remaining": max(0.0, float(row["remaining"])) if live else 0.0,
+                "status": json.loads(row["status"] or "{}"),
+            }
+        return out

@@ -1,0 +1,135 @@
+"""A real PostgreSQL for the tests: ``initdb`` into a temporary folder, a free port on
+127.0.0.1, stopped after. As root (CI), the cluster runs as the ``postgres`` user
+(initdb refuses root). Each test gets a database of its own (:meth:`Cluster.database`)."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from hcs.peers import free_port
+
+
+def bindir() -> Path:
+    """Debian's PostgreSQL binaries (``make test`` installs the ``postgresql`` package)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version)
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb is None:
+        raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    return Path(initdb).parent
+
+
+def _version(path: str) -> int:
+    try:
+        return int(Path(path).parts[-3])
+    except ValueError:
+        return 0
+
+
+class Cluster:
+    """One PostgreSQL server process with its own data folder."""
+
+    def __init__(self) -> None:
+        self.bin = bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="hcs-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "postgres.log"
+        self.port = free_port()
+        self.user = "hcs"
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            pwd.getpwnam("postgres")  # the Debian package creates this user
+            self._as = ["runuser", "-u", "postgres", "--"]
+            os.chown(self.root, pwd.getpwnam("postgres").pw_uid, -1)
+        os.chmod(self.root, 0o755)
+
+    def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*self._as, *argv], capture_output=True, text=True, check=check, cwd=self.root
+        )
+
+    def init(self) -> None:
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "-N",
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root}"
+            " -c max_connections=200 -c fsync=on -c synchronous_commit=on"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop", check=False
+        )
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
+
+    def database(self) -> str:
+        """A new, empty database; its URL."""
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def cluster():
+    pg = Cluster()
+    try:
+        pg.init()
+        pg.start()
+        yield pg
+    finally:
+        pg.destroy()
+
+
+def wait_until(predicate, timeout: float = 30.0, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(step)
+    return value
