@@ -9,8 +9,15 @@ sends is answered by ``on_request``; without a handler it is answered by default
 (Success for N-EVENT-REPORT and C-ECHO, "unrecognized operation" for anything else)
 and put on :attr:`DimseConnection.requests` (the last 64) for the caller to see.
 
+A request whose UIDs are not UIDs is answered with the failure status PS3.7 gives for
+it (0122 for the SOP class, 0117 for the instance; see :meth:`dimse.messages.Request.invalid`)
+without being handed to ``on_request``, and ``on_invalid_request`` hears of it.
+
 A malformed message aborts the association (PS3.8 leaves the reason to the user: we
-send the service-user abort) and every waiting request fails with the reason.
+send the service-user abort) and every waiting request fails with the reason. So does
+any exception raised while a message is handled (ours or a handler's): the association
+ends at once, visibly, with a log line and the cause in :attr:`DimseConnection.ended`,
+never a reader that stops unseen and leaves requests waiting for their timeout.
 """
 
 from __future__ import annotations
@@ -28,9 +35,9 @@ from dimse.messages import (
     CEchoRSP,
     Message,
     NEventReportRQ,
-    NEventReportRSP,
     Request,
     Response,
+    fit_error_comment,
 )
 from dimse.outgoing import encode_message
 from dimse.status import StatusCode
@@ -48,6 +55,7 @@ log = logging.getLogger("dimse.client")
 _KEPT_REQUESTS = 64
 
 RequestHandler = Callable[[int, Request], Awaitable[Response | None]]
+InvalidRequestHandler = Callable[[int, Request, str], Awaitable[None]]
 
 
 class AssociationEnded(AssociationFailed):
@@ -63,33 +71,17 @@ def _expire(future: asyncio.Future) -> None:
         future.set_exception(_Expired())
 
 
-def default_response(request: Request) -> Response:
-    """What an SCU answers to a request from the SCP it did not ask for."""
-    if isinstance(request, NEventReportRQ):
-        return NEventReportRSP(
-            request.message_id,
-            StatusCode.SUCCESS,
-            affected_sop_class_uid=request.affected_sop_class_uid,
-            affected_sop_instance_uid=request.affected_sop_instance_uid,
-            event_type_id=request.event_type_id,
-        )
-    if isinstance(request, CEchoRQ):
-        return CEchoRSP(
-            request.message_id,
-            StatusCode.SUCCESS,
-            affected_sop_class_uid=request.affected_sop_class_uid,
-        )
-    return _unrecognized(request)
+def default_response(request: Request) -> Response | None:
+    """What an SCU answers to a request from the SCP it did not ask for.
 
-
-def _unrecognized(request: Request) -> Response | None:
-    from dimse import messages
-
-    response_class = getattr(messages, type(request).__name__.replace("RQ", "RSP"), None)
-    message_id = getattr(request, "message_id", None)
-    if response_class is None or message_id is None:
+    Success for N-EVENT-REPORT and C-ECHO, "unrecognized operation" for anything else,
+    ``None`` for C-CANCEL (which has no response).
+    """
+    if request.RESPONSE is None:
         return None
-    return response_class(message_id, StatusCode.UNRECOGNIZED_OPERATION)
+    if isinstance(request, NEventReportRQ | CEchoRQ):
+        return request.respond(StatusCode.SUCCESS)
+    return request.respond(StatusCode.UNRECOGNIZED_OPERATION)
 
 
 class DimseConnection:
@@ -101,6 +93,7 @@ class DimseConnection:
         *,
         dimse_timeout: float | None = None,
         on_request: RequestHandler | None = None,
+        on_invalid_request: InvalidRequestHandler | None = None,
         max_message_bytes: int | None = None,
     ):
         self.upper_layer = upper_layer
@@ -108,12 +101,20 @@ class DimseConnection:
             dimse_timeout if dimse_timeout is not None else upper_layer.timeouts.dimse
         )
         self.on_request = on_request
+        self.on_invalid_request = on_invalid_request
         self.requests: asyncio.Queue[tuple[int, Request]] = asyncio.Queue()
         self._assembler = MessageAssembler(max_message_bytes=max_message_bytes)
         self._waiting: dict[int, asyncio.Future] = {}
         self._ids = MessageIDAllocator()
         self._ended: Exception | None = None
+        self._abort_reason: str | None = None
         self._reader = asyncio.get_running_loop().create_task(self._read_loop())
+
+    @property
+    def ended(self) -> Exception | None:
+        """Why the association ended (``None`` while it is open): the error a request
+        still waiting was failed with."""
+        return self._ended
 
     @property
     def contexts(self):
@@ -177,7 +178,10 @@ class DimseConnection:
         await self.upper_layer.release()
         await self._stop_reader()
 
-    def abort(self) -> None:
+    def abort(self, reason: str | None = None) -> None:
+        """A-ABORT now; requests still waiting fail with ``reason`` when one is given."""
+        if reason is not None and self._abort_reason is None:
+            self._abort_reason = reason
         self.upper_layer.abort()
 
     async def close(self) -> None:
@@ -190,13 +194,12 @@ class DimseConnection:
 
     async def _read_loop(self) -> None:
         ended: Exception = AssociationEnded("the association ended")
+        peer = self.upper_layer.peer
         try:
             while True:
                 event = await self.upper_layer.next_event()
                 if event is None:
-                    ended = NetworkError(
-                        f"the connection to {self.upper_layer.peer} closed before the answer"
-                    )
+                    ended = NetworkError(f"the connection to {peer} closed before the answer")
                     break
                 if isinstance(event, Aborted):
                     ended = AssociationAbortedError(event)
@@ -209,13 +212,30 @@ class DimseConnection:
                         try:
                             received = self._assembler.feed(value)
                         except DIMSEProtocolError as error:
-                            log.info("aborting: %s", error)
+                            log.info("aborting the association with %s: %s", peer, error)
                             self.upper_layer.abort()
                             ended = AssociationEnded(f"we aborted: {error}")
                             return
                         if received is not None:
                             await self._dispatch(received.context_id, received.message)
+        except asyncio.CancelledError:
+            raise
+        except NetworkError as error:  # a response could not be sent: the transport is gone
+            ended = error
+        except Exception as error:  # a bug here or in a handler: end the association, loudly
+            log.error(
+                "aborting the association with %s: %s while handling a message",
+                peer,
+                type(error).__name__,
+                exc_info=True,
+            )
+            self.upper_layer.abort()
+            ended = AssociationEnded(
+                f"we aborted: internal error handling a message ({type(error).__name__}: {error})"
+            )
         finally:
+            if self._abort_reason is not None:
+                ended = AssociationEnded(f"we aborted: {self._abort_reason}")
             self._ended = ended
             for future in self._waiting.values():
                 if not future.done():
@@ -233,6 +253,11 @@ class DimseConnection:
                     message.message_id_being_responded_to,
                 )
             return
+        assert isinstance(message, Request)
+        problem = message.invalid()
+        if problem is not None:
+            await self._refuse(context_id, message, *problem)
+            return
         handler = self.on_request
         if handler is None:
             # Surfaced for a caller that has no handler; bounded, so an acceptor that
@@ -245,3 +270,12 @@ class DimseConnection:
             response = await handler(context_id, message)
         if response is not None:
             await self.send(context_id, response)
+
+    async def _refuse(self, context_id: int, request: Request, status: int, reason: str) -> None:
+        """Answer a request we cannot act on with ``status``; its bad UID is left out."""
+        log.warning("%s from %s refused: %s", request.NAME, self.upper_layer.peer, reason)
+        if request.RESPONSE is not None:
+            response = request.respond(status, error_comment=fit_error_comment(reason))
+            await self.send(context_id, response)
+        if self.on_invalid_request is not None:
+            await self.on_invalid_request(context_id, request, reason)

@@ -110,8 +110,18 @@ def _encode_us(element: int, value: object) -> bytes:
     return _US_ELEMENT.pack(0, element, 2, value)
 
 
+def is_uid(value: object) -> bool:
+    """Whether ``value`` can go on the wire as a UI: digits and dots, at most 64 characters.
+
+    The one test for "may we send this UID": the encoder uses it, and so does every
+    place that would copy a peer's UID into a response (a request whose UID fails it is
+    answered with a failure status that leaves the UID out).
+    """
+    return isinstance(value, str) and len(value) <= _MAX_UID_LENGTH and bool(_UID.match(value))
+
+
 def _encode_ui(element: int, value: object) -> bytes:
-    if not isinstance(value, str) or len(value) > _MAX_UID_LENGTH or not _UID.match(value):
+    if not is_uid(value):
         raise ValueError(f"{element_label(element)} must be a UID (digits and dots), not {value!r}")
     raw = value.encode("ascii")
     if len(raw) % 2:

@@ -20,14 +20,18 @@ list or an empty Error Comment is the same as leaving the field out, because tha
 both encode.
 """
 
+import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydicom.dataset import Dataset
 
 from dimse import uids
 from dimse.dataset import decode_dataset
+from dimse.elements import is_uid
+from dimse.status import StatusCode
 
 Buffer = bytes | bytearray | memoryview
 DatasetLike = Dataset | Buffer | Sequence[Buffer]
@@ -36,6 +40,17 @@ DatasetLike = Dataset | Buffer | Sequence[Buffer]
 DatasetPresence = Literal["none", "optional", "required"]
 
 _TAG_LIST_FIELDS = ("offending_element", "attribute_identifier_list")
+
+# A request's UID fields, how an error names them, and the failure status PS3.7 gives
+# when one is not a UID (Annex C: 0122 "SOP class not supported", 0117 "invalid SOP
+# instance"). The class comes first: a request for a class we cannot name is refused
+# as such whatever its instance says.
+_UID_FIELDS = (
+    ("affected_sop_class_uid", "Affected SOP Class UID", StatusCode.SOP_CLASS_NOT_SUPPORTED),
+    ("requested_sop_class_uid", "Requested SOP Class UID", StatusCode.SOP_CLASS_NOT_SUPPORTED),
+    ("affected_sop_instance_uid", "Affected SOP Instance UID", StatusCode.INVALID_SOP_INSTANCE),
+    ("requested_sop_instance_uid", "Requested SOP Instance UID", StatusCode.INVALID_SOP_INSTANCE),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +93,77 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Request(Message):
-    """A request (or C-CANCEL): something the peer must act on."""
+    """A request (or C-CANCEL): something the peer must act on.
+
+    ``RESPONSE`` is the response's class (``None`` for C-CANCEL, which has none), and
+    :meth:`respond` builds it: the one place a response takes values from its request.
+    """
+
+    RESPONSE: ClassVar[type["Response"] | None] = None
+
+    @property
+    def sop_class_uid(self) -> str | None:
+        """The Affected or Requested SOP Class UID, whichever this request carries."""
+        return getattr(self, "affected_sop_class_uid", None) or getattr(
+            self, "requested_sop_class_uid", None
+        )
+
+    @property
+    def sop_instance_uid(self) -> str | None:
+        """The Affected or Requested SOP Instance UID, whichever this request carries."""
+        return getattr(self, "affected_sop_instance_uid", None) or getattr(
+            self, "requested_sop_instance_uid", None
+        )
+
+    def invalid(self) -> tuple[int, str] | None:
+        """``(failure status, reason)`` when a UID in this request is not a UID, else ``None``.
+
+        A decoded command set holds whatever ASCII the peer sent in a UI element; such a
+        request cannot be acted on, and its UIDs must not be copied into the answer.
+        """
+        for name, label, status in _UID_FIELDS:
+            value = getattr(self, name, None)
+            if value is not None and not is_uid(value):
+                shown = value if len(value) <= 24 else value[:24] + "..."
+                return status, f"{label} is not a UID: {shown.encode('unicode_escape').decode()}"
+        return None
+
+    def respond(self, status: int, **fields: Any) -> "Response":
+        """This request's response with ``status``.
+
+        Message ID Being Responded To, the Affected SOP Class and Instance UIDs and the
+        Action/Event Type ID are taken from the request where the response has them; a
+        UID is taken only when it is a valid UID (never a peer's value unchecked).
+        ``fields`` are set as given and override what would be copied.
+        """
+        response_class = self.RESPONSE
+        if response_class is None:
+            raise TypeError(f"{self.NAME} has no response")
+        names = _field_names(response_class)
+        copied: dict[str, Any] = {}
+        for name, value in (
+            ("affected_sop_class_uid", self.sop_class_uid),
+            ("affected_sop_instance_uid", self.sop_instance_uid),
+        ):
+            if name in names and is_uid(value):
+                copied[name] = value
+        for name in ("action_type_id", "event_type_id"):
+            if name in names:
+                copied[name] = getattr(self, name, None)
+        copied.update(fields)
+        return response_class(self.message_id, status, **copied)
+
+
+def fit_error_comment(text: str) -> str:
+    """``text`` made fit for Error Comment (LO): printable ASCII, no backslash (a ``/``
+    instead), 64 characters at most; anything else becomes ``?``."""
+    text = text.replace("\\", "/")
+    return "".join(c if c.isascii() and c.isprintable() else "?" for c in text[:64])
+
+
+@functools.cache
+def _field_names(message_type: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(message_type))
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +435,17 @@ class NDeleteRSP(Response):
     error_comment: str | None = None
     error_id: int | None = None
 
+
+for _request, _response in (
+    (CEchoRQ, CEchoRSP),
+    (NEventReportRQ, NEventReportRSP),
+    (NGetRQ, NGetRSP),
+    (NSetRQ, NSetRSP),
+    (NActionRQ, NActionRSP),
+    (NCreateRQ, NCreateRSP),
+    (NDeleteRQ, NDeleteRSP),
+):
+    _request.RESPONSE = _response
 
 MESSAGE_TYPES: tuple[type[Message], ...] = (
     CEchoRQ,

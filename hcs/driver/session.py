@@ -151,6 +151,7 @@ class PrintAssociation:
         self.profile = profile
         self.state = state
         dimse.on_request = self._on_request
+        dimse.on_invalid_request = self._on_invalid_request
         accepted = {c.context_id for c in dimse.contexts.values() if c.accepted}
         self.gray = GRAY_CONTEXT in accepted
         self.color = COLOR_CONTEXT in accepted
@@ -191,6 +192,15 @@ class PrintAssociation:
                 self.state.events[-1] if self.state.events else "N-EVENT-REPORT",
             )
         return default_response(request)
+
+    async def _on_invalid_request(self, context_id: int, request: Request, reason: str) -> None:
+        """A printer whose requests we cannot read is not one to go on printing with: the
+        association is aborted and the job ends now, with the reason, rather than waiting
+        for a response that the broken conversation may never bring."""
+        why = f"the printer sent a malformed {request.NAME} ({reason})"
+        log.warning("%s: %s; aborting the association", self.profile.name, why)
+        self.state.note_event(why)
+        self.dimse.abort(why)
 
     # --------------------------------------------------------------- requests
     async def _request(

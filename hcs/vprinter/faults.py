@@ -29,6 +29,8 @@ printer     the Printer reports ``status`` (WARNING or FAILURE) with ``info``
             (Printer Status Info); under FAILURE print jobs fail
 event       send a Printer N-EVENT-REPORT (``type`` NORMAL, WARNING or FAILURE,
             ``info``) ``at`` ``start``, ``before:OP``, ``after:OP`` or ``message:N``
+bad_event   send a Printer N-EVENT-REPORT whose Affected SOP Instance UID is not a
+            UID (``1.2.840.10008.5.1.1.x7``), ``at`` as for ``event``
 max_pdu     announce a maximum PDU length of ``size`` bytes
 slow_read   read from the socket at ``rate`` bytes per second
 =========== ========================================================================
@@ -81,6 +83,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "status": ("op", "class", "code", "comment", "element", "nth"),
     "printer": ("status", "info"),
     "event": ("type", "info", "at"),
+    "bad_event": ("at",),
     "max_pdu": ("size",),
     "slow_read": ("rate",),
 }
@@ -330,6 +333,14 @@ def _parse_event(v: dict, where: str) -> dict:
     kind = str(v.get("type", "WARNING")).upper()
     if kind not in ("NORMAL", "WARNING", "FAILURE"):
         raise FaultSpecError(f"{where}: type {kind!r} is not NORMAL, WARNING or FAILURE")
+    return {"type": kind, "info": _status_info(v.get("info", kind), where), "at": _moment(v, where)}
+
+
+def _parse_bad_event(v: dict, where: str) -> dict:
+    return {"type": "WARNING", "info": "WARNING", "at": _moment(v, where), "malformed": True}
+
+
+def _moment(v: dict, where: str) -> tuple:
     at = str(v.get("at", "start"))
     moment, _, arg = at.partition(":")
     if moment == "start" and not arg:
@@ -340,7 +351,7 @@ def _parse_event(v: dict, where: str) -> dict:
         when = ("message", _int(arg, f"{where}: at", 1, 1 << 30))
     else:
         raise FaultSpecError(f"{where}: at {at!r} is not start, before:OP, after:OP or message:N")
-    return {"type": kind, "info": _status_info(v.get("info", kind), where), "at": when}
+    return when
 
 
 def _parse_max_pdu(v: dict, where: str) -> dict:
@@ -361,6 +372,7 @@ _PARSERS = {
     "status": _parse_status,
     "printer": _parse_printer,
     "event": _parse_event,
+    "bad_event": _parse_bad_event,
     "max_pdu": _parse_max_pdu,
     "slow_read": _parse_slow_read,
 }
@@ -446,12 +458,15 @@ class FaultPlan:
 
     def events(self, moment: str, arg: Any = None) -> list[tuple[str, str]]:
         """Printer events (type, info) to send at ``moment`` (start, before, after, message)."""
-        out = []
-        for spec in self._of("event"):
-            when, what = spec.params["at"]
-            if when == moment and (what is None or what == arg):
-                out.append((spec.params["type"], spec.params["info"]))
-        return out
+        return [
+            (spec.params["type"], spec.params["info"])
+            for spec in self._of("event")
+            if _at(spec, moment, arg)
+        ]
+
+    def bad_events(self, moment: str, arg: Any = None) -> int:
+        """How many malformed Printer events to send at ``moment``."""
+        return sum(1 for spec in self._of("bad_event") if _at(spec, moment, arg))
 
     def action(self, number: int, op: str, sop_class: str | None) -> Action:
         """What to do with the ``number``-th request of the association (from 1)."""
@@ -473,6 +488,11 @@ class FaultPlan:
                     if p["nth"] in (0, seen):
                         action.status = spec
         return action
+
+
+def _at(spec: FaultSpec, moment: str, arg: Any) -> bool:
+    when, what = spec.params["at"]
+    return when == moment and (what is None or what == arg)
 
 
 def _matches(p: dict, number: int, op: str, sop_class: str | None) -> bool:

@@ -65,6 +65,7 @@ log = logging.getLogger("hcs.vprinter")
 
 _PRINTER_EVENTS = terms.PRINTER_EVENT_IDS
 _JOB_EVENTS = terms.PRINT_JOB_EVENT_IDS
+_MALFORMED_INSTANCE = "1.2.840.10008.5.1.1.x7"  # as long as PRINTER_INSTANCE, not a UID
 _KEEP = 2000  # association and film summaries kept in memory (the files keep all)
 
 
@@ -411,17 +412,34 @@ class VirtualPrinter:
         async def on_request(context_id: int, request: m.Request):
             return await self._on_request(live, context_id, request)
 
+        async def on_invalid_request(context_id: int, request: m.Request, reason: str):
+            live.requests += 1
+            live.record.event("in", context_id, request)
+            live.record.happening(f"{request.NAME} refused: {reason}")
+            log.info("a%04d %s refused: %s", live.number, request.NAME, reason)
+
         live.dimse = DimseConnection(
             connection,
             on_request=on_request,
+            on_invalid_request=on_invalid_request,
             max_message_bytes=config.max_message_bytes,
             dimse_timeout=config.dimse_timeout,
         )
-        for kind, info in live.plan.events("start"):
-            self._printer_event_soon(live, kind, info)
+        self._events_at(live, "start")
         await connection.finished.wait()
         with contextlib.suppress(Exception):
             await live.dimse.close()
+        ended = live.dimse.ended
+        if ended is not None and str(ended).startswith("we aborted"):
+            connection.ended_by = connection.ended_by or str(ended)
+
+    def _events_at(self, live: _Live, moment: str, arg: Any = None) -> None:
+        """Send the Printer events the fault plan has for ``moment`` (after this response)."""
+        for kind, info in live.plan.events(moment, arg):
+            self._printer_event_soon(live, kind, info)
+        for _ in range(live.plan.bad_events(moment, arg)):
+            task = asyncio.get_running_loop().create_task(self._malformed_event(live))
+            self._track(task, self._job_tasks)
 
     # ----------------------------------------------------------------- requests
     async def _on_request(self, live: _Live, context_id: int, request: m.Request):
@@ -507,8 +525,8 @@ class VirtualPrinter:
             live.record.data["films"] += [f.film_id for f in order.films]
             task = asyncio.get_running_loop().create_task(self._run_job(live, order))
             self._track(task, self._job_tasks)
-        for kind, info in [*live.plan.events("after", op), *live.plan.events("message", number)]:
-            self._printer_event_soon(live, kind, info)
+        self._events_at(live, "after", op)
+        self._events_at(live, "message", number)
         return response
 
     def _log_operation(self, live: _Live, request: m.Message, response: m.Message) -> None:
@@ -581,6 +599,29 @@ class VirtualPrinter:
                 if context.accepted and context.abstract_syntax == abstract_syntax:
                     return context.context_id
         return None
+
+    async def _malformed_event(self, live: _Live) -> None:
+        """A Printer N-EVENT-REPORT whose Affected SOP Instance UID is not a UID (fault).
+
+        Our encoder refuses such a UID, so the command is encoded with the real one and
+        patched: the bytes a broken printer would send.
+        """
+        dimse = live.dimse
+        context_id = self._event_context(live, uids.PRINTER)
+        if dimse is None or context_id is None or live.gone or not live.connection.is_established:
+            return
+        request = m.NEventReportRQ(
+            dimse.next_message_id(), uids.PRINTER, uids.PRINTER_INSTANCE, _PRINTER_EVENTS["WARNING"]
+        )
+        transfer_syntax = live.connection.contexts[context_id].transfer_syntax
+        command, dataset = encode_message(request, transfer_syntax)
+        command = command.replace(uids.PRINTER_INSTANCE.encode(), _MALFORMED_INSTANCE.encode())
+        live.record.happening(
+            "malformed N-EVENT-REPORT sent (fault)", affected_sop_instance_uid=_MALFORMED_INSTANCE
+        )
+        log.info("a%04d -> N-EVENT-REPORT with a malformed UID (fault)", live.number)
+        with contextlib.suppress(Exception):
+            await live.connection.send_message(context_id, command, dataset)
 
     def _printer_event_soon(self, live: _Live, kind: str, info: str) -> None:
         """Send a Printer event from a task of its own (after the current response)."""

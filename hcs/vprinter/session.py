@@ -81,15 +81,6 @@ OPERATIONS: dict[str, frozenset[str]] = {
 
 PRINT_ACTION = 1  # Action Type ID of "print" (Tables H.4-3, H.4-8)
 _UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
-_RESPONSES: dict[type, type] = {
-    m.NCreateRQ: m.NCreateRSP,
-    m.NSetRQ: m.NSetRSP,
-    m.NGetRQ: m.NGetRSP,
-    m.NActionRQ: m.NActionRSP,
-    m.NDeleteRQ: m.NDeleteRSP,
-    m.NEventReportRQ: m.NEventReportRSP,
-    m.CEchoRQ: m.CEchoRSP,
-}
 
 
 def operation_of(request: m.Message) -> str:
@@ -333,20 +324,16 @@ class PrintSession:
         comment: str | None = None,
         tags: list[int] | None = None,
     ) -> m.Message | None:
-        """The response to ``request`` with the Affected SOP Class/Instance UIDs set."""
-        response_class = _RESPONSES.get(type(request))
-        if response_class is None:
+        """The response to ``request`` (see :meth:`dimse.messages.Request.respond`), with
+        ``instance`` as its Affected SOP Instance UID when given."""
+        if not isinstance(request, m.Request) or request.RESPONSE is None:
             return None
-        names = {f.name for f in dataclasses.fields(response_class)}
-        kwargs: dict[str, Any] = {"affected_sop_class_uid": sop_class_of(request)}
-        if "affected_sop_instance_uid" in names:
-            kwargs["affected_sop_instance_uid"] = instance or sop_instance_of(request)
-        if "action_type_id" in names:
-            kwargs["action_type_id"] = request.action_type_id
-        if "event_type_id" in names:
-            kwargs["event_type_id"] = request.event_type_id
+        names = {f.name for f in dataclasses.fields(request.RESPONSE)}
+        kwargs: dict[str, Any] = {}
+        if instance is not None and "affected_sop_instance_uid" in names:
+            kwargs["affected_sop_instance_uid"] = instance
         if comment:
-            kwargs["error_comment"] = _lo(comment)
+            kwargs["error_comment"] = m.fit_error_comment(comment)
         if tags:
             kwargs["offending_element"] = tuple(tags)
             if "attribute_identifier_list" in names and status in (
@@ -357,7 +344,7 @@ class PrintSession:
                 kwargs["attribute_identifier_list"] = tuple(tags)
         if dataset is not None and "dataset" in names:
             kwargs["dataset"] = dataset
-        return response_class(request.message_id, status, **kwargs)
+        return request.respond(status, **kwargs)
 
     def _answer(
         self,
@@ -938,11 +925,6 @@ _HANDLERS = {
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _lo(text: str) -> str:
-    """An Error Comment fits a LO: 64 characters, no backslash."""
-    return text.replace("\\", "/")[:64]
 
 
 def _reference(sop_class: str, sop_instance: str) -> Dataset:
