@@ -3,7 +3,12 @@
 One job per module: :mod:`~hcs.vprinter.config` (TOML and overrides),
 :mod:`~hcs.vprinter.geometry` (display formats and box rectangles),
 :mod:`~hcs.vprinter.rules` (PS3.4 Annex H attribute tables),
-:mod:`~hcs.vprinter.session` (the SOP instances of one association, sans-I/O),
+:mod:`~hcs.vprinter.session` (one association's state and its entry point, sans-I/O),
+:mod:`~hcs.vprinter.instances` (the SOP instances), :mod:`~hcs.vprinter.classes` (which
+SOP classes and operations exist), :mod:`~hcs.vprinter.dispatch` (which handler answers
+what), :mod:`hcs.vprinter.handlers` (the Annex H rules, one module per SOP class),
+:mod:`~hcs.vprinter.replies` (building responses), :mod:`~hcs.vprinter.configuration`
+(the Printer Configuration Retrieval answer),
 :mod:`~hcs.vprinter.render` (film to PNG), :mod:`~hcs.vprinter.faults`,
 :mod:`~hcs.vprinter.record` (JSON records), :mod:`~hcs.vprinter.server` (the network
 side, Print Jobs and events) and :mod:`~hcs.vprinter.cli` (``hcs vprinter``).

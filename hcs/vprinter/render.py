@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from hcs.vprinter.geometry import MM_PER_INCH
-from hcs.vprinter.session import BoxToPrint, FilmToPrint
+from hcs.vprinter.instances import BoxToPrint, FilmToPrint
 
 _RESAMPLE = {
     "REPLICATE": Image.Resampling.NEAREST,
