@@ -25,20 +25,7 @@ from pydicom.dataset import Dataset
 
 from dimse import uids
 from dimse.client import DimseConnection
-from dimse.messages import (
-    CEchoRQ,
-    CEchoRSP,
-    NActionRQ,
-    NActionRSP,
-    NCreateRQ,
-    NCreateRSP,
-    NDeleteRQ,
-    NDeleteRSP,
-    NGetRQ,
-    NGetRSP,
-    NSetRQ,
-    NSetRSP,
-)
+from dimse.messages import CEchoRQ, NActionRQ, NCreateRQ, NDeleteRQ, NGetRQ, NSetRQ
 from dul.negotiation import AcceptorPolicy
 from dul.net import AcceptorSettings, Timeouts, serve
 
@@ -60,21 +47,11 @@ def box_count(display_format: str) -> int:
 
 async def answer(connection: DimseConnection, context_id: int, request):
     ok = 0
-    if isinstance(request, NSetRQ):
-        return NSetRSP(
-            request.message_id, ok, affected_sop_instance_uid=request.requested_sop_instance_uid
-        )
     if isinstance(request, NGetRQ):
         ds = Dataset()
         ds.PrinterStatus = "NORMAL"
         ds.PrinterStatusInfo = "NORMAL"
-        return NGetRSP(
-            request.message_id,
-            ok,
-            affected_sop_class_uid=request.requested_sop_class_uid,
-            affected_sop_instance_uid=request.requested_sop_instance_uid,
-            dataset=ds,
-        )
+        return request.respond(ok, dataset=ds)
     if isinstance(request, NCreateRQ):
         uid = request.affected_sop_instance_uid or new_uid()
         reply = None
@@ -95,26 +72,9 @@ async def answer(connection: DimseConnection, context_id: int, request):
                 item.ReferencedSOPInstanceUID = new_uid()
                 items.append(item)
             reply.ReferencedImageBoxSequence = items
-        return NCreateRSP(
-            request.message_id,
-            ok,
-            affected_sop_class_uid=request.affected_sop_class_uid,
-            affected_sop_instance_uid=uid,
-            dataset=reply,
-        )
-    if isinstance(request, NActionRQ):
-        return NActionRSP(
-            request.message_id,
-            ok,
-            affected_sop_instance_uid=request.requested_sop_instance_uid,
-            action_type_id=request.action_type_id,
-        )
-    if isinstance(request, NDeleteRQ):
-        return NDeleteRSP(
-            request.message_id, ok, affected_sop_instance_uid=request.requested_sop_instance_uid
-        )
-    if isinstance(request, CEchoRQ):
-        return CEchoRSP(request.message_id, ok)
+        return request.respond(ok, affected_sop_instance_uid=uid, dataset=reply)
+    if isinstance(request, NSetRQ | NActionRQ | NDeleteRQ | CEchoRQ):
+        return request.respond(ok)
     return None
 
 

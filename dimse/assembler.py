@@ -43,29 +43,62 @@ class _State(enum.Enum):
     FAILED = "failed"
 
 
+class ReceiveBudget:
+    """The bytes that all associations of a process together may hold in messages being
+    received (``limit`` ``None``: no bound).
+
+    Each :class:`MessageAssembler` given the budget takes from it as fragments arrive
+    and gives back with :meth:`MessageAssembler.settle` once the message was handled,
+    so one peer sending a huge message slowly cannot starve the others for ever, and
+    many peers together cannot take more than ``limit``.
+    """
+
+    __slots__ = ("limit", "used")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, size: int) -> bool:
+        if self.limit is not None and self.used + size > self.limit:
+            return False
+        self.used += size
+        return True
+
+    def give(self, size: int) -> None:
+        self.used = max(0, self.used - size)
+
+
 class MessageAssembler:
     """Feed it PDVs in arrival order; it returns each message as its last PDV arrives.
 
     ``max_message_bytes`` bounds the command plus data set of one message, so that a peer
-    cannot make us buffer without limit; ``None`` means no bound. One assembler per
-    association; not thread-safe (nor needs to be: one reader per association).
+    cannot make us buffer without limit; ``None`` means no bound. ``budget`` is shared
+    with other associations (see :class:`ReceiveBudget`). One assembler per association;
+    not thread-safe (nor needs to be: one reader per association).
     """
 
     __slots__ = (
+        "_budget",
         "_command",
         "_context_id",
         "_data",
         "_error",
+        "_held",
         "_max",
         "_message",
         "_size",
         "_state",
     )
 
-    def __init__(self, max_message_bytes: int | None = None) -> None:
+    def __init__(
+        self, max_message_bytes: int | None = None, budget: ReceiveBudget | None = None
+    ) -> None:
         if max_message_bytes is not None and max_message_bytes < 0:
             raise ValueError("max_message_bytes must not be negative")
         self._max = max_message_bytes
+        self._budget = budget
+        self._held = 0
         self._state = _State.IDLE
         self._context_id = 0
         self._command = bytearray()
@@ -120,6 +153,20 @@ class MessageAssembler:
             return self._command_fragment(pdv)
         return self._data_set_fragment(pdv)
 
+    def settle(self) -> None:
+        """Give back to the budget what the messages returned so far took (call once they
+        were handled, and when the association ends)."""
+        if self._budget is not None and self._held:
+            self._budget.give(self._held)
+        self._held = 0
+
+    def close(self) -> None:
+        """The association ended: drop any partial message and settle the budget."""
+        self._command = bytearray()
+        self._data = []
+        self._message = None
+        self.settle()
+
     def _count(self, size: int) -> None:
         self._size += size
         if self._max is not None and self._size > self._max:
@@ -127,6 +174,13 @@ class MessageAssembler:
                 f"a message on presentation context {self._context_id} exceeds the limit"
                 f" of {self._max} bytes"
             )
+        if self._budget is not None:
+            if not self._budget.take(size):
+                raise DIMSEProtocolError(
+                    f"receiving this message would pass the budget of {self._budget.limit}"
+                    " bytes that all associations share"
+                )
+            self._held += size
 
     def _command_fragment(self, pdv: PresentationDataValue) -> ReceivedMessage | None:
         if self._state is _State.DATA_SET:

@@ -27,7 +27,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from dimse.assembler import MessageAssembler
+from dimse.assembler import MessageAssembler, ReceiveBudget
 from dimse.errors import DIMSEProtocolError
 from dimse.message_ids import MessageIDAllocator
 from dimse.messages import (
@@ -95,6 +95,7 @@ class DimseConnection:
         on_request: RequestHandler | None = None,
         on_invalid_request: InvalidRequestHandler | None = None,
         max_message_bytes: int | None = None,
+        budget: ReceiveBudget | None = None,
     ):
         self.upper_layer = upper_layer
         self.dimse_timeout = (
@@ -103,7 +104,7 @@ class DimseConnection:
         self.on_request = on_request
         self.on_invalid_request = on_invalid_request
         self.requests: asyncio.Queue[tuple[int, Request]] = asyncio.Queue()
-        self._assembler = MessageAssembler(max_message_bytes=max_message_bytes)
+        self._assembler = MessageAssembler(max_message_bytes=max_message_bytes, budget=budget)
         self._waiting: dict[int, asyncio.Future] = {}
         self._ids = MessageIDAllocator()
         self._ended: Exception | None = None
@@ -182,7 +183,13 @@ class DimseConnection:
         """A-ABORT now; requests still waiting fail with ``reason`` when one is given."""
         if reason is not None and self._abort_reason is None:
             self._abort_reason = reason
-        self.upper_layer.abort()
+        self._abort_upper_layer(reason)
+
+    def _abort_upper_layer(self, reason: str | None) -> None:
+        upper = self.upper_layer
+        if reason is not None and upper.ended_by is None:
+            upper.ended_by = f"aborted: {reason}"
+        upper.abort()
 
     async def close(self) -> None:
         await self.upper_layer.close()
@@ -213,11 +220,12 @@ class DimseConnection:
                             received = self._assembler.feed(value)
                         except DIMSEProtocolError as error:
                             log.info("aborting the association with %s: %s", peer, error)
-                            self.upper_layer.abort()
+                            self._abort_upper_layer(str(error))
                             ended = AssociationEnded(f"we aborted: {error}")
                             return
                         if received is not None:
                             await self._dispatch(received.context_id, received.message)
+                            self._assembler.settle()
         except asyncio.CancelledError:
             raise
         except NetworkError as error:  # a response could not be sent: the transport is gone
@@ -229,13 +237,15 @@ class DimseConnection:
                 type(error).__name__,
                 exc_info=True,
             )
-            self.upper_layer.abort()
             ended = AssociationEnded(
                 f"we aborted: internal error handling a message ({type(error).__name__}: {error})"
             )
+            self._abort_upper_layer(str(ended).removeprefix("we aborted: "))
         finally:
+            self._assembler.close()
             if self._abort_reason is not None:
                 ended = AssociationEnded(f"we aborted: {self._abort_reason}")
+            ended.__traceback__ = None  # no frames (and their buffers) kept alive by it
             self._ended = ended
             for future in self._waiting.values():
                 if not future.done():

@@ -116,7 +116,6 @@ class Association:
             raise ValueError(f"role must be 'requestor' or 'acceptor', not {role!r}")
         self.role: Role = role
         self.ae_title = ae_title
-        self.max_pdu_length = max_pdu_length
         self.implementation_class_uid = implementation_class_uid
         self.implementation_version_name = implementation_version_name
         self.state = "Sta1"
@@ -129,12 +128,28 @@ class Association:
         self.peer_max_pdu_length = 0
         self._stream = PDUStream(max_pdu_length)
         self._stream_broken = False
+        self._abort_with: tuple[int, int] = (AbortSource.SERVICE_USER, 0)
         self._outgoing: list[Buffer] = []
         self._events: list[Event] = []
         self._pending_pdu: PDU | None = None
         self._pending_error: PDUError | None = None
         self._pending_local: object = None
         self._next_state = "Sta1"
+
+    @property
+    def max_pdu_length(self) -> int:
+        """Our Maximum Length (PS3.8 D.1): announced in our A-ASSOCIATE-RQ/AC and enforced
+        on what we receive. An acceptor may change it before it accepts."""
+        return self._stream.max_pdata_length
+
+    @max_pdu_length.setter
+    def max_pdu_length(self, value: int) -> None:
+        self._stream.max_pdata_length = value
+
+    @property
+    def receiving_pdu(self) -> bool:
+        """Part of a PDU has arrived and the rest has not (a read timeout's business)."""
+        return self._stream.buffered > 0
 
     # ----------------------------------------------------------------- outputs
     def data_to_send(self) -> list[Buffer]:
@@ -243,8 +258,10 @@ class Association:
         """A-RELEASE response primitive (Evt14): agree to the peer's release."""
         return self._handle("Evt14")
 
-    def abort(self) -> list[Event]:
-        """A-ABORT request primitive (Evt15)."""
+    def abort(self, source: int = AbortSource.SERVICE_USER, reason: int = 0) -> list[Event]:
+        """A-ABORT request primitive (Evt15); ``source`` and ``reason`` as PS3.8 Table 9-26
+        (a service-user abort, source 0, has reason 0; source 2 names the provider's)."""
+        self._abort_with = (source, reason)
         return self._handle("Evt15")
 
     def transport_closed(self) -> list[Event]:
@@ -456,7 +473,7 @@ class Association:
 
     # Association abort (Table 9-9)
     def _aa_1(self) -> None:
-        self._send(AAbort(AbortSource.SERVICE_USER, 0))
+        self._send(AAbort(*self._abort_with))
         self._start_artim()
         self._pending_error = None
 

@@ -69,9 +69,11 @@ class Reject:
 
 @dataclass(frozen=True, slots=True)
 class Accept:
-    """The acceptor's A-ASSOCIATE-AC decision: one answer per proposed context."""
+    """The acceptor's A-ASSOCIATE-AC decision: one answer per proposed context, and
+    the Maximum Length to announce when it is not the acceptor's usual one."""
 
     contexts: tuple[PresentationContextAC, ...]
+    max_pdu_length: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,13 @@ Timeouts (all finite by default, in seconds, see :class:`Timeouts`):
 * ``dimse``: how long the layer above waits for one reply (used by :mod:`dimse`);
 * ``idle``: how long an unused association is kept open by a pool (used by ``hcs``).
 
+An acceptor (:class:`Acceptor`) adds two of its own, on by default and in
+:class:`AcceptorSettings` (DCMTK's ``-ta``/``-td`` are the model): ``idle_timeout``, how
+long an established association may pass with nothing received or sent, and
+``pdu_read_timeout``, how long the rest of a PDU may take once its first bytes came.
+Either ends the association with an A-ABORT (source 2), so a peer that goes quiet
+cannot hold a slot for ever.
+
 Every socket sets TCP_NODELAY: a message's command and data set leave in one write,
 and nothing waits on Nagle's algorithm.
 """
@@ -32,6 +39,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from dul.association import DEFAULT_AE_TITLE, DEFAULT_MAX_PDU_LENGTH, Association
+from dul.codes import AbortReason, AbortSource, RejectResult, RejectSource
+from dul.errors import LocalProtocolError
 from dul.events import (
     Aborted,
     AssociationAccepted,
@@ -42,8 +51,8 @@ from dul.events import (
     ReleaseRequested,
 )
 from dul.items import PresentationContextRQ, RoleSelection, UserIdentityRQ
-from dul.negotiation import Accept, AcceptorPolicy, NegotiatedContext, evaluate_request
-from dul.pdu import Buffer
+from dul.negotiation import Accept, AcceptorPolicy, NegotiatedContext, Reject, evaluate_request
+from dul.pdu import AAssociateRQ, Buffer
 from dul.tls import TLSClosed, TLSLayer
 
 log = logging.getLogger("dul.net")
@@ -146,6 +155,17 @@ class UpperLayerConnection:
         self._receive_view = memoryview(self._receive_buffer)
         self._read_waiter: asyncio.Future | None = None
         self._reading = False
+        self.read_rate: float | None = None
+        """Bytes per second this side reads at (``None``: as fast as they come); see
+        :meth:`set_read_rate`."""
+        self.idle_timeout: float | None = None
+        self.pdu_read_timeout: float | None = None
+        self.ended_by: str | None = None
+        """How the association ended, in words (``released``, ``aborted: ...``), once known."""
+        self.number = 0
+        """The acceptor's count of this connection (from 1); 0 for a requestor."""
+        self._last_activity = self._loop.time()
+        self._watchdog: asyncio.TimerHandle | None = None
         self._reader = self._loop.create_task(self._read_loop())
         self.finished = asyncio.Event()
 
@@ -153,6 +173,11 @@ class UpperLayerConnection:
     @property
     def contexts(self) -> dict[int, NegotiatedContext]:
         return self.association.contexts
+
+    @property
+    def is_open(self) -> bool:
+        """The transport is still open."""
+        return not self._closed
 
     @property
     def is_established(self) -> bool:
@@ -177,7 +202,7 @@ class UpperLayerConnection:
         if self.association.state not in ("Sta6", "Sta8"):
             raise self._gone()
         self.association.send_message(context_id, command, dataset)
-        await self._flush()
+        await self.flush()
 
     async def release(self) -> None:
         """Release in order: send A-RELEASE-RQ, wait for the A-RELEASE-RP (or the end)."""
@@ -185,7 +210,7 @@ class UpperLayerConnection:
             await self.close()
             return
         self.association.release()
-        await self._flush()
+        await self.flush()
         deadline = self._loop.time() + self.timeouts.association
         try:
             while True:
@@ -197,15 +222,54 @@ class UpperLayerConnection:
             self.abort()
         await self.close()
 
-    def abort(self) -> None:
-        """A-ABORT (service-user source), then close the transport without waiting."""
+    def set_read_rate(self, rate: float | None) -> None:
+        """Read at most ``rate`` bytes per second from now on (``None``: no limit).
+
+        The socket's receive buffer is made small too, so the peer's writes back up as
+        they would against a slow device (the virtual printer's ``slow_read`` fault).
+        """
+        self.read_rate = rate
+        if rate is not None:
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+
+    def set_timeouts(self, idle: float | None, pdu_read: float | None) -> None:
+        """Abort the association after ``idle`` seconds with nothing received or sent
+        while it is established, or ``pdu_read`` seconds waiting for the rest of a PDU
+        whose first bytes came (``None``: no limit)."""
+        self.idle_timeout, self.pdu_read_timeout = idle, pdu_read
+        self._arm_watchdog()
+
+    def abort(self, source: int = AbortSource.SERVICE_USER, reason: int = 0) -> None:
+        """A-ABORT with ``source`` and ``reason`` (PS3.8 Table 9-26; the default is the
+        service-user's), then close the transport without waiting."""
         if self._closed:
             return
-        self.association.abort()
+        if self.ended_by is None:
+            self.ended_by = f"aborted by us (source {source}, reason {reason})"
+        try:
+            self.association.abort(source, reason)
+        except LocalProtocolError:  # nothing to abort in this state: just close
+            self._close_transport()
+            return
         pieces = self.association.data_to_send()
         with contextlib.suppress(OSError):
             if pieces:
                 self._sock.send(b"".join(bytes(p) for p in pieces))  # a 10-byte PDU
+        self._close_transport()
+
+    def drop(self, data: bytes, why: str) -> None:
+        """Write ``data`` as it is, past the state machine, and close the transport.
+
+        For fault injection only: a peer that dies halfway through a PDU. ``why`` is
+        kept as :attr:`ended_by`.
+        """
+        if self._closed:
+            return
+        self.ended_by = self.ended_by or why
+        with contextlib.suppress(OSError):
+            self._sock.send(data)
+            self._sock.shutdown(socket.SHUT_RDWR)
         self._close_transport()
 
     async def close(self) -> None:
@@ -215,11 +279,13 @@ class UpperLayerConnection:
             await self._reader
 
     # ------------------------------------------------------------ the plumbing
-    async def _flush(self) -> None:
+    async def flush(self) -> None:
+        """Write what the association has queued (an A-ASSOCIATE-AC/RJ, a P-DATA-TF)."""
         async with self._write_lock:
             pieces = self.association.data_to_send()
             if pieces and not self._closed:
                 await self._write_all(pieces)
+                self._last_activity = self._loop.time()
         self._after_input()
 
     async def _write_all(self, pieces: list[Buffer]) -> None:
@@ -268,15 +334,24 @@ class UpperLayerConnection:
             self._loop.remove_writer(fd)
 
     async def _receive(self) -> int:
-        """Read what has arrived into the reused buffer (waiting for it); 0 at the end."""
-        if not isinstance(self._loop, asyncio.BaseEventLoop):
-            # A wrapped loop (the virtual printer's read-rate throttle) reads for us.
-            return await self._loop.sock_recv_into(self._sock, self._receive_buffer)
+        """Read what has arrived into the reused buffer (waiting for it); 0 at the end.
+
+        With :attr:`read_rate` set, at most a twentieth of a second's worth is read, and
+        the read takes as long as that many bytes take at the rate.
+        """
+        rate = self.read_rate
+        target = self._receive_view
+        if rate is not None:
+            target = target[: max(64, min(_RECEIVE_SIZE, int(rate / 20)))]
         while True:
             try:
-                return self._sock.recv_into(self._receive_buffer)
+                count = self._sock.recv_into(target)
             except (BlockingIOError, InterruptedError):
                 pass
+            else:
+                if rate is not None and count:
+                    await asyncio.sleep(count / rate)
+                return count
             # The socket stays registered with epoll between reads: sock_recv_into
             # registered and unregistered it (two system calls and the selector's
             # bookkeeping) for every message it waited for.
@@ -309,6 +384,7 @@ class UpperLayerConnection:
                 # 256 KiB buffer per read (sock_recv) made malloc grow and trim the heap
                 # each time, and the kernel then wrote into newly faulted, zeroed pages.
                 data = self._receive_view[:count].tobytes()
+                self._last_activity = self._loop.time()
                 if data and self._quickack:
                     with contextlib.suppress(OSError):
                         self._sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
@@ -327,7 +403,7 @@ class UpperLayerConnection:
                     self._deliver(self.association.transport_closed())
                     break
                 self._deliver(self.association.receive_data(data))
-                await self._flush()
+                await self.flush()
                 if self.association.close_requested:
                     break
         except NetworkError:
@@ -336,6 +412,41 @@ class UpperLayerConnection:
             self._close_transport()
             self._events.put_nowait(None)
             self.finished.set()
+
+    # The watchdog: one timer, re-armed when it fires, never on the read path (a read
+    # only notes the time). It fires at most every min(idle, pdu_read) seconds.
+    def _arm_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        limits = [t for t in (self.idle_timeout, self.pdu_read_timeout) if t is not None]
+        if limits and not self._closed:
+            self._watchdog = self._loop.call_later(min(limits), self._on_watchdog)
+
+    def _on_watchdog(self) -> None:
+        self._watchdog = None
+        if self._closed:
+            return
+        quiet = self._loop.time() - self._last_activity
+        association = self.association
+        if association.receiving_pdu and self.pdu_read_timeout is not None:
+            limit, what = self.pdu_read_timeout, "the rest of a PDU"
+        elif association.is_established and self.idle_timeout is not None:
+            limit, what = self.idle_timeout, "anything (idle association)"
+        else:
+            limit = None
+        if limit is not None and quiet >= limit:
+            why = f"no {what} from {self.peer} within {limit:g} s"
+            log.info("aborting: %s", why)
+            self.ended_by = f"aborted: {why}"
+            self._deliver([Aborted(AbortSource.SERVICE_PROVIDER, 0, "local", why)])
+            self.abort(AbortSource.SERVICE_PROVIDER, AbortReason.NOT_SPECIFIED)
+            return
+        limits = [t for t in (self.idle_timeout, self.pdu_read_timeout) if t is not None]
+        delay = min(limits)
+        if limit is not None:
+            delay = min(delay, limit - quiet)
+        self._watchdog = self._loop.call_later(max(0.05, delay), self._on_watchdog)
 
     def _gone(self) -> Exception:
         """The error for using an association that no longer exists."""
@@ -347,8 +458,12 @@ class UpperLayerConnection:
         for event in events:
             if isinstance(event, Aborted):
                 self._abort = event
+                if self.ended_by is None:
+                    self.ended_by = f"aborted: {event.description}"
             if isinstance(event, ReleaseRequested):
                 self.association.release_response()
+                if self.ended_by is None:
+                    self.ended_by = "released"
             self._events.put_nowait(event)
 
     def _after_input(self) -> None:
@@ -380,6 +495,9 @@ class UpperLayerConnection:
         self._closed = True
         if self._artim_handle is not None:
             self._artim_handle.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self.association.state != "Sta1":
             self.association.transport_closed()
         fd = self._sock.fileno()
@@ -502,7 +620,7 @@ async def connect(
     association.transport_connected()
     connection = UpperLayerConnection(association, sock, timeouts, tls)
     try:
-        await connection._flush()
+        await connection.flush()
         event = await connection.next_event(timeouts.association)
     except NetworkError:
         connection.abort()
@@ -522,58 +640,216 @@ async def connect(
 
 
 AssociationHandler = Callable[[UpperLayerConnection], Awaitable[None]]
+Decision = Accept | Reject
+Decide = Callable[[UpperLayerConnection, AAssociateRQ, Decision], Awaitable[Decision]]
+"""``decide(connection, request, proposal)``: the answer to an A-ASSOCIATE-RQ.
+
+``proposal`` is what the acceptor would answer by itself (its policy, or a transient
+"local limit exceeded" rejection when ``max_associations`` are open); return it, or
+another :class:`~dul.negotiation.Accept` (contexts refused, a smaller ``max_pdu_length``)
+or :class:`~dul.negotiation.Reject` (any result, source and reason). ``connection`` may
+be configured here too (:meth:`UpperLayerConnection.set_read_rate`).
+"""
+Ended = Callable[[UpperLayerConnection, str], None]
+"""``ended(connection, how)``: called once for every connection, accepted or not, after
+it closed; ``how`` is :attr:`UpperLayerConnection.ended_by` or what happened before an
+association existed (``no A-ASSOCIATE-RQ within ARTIM``, ``rejected``, ...)."""
+
+LOCAL_LIMIT_EXCEEDED = Reject(RejectResult.TRANSIENT, RejectSource.SERVICE_PROVIDER_PRESENTATION, 2)
 
 
 @dataclass
 class AcceptorSettings:
+    """How an :class:`Acceptor` answers and how long it waits (seconds, ``None``: for ever).
+
+    ``decide`` and ``ended`` are the hooks a server uses to make per-association
+    decisions and to keep records; both are optional.
+    """
+
     policy: AcceptorPolicy
     ae_title: str = "HCS"
     max_pdu_length: int = DEFAULT_MAX_PDU_LENGTH
     timeouts: Timeouts = Timeouts()
     tls_context: ssl.SSLContext | None = None
+    decide: Decide | None = None
+    ended: Ended | None = None
+    max_associations: int | None = None
+    idle_timeout: float | None = 120.0
+    pdu_read_timeout: float | None = 30.0
 
 
-async def _serve_one(sock: socket.socket, settings: AcceptorSettings, handler) -> None:
-    association = Association(
-        "acceptor", ae_title=settings.ae_title, max_pdu_length=settings.max_pdu_length
-    )
-    tls = None
-    if settings.tls_context is not None:
-        tls = TLSLayer(settings.tls_context, server_side=True)
+class Acceptor:
+    """Accepts associations on one listening socket and runs ``handler`` for each.
+
+    For every connection: wait for the A-ASSOCIATE-RQ (ARTIM), ask ``decide``, send the
+    A-ASSOCIATE-AC or -RJ, run ``handler`` on an accepted association, close, and tell
+    ``ended``. An exception in ``handler`` aborts that association with a log line; it
+    never reaches the accept loop, so one peer cannot stop the others.
+    """
+
+    def __init__(self, settings: AcceptorSettings, handler: AssociationHandler):
+        self.settings = settings
+        self.handler = handler
+        self.port = 0
+        self.connections: dict[int, UpperLayerConnection] = {}
+        self._count = 0
+        self._listener: socket.socket | None = None
+        self._accepting: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def listen(self, host: str, port: int) -> int:
+        """Bind and start accepting; returns the port (``port`` 0 picks a free one)."""
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            await tls.handshake(sock, settings.timeouts.artim)
-        except (TimeoutError, ssl.SSLError, OSError) as error:
-            log.warning("TLS set-up failed: %s", error)
-            sock.close()
-            return
-    association.transport_indication()
-    connection = UpperLayerConnection(association, sock, settings.timeouts, tls)
-    connection._after_input()  # start ARTIM while we wait for the A-ASSOCIATE-RQ
-    try:
-        event = await connection.next_event()
-        if not isinstance(event, AssociationRequested):
-            return
-        rq = event.request
-        decision = evaluate_request(
-            rq.called_ae_title,
-            rq.calling_ae_title,
-            rq.application_context,
-            rq.presentation_contexts,
-            settings.policy,
+            listener.bind(address)
+        except OSError as error:
+            listener.close()
+            raise NetworkError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        listener.listen(128)
+        listener.setblocking(False)
+        self._listener = listener
+        self.port = listener.getsockname()[1]
+        self._accepting = loop.create_task(self._accept_loop())
+        return self.port
+
+    @property
+    def idle(self) -> bool:
+        """No connection is open."""
+        return not self._tasks
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()
+
+    async def stop_accepting(self) -> None:
+        if self._accepting is not None:
+            self._accepting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._accepting
+            self._accepting = None
+
+    async def close(self, grace: float = 10.0, why: str = "aborted: the acceptor stopped") -> None:
+        """Stop accepting, abort every open association, wait ``grace`` for them to end."""
+        await self.stop_accepting()
+        for connection in list(self.connections.values()):
+            connection.ended_by = connection.ended_by or why
+            connection.abort()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _accept_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    sock, _ = await loop.sock_accept(self._listener)
+                except OSError as error:  # EMFILE and friends: wait, do not spin or die
+                    log.warning("cannot accept a connection: %s", error)
+                    await asyncio.sleep(0.1)
+                    continue
+                _tune(sock)
+                self._count += 1
+                task = loop.create_task(self._serve_one(sock, self._count))
+                self._tasks.add(task)
+                self._idle.clear()
+                task.add_done_callback(self._task_done)
+        finally:
+            self._listener.close()
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not self._tasks:
+            self._idle.set()
+
+    async def _serve_one(self, sock: socket.socket, number: int) -> None:
+        settings = self.settings
+        association = Association(
+            "acceptor", ae_title=settings.ae_title, max_pdu_length=settings.max_pdu_length
         )
-        if isinstance(decision, Accept):
-            association.accept(decision.contexts)
-            await connection._flush()
-            await handler(connection)
+        tls = None
+        if settings.tls_context is not None:
+            tls = TLSLayer(settings.tls_context, server_side=True)
+            try:
+                await tls.handshake(sock, settings.timeouts.artim)
+            except (TimeoutError, ssl.SSLError, OSError) as error:
+                log.warning("TLS set-up failed: %s", error)
+                sock.close()
+                return
+        association.transport_indication()
+        connection = UpperLayerConnection(association, sock, settings.timeouts, tls)
+        connection.number = number
+        self.connections[number] = connection
+        connection._after_input()  # start ARTIM while we wait for the A-ASSOCIATE-RQ
+        how = "connection closed"
+        try:
+            how = await self._associate(connection)
+            if how == "accepted":
+                connection.set_timeouts(settings.idle_timeout, settings.pdu_read_timeout)
+                await self.handler(connection)
+                how = connection.ended_by or "connection closed"
+        except NetworkError as error:  # the peer went away while we wrote: nothing of ours
+            log.info("association from %s: %s", connection.peer, error)
+            how = connection.ended_by or f"connection lost: {error}"
+        except Exception as error:  # one broken association must never take the server down
+            log.exception("association from %s failed", connection.peer)
+            connection.ended_by = f"aborted: internal error ({type(error).__name__})"
+            connection.abort()
+            how = connection.ended_by
+        finally:
+            await connection.close()
+            self.connections.pop(number, None)
+            if settings.ended is not None:
+                try:
+                    settings.ended(connection, how)
+                except Exception:
+                    log.exception("the ended hook failed for %s", connection.peer)
+
+    async def _associate(self, connection: UpperLayerConnection) -> str:
+        """Wait for the A-ASSOCIATE-RQ and answer it; ``accepted`` or what happened."""
+        settings, association = self.settings, connection.association
+        try:
+            event = await connection.next_event(settings.timeouts.artim)
+        except TimeoutExpired:
+            return "no A-ASSOCIATE-RQ within ARTIM"
+        if isinstance(event, Aborted) and event.initiator == "local":
+            return f"aborted: {event.description}"  # garbage where the RQ should be
+        if not isinstance(event, AssociationRequested):
+            return "closed before asking for an association"
+        rq = event.request
+        if (
+            settings.max_associations is not None
+            and len(self.connections) > settings.max_associations
+        ):
+            decision: Decision = LOCAL_LIMIT_EXCEEDED
         else:
-            association.reject(decision.result, decision.source, decision.reason)
-            await connection._flush()
-            await connection.finished.wait()
-    except Exception:  # one broken association must never take the server down
-        log.exception("association from %s failed", connection.peer)
-        connection.abort()
-    finally:
-        await connection.close()
+            decision = evaluate_request(
+                rq.called_ae_title,
+                rq.calling_ae_title,
+                rq.application_context,
+                rq.presentation_contexts,
+                settings.policy,
+            )
+        if settings.decide is not None:
+            decision = await settings.decide(connection, rq, decision)
+        if association.state != "Sta3":  # the peer closed or sent garbage meanwhile
+            return connection.ended_by or "closed before the answer"
+        if isinstance(decision, Accept):
+            if decision.max_pdu_length is not None:
+                association.max_pdu_length = decision.max_pdu_length
+            association.accept(decision.contexts)
+            await connection.flush()
+            return "accepted"
+        association.reject(decision.result, decision.source, decision.reason)
+        await connection.flush()
+        await connection.finished.wait()  # ARTIM bounds this (PS3.8 Sta13)
+        return "rejected"
 
 
 async def serve(
@@ -581,31 +857,17 @@ async def serve(
 ) -> tuple[asyncio.Task, int]:
     """Accept associations on ``host:port`` (port 0 picks a free one).
 
-    Each accepted association is passed to ``handler``; returns the accept task (cancel
-    it to stop) and the port actually bound.
+    Each accepted association is passed to ``handler``; returns a task (cancel it to
+    stop accepting and abort what is open) and the port actually bound. An
+    :class:`Acceptor` gives more control.
     """
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, kind, proto, _, address = infos[0]
-    listener = socket.socket(family, kind, proto)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(address)
-    listener.listen(128)
-    listener.setblocking(False)
-    bound_port = listener.getsockname()[1]
-    tasks: set[asyncio.Task] = set()
+    acceptor = Acceptor(settings, handler)
+    bound = await acceptor.listen(host, port)
 
-    async def accept_loop() -> None:
+    async def run() -> None:
         try:
-            while True:
-                sock, _ = await loop.sock_accept(listener)
-                _tune(sock)
-                task = loop.create_task(_serve_one(sock, settings, handler))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+            await asyncio.Event().wait()
         finally:
-            listener.close()
-            for task in list(tasks):
-                task.cancel()
+            await acceptor.close(grace=1.0)
 
-    return loop.create_task(accept_loop()), bound_port
+    return asyncio.get_running_loop().create_task(run()), bound

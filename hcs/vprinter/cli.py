@@ -78,6 +78,30 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     add("--max-associations", type=int, default=None)
     add(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="abort an association silent this many seconds (default 120; 0: never)",
+    )
+    add(
+        "--pdu-read-timeout",
+        type=float,
+        default=None,
+        help="abort when the rest of a PDU takes longer than this (default 30; 0: never)",
+    )
+    add(
+        "--max-message-bytes",
+        type=int,
+        default=None,
+        help="largest DIMSE message accepted (default: the largest image the printer takes)",
+    )
+    add(
+        "--receive-budget-bytes",
+        type=int,
+        default=None,
+        help="bytes all associations together may be receiving (default: 2 messages)",
+    )
+    add(
         "--fault",
         action="append",
         default=[],
@@ -116,6 +140,10 @@ def _overrides(args: argparse.Namespace) -> dict:
         "png": args.png,
         "png_dpi": args.png_dpi,
         "max_associations": args.max_associations,
+        "idle_timeout": args.idle_timeout,
+        "pdu_read_timeout": args.pdu_read_timeout,
+        "max_message_bytes": args.max_message_bytes,
+        "receive_budget_bytes": args.receive_budget_bytes,
         "fault_seed": args.fault_seed,
         "personality_delay": args.personality_delay,
         "film.resolution_dpi": args.resolution_dpi,

@@ -104,7 +104,10 @@ class VirtualPrinterConfig:
     max_pdu: int = 65536
     implicit_only: bool = False
     max_associations: int = 64
-    max_message_bytes: int = 512 * 1024 * 1024
+    max_message_bytes: int | None = None  # None: sized from the largest image (message_limit)
+    receive_budget_bytes: int | None = None  # None: twice the message limit, 256 MiB at least
+    idle_timeout: float = 120.0  # 0: none
+    pdu_read_timeout: float = 30.0  # 0: none
     print_time: float = 0.0
     store_dicom: bool = False
     png: bool = True
@@ -262,6 +265,27 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
     return value
 
 
+_MESSAGE_OVERHEAD = 1024 * 1024  # command, attributes, LUTs, ICC profile besides the pixels
+
+
+def message_limit(config: VirtualPrinterConfig) -> int:
+    """The most one DIMSE message may bring: ``max_message_bytes``, or by default the
+    largest image the printer accepts (``film.max_image_rows`` x ``max_image_columns``
+    pixels of RGB if colour is supported, else 16-bit or 8-bit grey) and 1 MiB more."""
+    if config.max_message_bytes is not None:
+        return config.max_message_bytes
+    film = config.film
+    sample_bytes = 3 if config.supports("color") else (2 if film.supports_12bit else 1)
+    return film.max_image_rows * film.max_image_columns * sample_bytes + _MESSAGE_OVERHEAD
+
+
+def receive_budget(config: VirtualPrinterConfig) -> int:
+    """The most all associations together may hold in messages being received."""
+    if config.receive_budget_bytes is not None:
+        return config.receive_budget_bytes
+    return max(2 * message_limit(config), 256 * 1024 * 1024)
+
+
 def _validate(config: VirtualPrinterConfig) -> None:
     film = config.film
     if not _AE_TITLE.fullmatch(config.ae_title.strip() or "-") or not config.ae_title.strip():
@@ -274,9 +298,16 @@ def _validate(config: VirtualPrinterConfig) -> None:
         raise ConfigError(f"port: {config.port} is not between 0 and 65535")
     if not (config.max_pdu == 0 or 64 <= config.max_pdu <= 0xFFFFFFFF):
         raise ConfigError(f"max_pdu: {config.max_pdu} must be 0 (no limit) or at least 64")
-    _positive(
-        config, ("max_associations", "png_dpi", "artim", "dimse_timeout", "max_message_bytes")
-    )
+    _positive(config, ("max_associations", "png_dpi", "artim", "dimse_timeout"))
+    for name in ("max_message_bytes", "receive_budget_bytes"):
+        value = getattr(config, name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            raise ConfigError(f"{name}: must be a positive number of bytes")
+    for name in ("idle_timeout", "pdu_read_timeout"):
+        if getattr(config, name) < 0:
+            raise ConfigError(f"{name}: must not be negative (0 turns it off)")
     if config.print_time < 0:
         raise ConfigError("print_time: must not be negative")
     for index, size in enumerate(film.sizes):

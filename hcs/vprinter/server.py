@@ -1,17 +1,23 @@
 """The virtual printer on the network: accepting associations, faults, Print Jobs, events.
 
-This module owns the I/O. Each association gets its own :class:`PrintSession` (the
-Annex H rules, sans-I/O), its own :class:`~hcs.vprinter.faults.FaultPlan` and its own
-JSON record. It runs its own accept loop instead of :func:`dul.net.serve` because a
-fault may need to decide, per association, whether to reject (with any
-result/source/reason), which presentation contexts to refuse and what maximum PDU
-length to announce; the Upper Layer machinery itself (:class:`dul.association.Association`,
-:class:`dul.net.UpperLayerConnection`) is reused as it is.
+This module owns the I/O. It is built on :class:`dul.net.Acceptor`: the acceptor listens,
+waits for each A-ASSOCIATE-RQ, and asks this printer's ``decide`` hook for the answer, so
+a fault can reject (with any result/source/reason), refuse presentation contexts,
+announce a smaller maximum PDU length or read slowly, per association. Each accepted
+association gets its own :class:`PrintSession` (the Annex H rules, sans-I/O), its own
+:class:`~hcs.vprinter.faults.FaultPlan` and its own JSON record; the acceptor's
+``ended`` hook closes the record of every connection, associated or not.
 
 An N-ACTION turns into a Print Job task: PENDING, PRINTING, then DONE (or FAILURE)
 with an N-EVENT-REPORT at each step on the Print Job context when the SCU negotiated
 one (PS3.4 H.4.5.2.1.2), rendering each film to PNG in a worker thread in between. The
 job finishes even if the association ends first (H.5).
+
+What one peer may take is bounded (issue 14): established associations end after
+``idle_timeout`` seconds of silence and a PDU's body must come within
+``pdu_read_timeout``; a message being received may hold at most ``max_message_bytes``
+(by default sized from the largest image box this printer's configuration allows),
+and all associations together at most ``receive_budget_bytes``.
 
 Start it in-process with :func:`start_virtual_printer` (tests) or from the command
 line (``hcs vprinter``).
@@ -23,8 +29,8 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import gc
 import logging
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -34,19 +40,18 @@ from pydicom.uid import ExplicitVRLittleEndian
 
 from dimse import messages as m
 from dimse import uids
+from dimse.assembler import ReceiveBudget
 from dimse.client import DimseConnection
 from dimse.errors import DIMSEProtocolError
 from dimse.outgoing import encode_message
 from dimse.status import StatusCategory, describe_status, status_category
-from dul.association import Association
-from dul.events import Aborted, AssociationRequested, ReleaseRequested
 from dul.items import PresentationContextAC
-from dul.negotiation import Accept, AcceptorPolicy, evaluate_request
-from dul.net import NetworkError, TimeoutExpired, Timeouts, UpperLayerConnection
-from dul.pdu import AAbort, frame_message
+from dul.negotiation import Accept, AcceptorPolicy, Reject
+from dul.net import Acceptor, AcceptorSettings, Decision, Timeouts, UpperLayerConnection
+from dul.pdu import AAssociateRQ, frame_message
 from hcs.job import terms
 from hcs.vprinter import personality, render
-from hcs.vprinter.config import VirtualPrinterConfig
+from hcs.vprinter.config import VirtualPrinterConfig, message_limit, receive_budget
 from hcs.vprinter.faults import ABSTRACT_SYNTAX_ALIASES, FaultPicker, FaultPlan, parse_fault
 from hcs.vprinter.record import AssociationRecord, write_json
 from hcs.vprinter.session import (
@@ -69,69 +74,12 @@ _MALFORMED_INSTANCE = "1.2.840.10008.5.1.1.x7"  # as long as PRINTER_INSTANCE, n
 _KEEP = 2000  # association and film summaries kept in memory (the files keep all)
 
 
-class PrinterConnection(UpperLayerConnection):
-    """An Upper Layer connection that can read slowly and remembers how it ended.
-
-    ``read_rate`` (bytes per second, ``None`` = as fast as possible) throttles the
-    reads from the socket, so a sender's writes back up as they would against a slow
-    printer. It does so by handing the inherited read loop an event loop whose socket
-    receive calls are rate-limited, so the read loop itself stays the Upper Layer's.
-    """
-
-    def __init__(self, association: Association, sock: socket.socket, timeouts: Timeouts):
-        self.read_rate: float | None = None
-        self.ended_by: str | None = None
-        super().__init__(association, sock, timeouts)
-        self._loop = _ThrottledLoop(self._loop, self)
-
-    async def flush(self) -> None:
-        """Write what the association has queued (A-ASSOCIATE-AC/RJ)."""
-        await self._flush()
-
-    async def next_event(self, timeout: float | None = None):
-        event = await super().next_event(timeout)
-        if isinstance(event, Aborted) and self.ended_by is None:
-            self.ended_by = f"aborted: {event.description}"
-        elif isinstance(event, ReleaseRequested) and self.ended_by is None:
-            self.ended_by = "released"
-        return event
-
-
-class _ThrottledLoop:
-    """The running event loop, except that socket reads honour ``read_rate``."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, connection: PrinterConnection):
-        self._real = loop
-        self._connection = connection
-
-    def __getattr__(self, name: str):
-        return getattr(self._real, name)
-
-    async def sock_recv(self, sock: socket.socket, size: int) -> bytes:
-        rate = self._connection.read_rate
-        if rate is None:
-            return await self._real.sock_recv(sock, size)
-        data = await self._real.sock_recv(sock, min(size, max(64, int(rate / 20))))
-        await asyncio.sleep(len(data) / rate)
-        return data
-
-    async def sock_recv_into(self, sock: socket.socket, buffer) -> int:
-        rate = self._connection.read_rate
-        if rate is None:
-            return await self._real.sock_recv_into(sock, buffer)
-        view = memoryview(buffer)[: max(64, int(rate / 20))]
-        count = await self._real.sock_recv_into(sock, view)
-        await asyncio.sleep(count / rate)
-        return count
-
-
 @dataclasses.dataclass
 class _Live:
     """One running association, as the printer keeps track of it."""
 
     number: int
-    connection: PrinterConnection
-    sock: socket.socket
+    connection: UpperLayerConnection
     record: AssociationRecord
     plan: FaultPlan
     session: PrintSession | None = None
@@ -150,49 +98,39 @@ class VirtualPrinter:
         self.associations: collections.deque[dict[str, Any]] = collections.deque(maxlen=_KEEP)
         self.films: collections.deque[dict[str, Any]] = collections.deque(maxlen=_KEEP)
         self.counters = collections.Counter()
+        self.receive_budget = ReceiveBudget(receive_budget(config))
         self._personality = personality.Behaviour(config.personalities)
         self._picker = FaultPicker(
             [*config.faults, *(parse_fault(t) for t in personality.fault_texts(config))],
             config.fault_seed,
         )
-        self._listener: socket.socket | None = None
-        self._accept_task: asyncio.Task | None = None
         self._live: dict[int, _Live] = {}
-        self._tasks: set[asyncio.Task] = set()
         self._job_tasks: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vprinter-render")
-        self._next_number = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._jobs_idle = asyncio.Event()
         self._jobs_idle.set()
-        self._policy = AcceptorPolicy(_abstract_syntaxes(config), ae_title=config.ae_title)
-        self._timeouts = Timeouts(artim=config.artim, dimse=config.dimse_timeout)
+        self._trim: asyncio.TimerHandle | None = None
+        self._acceptor = Acceptor(
+            AcceptorSettings(
+                AcceptorPolicy(_abstract_syntaxes(config), ae_title=config.ae_title),
+                ae_title=config.ae_title,
+                max_pdu_length=config.max_pdu,
+                timeouts=Timeouts(artim=config.artim, dimse=config.dimse_timeout),
+                decide=self._decide,
+                ended=self._ended,
+                max_associations=config.max_associations,
+                idle_timeout=config.idle_timeout or None,
+                pdu_read_timeout=config.pdu_read_timeout or None,
+            ),
+            self._serve_association,
+        )
         if config.out is not None:
             (config.out / "films").mkdir(parents=True, exist_ok=True)
             (config.out / "associations").mkdir(parents=True, exist_ok=True)
 
     # ------------------------------------------------------------------ control
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        infos = await loop.getaddrinfo(
-            self.config.host, self.config.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
-        family, kind, proto, _, address = infos[0]
-        listener = socket.socket(family, kind, proto)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind(address)
-        except OSError as error:
-            listener.close()
-            raise NetworkError(
-                f"cannot listen on {self.config.host}:{self.config.port}: {error.strerror}"
-            ) from None
-        listener.listen(128)
-        listener.setblocking(False)
-        self._listener = listener
-        self.port = listener.getsockname()[1]
-        self._accept_task = loop.create_task(self._accept_loop())
+        self.port = await self._acceptor.listen(self.config.host, self.config.port)
         log.info(
             "%s listening on %s:%d (%s)",
             self.config.ae_title,
@@ -203,144 +141,77 @@ class VirtualPrinter:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop accepting, abort the associations still open, let Print Jobs finish."""
-        if self._accept_task is not None:
-            self._accept_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._accept_task
-            self._accept_task = None
-        for live in list(self._live.values()):
-            live.connection.ended_by = live.connection.ended_by or "aborted: the printer stopped"
-            live.connection.abort()
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=grace)
+        await self._acceptor.close(grace, why="aborted: the printer stopped")
+        if self._trim is not None:
+            self._trim.cancel()
         if self._job_tasks:
             await asyncio.wait(list(self._job_tasks), timeout=grace)
-        for task in [*self._tasks, *self._job_tasks]:
+        for task in list(self._job_tasks):
             task.cancel()
         self._executor.shutdown(wait=True)
 
+    @property
+    def open_associations(self) -> int:
+        """Connections open now, associated or still negotiating."""
+        return len(self._acceptor.connections)
+
     async def wait_idle(self, timeout: float = 30.0) -> None:
         """Wait until no association is open and no Print Job is running."""
-        await asyncio.wait_for(self._idle.wait(), timeout)
+
+        async def settle() -> None:
+            while not (self._acceptor.idle and not self._job_tasks):
+                await self._acceptor.wait_idle()
+                await self._jobs_idle.wait()
+
+        await asyncio.wait_for(settle(), timeout)
 
     async def wait_jobs(self, timeout: float = 30.0) -> None:
         """Wait until every Print Job (and every event being sent) has finished."""
         await asyncio.wait_for(self._jobs_idle.wait(), timeout)
 
-    def _busy_changed(self) -> None:
-        for event, busy in (
-            (self._idle, self._tasks or self._job_tasks),
-            (self._jobs_idle, self._job_tasks),
-        ):
-            if busy:
-                event.clear()
-            else:
-                event.set()
-
     def _track(self, task: asyncio.Task, tasks: set[asyncio.Task]) -> None:
         tasks.add(task)
-        self._busy_changed()
+        self._jobs_idle.clear()
 
         def done(finished: asyncio.Task) -> None:
             tasks.discard(finished)
-            self._busy_changed()
+            if not tasks:
+                self._jobs_idle.set()
 
         task.add_done_callback(done)
 
-    async def _accept_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                sock, _ = await loop.sock_accept(self._listener)
-                sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self._next_number += 1
-                task = loop.create_task(self._association(sock, self._next_number))
-                self._track(task, self._tasks)
-        finally:
-            self._listener.close()
-
     # -------------------------------------------------------------- association
-    async def _association(self, sock: socket.socket, number: int) -> None:
-        config = self.config
-        association = Association(
-            "acceptor", ae_title=config.ae_title, max_pdu_length=config.max_pdu
-        )
-        association.transport_indication()
-        connection = PrinterConnection(association, sock, self._timeouts)
+    async def _decide(
+        self, connection: UpperLayerConnection, rq: AAssociateRQ, proposal: Decision
+    ) -> Decision:
+        """The acceptor's ``decide`` hook: faults first, then the acceptor's proposal."""
+        number = connection.number
         record = AssociationRecord(number, connection.peer)
-        live = _Live(number, connection, sock, record, FaultPlan([]))
+        plan = self._picker.pick(number, rq.calling_ae_title)
+        live = _Live(number, connection, record, plan)
         self._live[number] = live
-        self.counters["connections"] += 1
-        try:
-            try:
-                event = await connection.next_event(config.artim)
-            except TimeoutExpired:
-                record.finish("no A-ASSOCIATE-RQ within ARTIM")
-                return
-            if not isinstance(event, AssociationRequested):
-                record.finish("closed before asking for an association")
-                return
-            if await self._negotiate(live, event):
-                await self._serve(live)
-                record.finish(connection.ended_by or "connection closed")
-            else:
-                record.finish("rejected")
-        except Exception:  # one broken association must never take the printer down
-            log.exception("a%04d failed", number)
-            connection.abort()
-            record.finish("internal error")
-        finally:
-            await connection.close()
-            if live.session is not None:
-                live.session.close()
-            self._personality.forget(number)
-            self._live.pop(number, None)
-            self._finish_record(live)
-
-    async def _negotiate(self, live: _Live, event: AssociationRequested) -> bool:
-        """Answer the A-ASSOCIATE-RQ; True when the association was accepted."""
-        rq = event.request
-        connection, record, config = live.connection, live.record, self.config
-        plan = self._picker.pick(live.number, rq.calling_ae_title)
-        live.plan = plan
         record.note("calling_ae", rq.calling_ae_title.strip())
         record.note("called_ae", rq.called_ae_title.strip())
         record.note("faults", plan.describe())
-        if config.personalities:
-            record.note("personalities", list(config.personalities))
+        if self.config.personalities:
+            record.note("personalities", list(self.config.personalities))
         reject = plan.reject()
-        if reject is None and len(self._live) > config.max_associations:
-            reject = (2, 3, 2)  # transient, presentation provider, local limit exceeded
-        decision = None
-        if reject is None:
-            decision = evaluate_request(
-                rq.called_ae_title,
-                rq.calling_ae_title,
-                rq.application_context,
-                rq.presentation_contexts,
-                self._policy,
-            )
-            if not isinstance(decision, Accept):
-                reject = (decision.result, decision.source, decision.reason)
-        if reject is not None:
-            connection.association.reject(*reject)
-            await connection.flush()
+        decision = Reject(*reject) if reject is not None else proposal
+        if isinstance(decision, Reject):
+            values = (decision.result, decision.source, decision.reason)
             record.note(
                 "result",
-                {"rejected": {"result": reject[0], "source": reject[1], "reason": reject[2]}},
+                {"rejected": dict(zip(("result", "source", "reason"), values, strict=True))},
             )
             log.info(
                 "a%04d %s -> A-ASSOCIATE-RJ result %d source %d reason %d",
-                live.number,
+                number,
                 rq.calling_ae_title.strip(),
-                *reject,
+                *values,
             )
             self.counters["rejected"] += 1
-            with contextlib.suppress(asyncio.TimeoutError, TimeoutError):
-                await asyncio.wait_for(connection.finished.wait(), config.artim)
             live.gone = True
-            return False
+            return decision
         answers = []
         for answer in decision.contexts:
             proposed = next(
@@ -350,19 +221,13 @@ class VirtualPrinter:
             if refusal is not None and answer.accepted:
                 answer = PresentationContextAC(answer.context_id, refusal, "")
             answers.append(answer)
-        max_pdu = plan.max_pdu()
-        if max_pdu is not None:
-            connection.association.max_pdu_length = max_pdu
-            stream = getattr(connection.association, "_stream", None)
-            if stream is not None:  # refuse larger PDUs than we announced, like a strict printer
-                stream.max_pdata_length = max_pdu
-        connection.association.accept(answers)
-        await connection.flush()
         rate = plan.read_rate()
         if rate is not None:
-            connection.read_rate = rate
-            with contextlib.suppress(OSError):
-                live.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            connection.set_read_rate(rate)
+        return Accept(tuple(answers), max_pdu_length=plan.max_pdu())
+
+    def _note_accepted(self, live: _Live) -> None:
+        connection, record, plan = live.connection, live.record, live.plan
         record.note("result", "accepted")
         record.note(
             "contexts",
@@ -391,12 +256,39 @@ class VirtualPrinter:
         log.info(
             "a%04d %s -> accepted (%s)%s",
             live.number,
-            rq.calling_ae_title.strip(),
+            live.record.data["calling_ae"],
             ", ".join(accepted) or "no context",
             f" faults: {'; '.join(plan.describe())}" if plan else "",
         )
         self.counters["accepted"] += 1
-        return True
+
+    def _ended(self, connection: UpperLayerConnection, how: str) -> None:
+        """The acceptor's ``ended`` hook: every connection's record is closed here."""
+        self.counters["connections"] += 1
+        live = self._live.pop(connection.number, None)
+        if live is None:  # it never asked for an association
+            live = _Live(
+                connection.number,
+                connection,
+                AssociationRecord(connection.number, connection.peer),
+                FaultPlan([]),
+            )
+        if live.session is not None:
+            live.session.close()
+        self._personality.forget(connection.number)
+        live.record.finish(how)
+        self._finish_record(live)
+        if self._trim is None:  # once its buffers are gone (after this task ends)
+            self._trim = asyncio.get_running_loop().call_later(0.5, self._give_memory_back)
+
+    def _give_memory_back(self) -> None:
+        self._trim = None
+        give_memory_back()
+
+    async def _serve_association(self, connection: UpperLayerConnection) -> None:
+        live = self._live[connection.number]
+        self._note_accepted(live)
+        await self._serve(live)
 
     async def _serve(self, live: _Live) -> None:
         connection, config = live.connection, self.config
@@ -422,16 +314,14 @@ class VirtualPrinter:
             connection,
             on_request=on_request,
             on_invalid_request=on_invalid_request,
-            max_message_bytes=config.max_message_bytes,
+            max_message_bytes=message_limit(config),
+            budget=self.receive_budget,
             dimse_timeout=config.dimse_timeout,
         )
         self._events_at(live, "start")
         await connection.finished.wait()
         with contextlib.suppress(Exception):
             await live.dimse.close()
-        ended = live.dimse.ended
-        if ended is not None and str(ended).startswith("we aborted"):
-            connection.ended_by = connection.ended_by or str(ended)
 
     def _events_at(self, live: _Live, moment: str, arg: Any = None) -> None:
         """Send the Printer events the fault plan has for ``moment`` (after this response)."""
@@ -547,22 +437,22 @@ class VirtualPrinter:
         """A-ABORT with the chosen source and reason, then close the connection."""
         live.record.happening("A-ABORT sent (fault)", source=source, reason=reason)
         log.info("a%04d -> A-ABORT source %d reason %d (fault)", live.number, source, reason)
-        with contextlib.suppress(OSError):
-            live.sock.send(AAbort(source, reason).encode())
-        self._shutdown(live, "aborted by the printer (fault)")
+        live.gone = True
+        live.connection.ended_by = live.connection.ended_by or "aborted by the printer (fault)"
+        live.connection.abort(source, reason)
 
     def _end(self, live: _Live, ending: personality.Ending) -> None:
         """A personality ends the association instead of answering."""
+        live.gone = True
         if ending.how == "abort":
             live.record.happening("A-ABORT sent (personality)", detail=ending.why)
             log.info("a%04d -> A-ABORT (personality: %s)", live.number, ending.why)
-            with contextlib.suppress(OSError):
-                live.sock.send(AAbort(0, 0).encode())
-            self._shutdown(live, f"aborted by the printer (personality: {ending.why})")
+            live.connection.ended_by = f"aborted by the printer (personality: {ending.why})"
+            live.connection.abort()
         else:
             live.record.happening("TCP closed (personality)", detail=ending.why)
             log.info("a%04d -> TCP closed (personality: %s)", live.number, ending.why)
-            self._shutdown(live, f"closed by the printer (personality: {ending.why})")
+            live.connection.drop(b"", f"closed by the printer (personality: {ending.why})")
 
     def _drop(self, live: _Live, context_id: int, response: m.Message | None) -> None:
         """Half of the response's first P-DATA-TF, then the TCP connection closes."""
@@ -577,15 +467,8 @@ class VirtualPrinter:
             partial = whole[: max(7, len(whole) // 2)]
         live.record.happening("connection dropped mid-PDU (fault)", sent_bytes=len(partial))
         log.info("a%04d -> TCP dropped after %d bytes of a PDU (fault)", live.number, len(partial))
-        with contextlib.suppress(OSError):
-            live.sock.send(partial)
-        self._shutdown(live, "dropped by the printer mid-PDU (fault)")
-
-    def _shutdown(self, live: _Live, why: str) -> None:
         live.gone = True
-        live.connection.ended_by = live.connection.ended_by or why
-        with contextlib.suppress(OSError):
-            live.sock.shutdown(socket.SHUT_RDWR)
+        live.connection.drop(partial, "dropped by the printer mid-PDU (fault)")
 
     # ------------------------------------------------------------------- events
     def _event_context(self, live: _Live, sop_class: str) -> int | None:
@@ -848,6 +731,30 @@ class VirtualPrinter:
         if self.config.out is not None:
             write_json(self.config.out / "associations" / f"{live.record.name}.json", data)
         log.info("a%04d ended: %s", live.number, data["end"])
+
+
+def _load_malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+def give_memory_back() -> None:
+    """Return freed heap to the system once an association is gone.
+
+    glibc keeps what a large message's buffers freed for later use; a printer that one
+    peer made hold hundreds of megabytes would keep that size for ever (issue 14). The
+    printer calls this at most every half second, after associations ended.
+    """
+    if _malloc_trim is not None:
+        gc.collect()  # an aborted association's buffers hang off exception tracebacks
+        _malloc_trim(0)
 
 
 def _abstract_syntaxes(config: VirtualPrinterConfig) -> dict[str, tuple[str, ...]]:

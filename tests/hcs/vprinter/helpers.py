@@ -148,13 +148,7 @@ class Scu:
 
         async def on_request(context_id, request):
             events.append(request)
-            return m.NEventReportRSP(
-                request.message_id,
-                0,
-                affected_sop_class_uid=request.affected_sop_class_uid,
-                affected_sop_instance_uid=request.affected_sop_instance_uid,
-                event_type_id=request.event_type_id,
-            )
+            return request.respond(0)
 
         client = cls(DimseConnection(upper, on_request=on_request))
         client.events = events
