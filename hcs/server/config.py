@@ -48,6 +48,8 @@ class ServerSettings:
     spool_max_mb: float = 2048.0
     disk_reserve_mb: float = 64.0
     max_upload_mb: float = 256.0
+    max_request_mb: float = 1024.0
+    allowed_hosts: tuple[str, ...] = ()
     retention_hours: float = 24.0
     allowed_dirs: tuple[Path, ...] = ()
     formatter_threads: int = 2
@@ -161,6 +163,8 @@ _SERVER_KEYS = {
     "spool_max_mb",
     "disk_reserve_mb",
     "max_upload_mb",
+    "max_request_mb",
+    "allowed_hosts",
     "retention_hours",
     "allowed_dirs",
     "formatter_threads",
@@ -372,6 +376,17 @@ def _server(table: Any, base: Path) -> ServerSettings:
         values["max_upload_mb"] = float(
             _number("server.max_upload_mb", table["max_upload_mb"], 0.001)
         )
+    if "max_request_mb" in table:
+        values["max_request_mb"] = float(
+            _number("server.max_request_mb", table["max_request_mb"], 0.001)
+        )
+    if "allowed_hosts" in table:
+        hosts = table["allowed_hosts"]
+        if not isinstance(hosts, list) or not all(
+            isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.\-:]+", h) for h in hosts
+        ):
+            raise ConfigError("server.allowed_hosts: must be a list of host names or addresses")
+        values["allowed_hosts"] = tuple(h.lower() for h in hosts)
     if "formatter_threads" in table:
         values["formatter_threads"] = int(
             _number("server.formatter_threads", table["formatter_threads"], 1, integer=True)

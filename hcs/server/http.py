@@ -20,7 +20,6 @@ uploads are removed before the answer.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import ipaddress
 import json
 import logging
@@ -31,7 +30,7 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
 
-from hcs.server import jobspec
+from hcs.server import guard, jobspec
 from hcs.server.config import Config, ConfigError
 from hcs.server.formatting import FormatError, boxes_per_film, film_count
 from hcs.server.jobs import JobService
@@ -69,7 +68,10 @@ def _error(status: int, field: str, reason: str) -> web.Response:
 
 def build_app(server: Server) -> web.Application:
     max_upload = int(server.config.server.max_upload_mb * 2**20)
-    app = web.Application(middlewares=[_auth, _json_errors], client_max_size=max_upload + 2**20)
+    app = web.Application(
+        middlewares=[guard.middleware(lambda r: _server(r).config.server), _json_errors],
+        client_max_size=max_upload + 2**20,
+    )
     app[SERVER_KEY] = server
     app.router.add_get("/", console_index)
     app.router.add_static("/console/", CONSOLE, show_index=False)
@@ -93,32 +95,6 @@ def _server(request: web.Request) -> Server:
 
 
 # ---------------------------------------------------------------------- middlewares
-@web.middleware
-async def _auth(request: web.Request, handler):
-    """With ``server.token`` set, every request carries it: ``Authorization: Bearer``, or
-    the ``hcs_token`` cookie the console sets from ``/?token=...``."""
-    token = _server(request).config.server.token
-    if not token:
-        return await handler(request)
-    given = ""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        given = header[7:].strip()
-    given = given or request.cookies.get("hcs_token", "") or request.query.get("token", "")
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        why = "missing" if not given else "wrong"
-        return _error(
-            401,
-            "token",
-            f"the server's token is {why}: send "
-            "'Authorization: Bearer TOKEN' (hcs --token, or HCS_TOKEN)",
-        )
-    response = await handler(request)
-    if request.query.get("token") and request.path == "/":
-        response.set_cookie("hcs_token", token, httponly=True, samesite="Strict")
-    return response
-
-
 @web.middleware
 async def _json_errors(request: web.Request, handler):
     try:
@@ -265,33 +241,36 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
     try:
         reader = await request.multipart()
         job_data: Any = None
+        spec: jobspec.JobSpec | None = None
         uploads: dict[str, tuple[Path, str, int]] = {}
         async for part in reader:
             if not isinstance(part, BodyPartReader):
                 raise JobError("multipart", "nested multipart bodies are not taken")
             name = part.name or ""
             if name == "job":
-                text = await part.text()
-                try:
-                    job_data = json.loads(text)
-                except json.JSONDecodeError as error:
-                    raise JobError(
-                        "job",
-                        f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}",
-                    ) from None
+                if job_data is not None:
+                    raise JobError("job", "the multipart body has two 'job' parts")
+                job_data = guard.load_json(await part.text())
+                # Checked now, before any upload is read: a job refused for its image
+                # count or a bad option costs the client nothing more.
+                spec = jobspec.parse(job_data, server.config, uploads=True)
                 continue
             label = part.filename or name
             if not label:
                 raise JobError("multipart", "an image part has no name")
+            guard.check_name(label, "images")
+            if spec is not None and label not in spec.images:
+                raise JobError("images", f"{label!r} is uploaded but not named in the job")
+            if len(uploads) >= jobspec.MAX_IMAGES:
+                raise JobError("images", f"more than {jobspec.MAX_IMAGES} images")
             if label in uploads:
                 raise JobError("images", f"{label!r} is uploaded twice")
             target, relative = incoming.file_for(label)
             size = await _receive(part, target, limit, label)
             incoming.add(label, relative, size)
             uploads[label] = (target, relative, size)
-        if job_data is None:
+        if spec is None:
             raise JobError("job", "the multipart body has no 'job' part (the job's JSON)")
-        spec = jobspec.parse(job_data, server.config, uploads=True)
         missing = [n for n in spec.images if n not in uploads]
         if missing:
             raise JobError("images", f"{missing[0]!r} is named but not uploaded")
@@ -364,13 +343,7 @@ def check_dicom(path: Path) -> tuple[str | None, int]:
 
 async def _submit_paths(server: Server, request: web.Request) -> web.Response:
     try:
-        text = await request.text()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise JobError(
-                "job", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            ) from None
+        data = guard.load_json(await request.text())
         spec = jobspec.parse(data, server.config, uploads=False)
         if not _is_local(request):
             raise JobError(
@@ -383,6 +356,7 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
             raise JobError("paths", "the server allows no directories (server.allowed_dirs)", 403)
         resolved = []
         for i, name in enumerate(spec.paths):
+            guard.check_name(name, f"paths[{i}]")
             path = Path(name)
             if not path.is_absolute():
                 raise JobError(f"paths[{i}]", f"{name!r} is not an absolute path")

@@ -65,7 +65,10 @@ function drawJobs(data) {
 }
 
 async function cancelJob(id) {
-  await fetch(`/jobs/${id}`, { method: "DELETE", credentials: "same-origin" });
+  // X-HCS-Client: the header a page on another site cannot send (docs/server.md).
+  await fetch(`/jobs/${id}`, {
+    method: "DELETE", credentials: "same-origin", headers: { "X-HCS-Client": "console" },
+  });
   refresh();
 }
 

@@ -25,7 +25,9 @@ async def _post_multipart(url: str, job_text: str, files: dict[str, bytes], toke
     form.add_field("job", job_text, content_type="application/json")
     for name, data in files.items():
         form.add_field(name, data, filename=name, content_type="application/dicom")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"X-HCS-Client": "test"}  # what hcs.client sends; a form on a web page cannot
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     async with aiohttp.ClientSession() as session:
         try:
             async with session.post(url + "/jobs", data=form, headers=headers) as response:
