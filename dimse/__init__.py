@@ -24,6 +24,12 @@ positional, optional ones keyword-only and ``None`` when absent::
           [attribute_identifier_list: GET/SET/CREATE], [event_type_id: EVENT-REPORT],
           [action_type_id: ACTION], [dataset: all but DELETE])
 
+Each request class knows its response class (``NSetRQ.RESPONSE is NSetRSP``) and builds
+it: ``request.respond(status, **fields)`` copies the Message ID, the SOP class and
+instance UIDs (only when they are valid UIDs) and the action or event type;
+``request.invalid()`` is the PS3.7 failure status (0122, 0117) and reason for a request
+whose UIDs are not UIDs.
+
 A ``dataset`` is a pydicom ``Dataset`` or its encoding (a buffer or a list of buffers);
 ``message.decode_dataset(transfer_syntax_uid)`` gives a ``Dataset`` either way.
 

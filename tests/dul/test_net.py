@@ -12,7 +12,7 @@ import pytest
 
 from dimse import uids
 from dimse.client import DimseConnection
-from dimse.messages import NSetRQ, NSetRSP
+from dimse.messages import NSetRQ
 from dul.items import PresentationContextRQ
 from dul.negotiation import AcceptorPolicy
 from dul.net import AcceptorSettings, Timeouts, connect, serve
@@ -89,7 +89,7 @@ def test_a_16_mib_n_set_arrives_whole_through_a_16_kib_max_pdu():
         async def on_request(context_id, request):
             received["length"] = len(request.dataset)
             received["tail"] = bytes(request.dataset[-16:])
-            return NSetRSP(request.message_id, 0)
+            return request.respond(0)
 
         DimseConnection(upper, on_request=on_request)
         await upper.finished.wait()
