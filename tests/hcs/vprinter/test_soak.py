@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from dimse import uids
 from dul.net import Timeouts
@@ -45,6 +46,7 @@ ATTACKERS = 24  # connections at once
 BUDGET = 16 * 1024 * 1024
 SLACK = 96 * 1024 * 1024
 RETAINED = 48 * 1024 * 1024  # what may stay once every hostile association has ended
+pytestmark = pytest.mark.timeout(DURATION + 300)
 PRINTER_OPTIONS = [
     "--idle-timeout",
     "1",
