@@ -143,6 +143,8 @@ class DimseConnection:
         """Send a request and wait for its response (DIMSE timeout by default)."""
         if self._ended is not None:
             raise self._ended
+        if self._abort_reason is not None:  # aborted; the reader has not wound up yet
+            raise AssociationEnded(f"we aborted: {self._abort_reason}")
         message_id = message.message_id
         loop = asyncio.get_running_loop()
         future = loop.create_future()
