@@ -48,11 +48,9 @@ class Client:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Client:
-        from hcs import __version__
-
         # X-HCS-Client: the server refuses a state-changing request without it (or a JSON
         # body), because a form on another web site cannot send it (docs/server.md).
-        headers = {"X-HCS-Client": f"hcs {__version__}"}
+        headers = {"X-HCS-Client": "hcs.client"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         if self.server.startswith("unix:"):

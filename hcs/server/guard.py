@@ -39,7 +39,7 @@ from hcs.server.jobspec import JobError
 log = logging.getLogger("hcs.server.http")
 
 CLIENT_HEADER = "X-HCS-Client"
-"""The header a form cannot send; its value names the client (``hcs 0.1``, ``console``)."""
+"""The header a form cannot send; its value names the client (``hcs.client``, ``console``)."""
 TOKEN_COOKIE = "hcs_token"
 MAX_JSON_DEPTH = 32
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
