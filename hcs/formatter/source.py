@@ -103,6 +103,9 @@ class Image:
     frame_index: int = 0
     description: str = ""
 
+    def __post_init__(self) -> None:
+        self.pixels = kernel_layout(self.pixels)
+
     @property
     def rows(self) -> int:
         return int(self.pixels.shape[0])
@@ -114,6 +117,39 @@ class Image:
     @property
     def is_color(self) -> bool:
         return self.photometric == "RGB"
+
+
+def kernel_readable(pixels: np.ndarray) -> bool:
+    """True when the kernels can read ``pixels`` where it lies: native byte order, and each
+    row's pixels (and an RGB pixel's samples) adjacent; rows may be any distance apart."""
+    if not pixels.dtype.isnative:
+        return False
+    if pixels.size == 0 or pixels.ndim not in (2, 3):
+        return True
+    item = pixels.itemsize
+    if pixels.ndim == 2:
+        return pixels.shape[1] <= 1 or pixels.strides[1] == item
+    samples = pixels.shape[2]
+    return (samples <= 1 or pixels.strides[2] == item) and (
+        pixels.shape[1] <= 1 or pixels.strides[1] == samples * item
+    )
+
+
+def kernel_layout(pixels: np.ndarray) -> np.ndarray:
+    """The pixels in a layout the kernels read, copied only when they cannot read it.
+
+    pydicom hands back many layouts: colour-by-plane (Planar Configuration 1, and what
+    its RLE decoder returns) is a view whose samples are a plane apart; a caller's
+    array may be a strided crop or big-endian. Rows that are contiguous are used in
+    place (a crop, a frame of a multi-frame array, a vertical flip); anything else is
+    copied once here, at the source, so that no kernel sees it and no user sees a
+    kernel's layout rule as an error in their input.
+    """
+    if kernel_readable(pixels):
+        return pixels
+    if not pixels.dtype.isnative:
+        return pixels.astype(pixels.dtype.newbyteorder("="), order="C")
+    return np.ascontiguousarray(pixels)
 
 
 def read_dataset(path: str | os.PathLike[str]) -> Dataset:
@@ -305,8 +341,11 @@ def _decode(ds: Dataset, frame: int, name: str) -> np.ndarray:
     except (RuntimeError, NotImplementedError, ValueError, AttributeError) as error:
         what = f"{syntax.name} ({syntax})" if syntax is not None else "an unknown transfer syntax"
         reason = " ".join(str(error).split())
+        hint = ""
+        if syntax is not None and getattr(syntax, "is_compressed", False):
+            hint = " (pip install 'hcs[codecs]' adds the JPEG, JPEG-LS and JPEG 2000 decoders)"
         raise SourceError(
-            f"{name} frame {frame}: cannot decode pixel data in {what}: {reason}"
+            f"{name} frame {frame}: cannot decode pixel data in {what}: {reason}{hint}"
         ) from None
 
 
