@@ -10,6 +10,7 @@ and overlay planes.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,7 +343,10 @@ def _decode(ds: Dataset, frame: int, name: str) -> np.ndarray:
         what = f"{syntax.name} ({syntax})" if syntax is not None else "an unknown transfer syntax"
         reason = " ".join(str(error).split())
         hint = ""
-        if syntax is not None and getattr(syntax, "is_compressed", False):
+        if (
+            getattr(syntax, "is_compressed", False)
+            and importlib.util.find_spec("pylibjpeg") is None
+        ):
             hint = " (pip install 'hcs[codecs]' adds the JPEG, JPEG-LS and JPEG 2000 decoders)"
         raise SourceError(
             f"{name} frame {frame}: cannot decode pixel data in {what}: {reason}{hint}"

@@ -82,11 +82,17 @@ def test_gray_on_a_colour_film_is_replicated():
 
 
 def test_compressed_without_a_decoder_names_the_transfer_syntax():
-    with pytest.raises(SourceError, match="JPEG-LS Lossless Image Compression") as raised:
-        at_own_size(bundled("MR_small_jpeg_ls_lossless.dcm"))
+    ds = bundled("MR_small_RLE.dcm")
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.100"  # MPEG2: nothing decodes it
+    with pytest.raises(SourceError, match="MPEG2 Main Profile") as raised:
+        at_own_size(ds)
     assert "frame 0" in str(raised.value)
-    with pytest.raises(SourceError, match="JPEG Extended"):
-        at_own_size(bundled("JPEG-lossy.dcm"))  # 12-bit JPEG: Pillow's decoder refuses
+
+
+def test_the_codecs_extra_decodes_what_pillow_refuses():
+    """hcs[codecs] (installed by `make test`) decodes JPEG-LS, which Pillow cannot."""
+    lossless = at_own_size(bundled("MR_small_jpeg_ls_lossless.dcm"))
+    assert np.array_equal(lossless, at_own_size(bundled("MR_small.dcm")))
 
 
 def test_compressed_with_a_decoder_works():
