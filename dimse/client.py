@@ -84,6 +84,35 @@ def default_response(request: Request) -> Response | None:
     return request.respond(StatusCode.UNRECOGNIZED_OPERATION)
 
 
+def describe(message: Message) -> str:
+    """A message in a line for the ``dimse.client`` log (``hcs -v``): its PS3.7 name, the SOP
+    class and instance it is about, its Message ID, and a response's status."""
+    from dimse.status import describe_status
+    from dimse.uids import uid_name
+
+    parts = [message.NAME]
+    sop_class = getattr(message, "affected_sop_class_uid", None) or getattr(
+        message, "requested_sop_class_uid", None
+    )
+    if sop_class:
+        parts.append(uid_name(sop_class))
+    instance = getattr(message, "affected_sop_instance_uid", None) or getattr(
+        message, "requested_sop_instance_uid", None
+    )
+    if instance:
+        parts.append(instance)
+    for field in ("action_type_id", "event_type_id"):
+        value = getattr(message, field, None)
+        if value is not None:
+            parts.append(f"{field.replace('_id', '').replace('_', ' ')} {value}")
+    if isinstance(message, Response):
+        parts.append(f"for message {message.message_id_being_responded_to}:")
+        parts.append(describe_status(message.status))
+    else:
+        parts.append(f"(message {message.message_id})")
+    return " ".join(parts)
+
+
 class DimseConnection:
     """Request/response DIMSE over one association, either role."""
 
@@ -135,6 +164,8 @@ class DimseConnection:
         """Send one message; its command and data set leave in one gather write."""
         transfer_syntax = self.upper_layer.contexts[context_id].transfer_syntax
         command, dataset = encode_message(message, transfer_syntax)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s: sent %s", self.upper_layer.peer, describe(message))
         await self.upper_layer.send_message(context_id, command, dataset)
 
     async def request(
@@ -226,6 +257,12 @@ class DimseConnection:
                             ended = AssociationEnded(f"we aborted: {error}")
                             return
                         if received is not None:
+                            if log.isEnabledFor(logging.INFO):
+                                log.info(
+                                    "%s: received %s",
+                                    self.upper_layer.peer,
+                                    describe(received.message),
+                                )
                             await self._dispatch(received.context_id, received.message)
                             self._assembler.settle()
         except asyncio.CancelledError:

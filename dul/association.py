@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Literal
 
+from dul import trace
 from dul.codes import AbortReason, AbortSource, RejectResult, RejectSource
 from dul.errors import LocalProtocolError, PDUError
 from dul.events import (
@@ -287,12 +288,15 @@ class Association:
             raw_pdus, stream_error = [], error
         else:
             stream_error = self._stream.error  # found after the PDUs it returned
+        tracing = trace.enabled()
         for raw in raw_pdus:
             try:
                 pdu = decode_pdu(raw)
             except PDUError as error:
                 stream_error = error
                 break
+            if tracing:
+                trace.received((pdu,))
             self._pending_pdu = pdu
             # Abort with "unexpected PDU" if the table says so; _take_error writes the
             # sentence only then, not for each of the thousand PDUs of a large message.
@@ -329,6 +333,8 @@ class Association:
         return events
 
     def _send(self, pdu: PDU) -> None:
+        if trace.enabled():
+            trace.sent(pdu)
         self._outgoing.append(pdu.encode())
 
     def _start_artim(self) -> None:
@@ -413,7 +419,11 @@ class Association:
     # Data transfer (Table 9-7)
     def _dt_1(self) -> None:
         context_id, command, dataset = self._pending_local
-        self._outgoing += frame_message(context_id, command, dataset, self.peer_max_pdu_length)
+        pieces = frame_message(context_id, command, dataset, self.peer_max_pdu_length)
+        if trace.enabled():
+            sizes = [memoryview(piece).nbytes for piece in dataset]
+            trace.sent_message(context_id, len(command), sum(sizes), len(pieces) // 2)
+        self._outgoing += pieces
 
     def _dt_2(self) -> list[Event]:
         return self._pdata_indication()

@@ -274,6 +274,29 @@ def _decode_fixed(pdu_type: int, body: memoryview) -> PDU:
     return AReleaseRQ() if pdu_type == A_RELEASE_RQ else AReleaseRP()
 
 
+_NOT_DICOM = (
+    ((b"HTTP/",), "the peer is not a DICOM SCP (it looks like an HTTP server)"),
+    (
+        (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE", b"OPTION", b"PATCH ", b"CONNEC"),
+        "the peer is not a DICOM application (it sent an HTTP request)",
+    ),
+    ((b"\x16\x03",), "the peer started a TLS handshake: it expects TLS"),
+    ((b"\x15\x03",), "the peer answered with a TLS alert: it expects TLS"),
+    ((b"SSH-",), "the peer is an SSH server, not a DICOM application"),
+)
+
+
+def unknown_pdu_type(header: bytes) -> PDUError:
+    """The error for a first byte that is no PDU type, naming what the bytes look like when
+    they are another protocol (a port that serves HTTP or TLS is a common mistake)."""
+    text = f"unknown PDU type 0x{header[0]:02X}"
+    for prefixes, meaning in _NOT_DICOM:
+        if header.startswith(prefixes):
+            text += f": {meaning}"
+            break
+    return PDUError(text, AbortReason.UNRECOGNIZED_PDU)
+
+
 def decode_pdu(data: bytes | memoryview) -> PDU:
     """Decode one whole PDU, header included. Raises only :class:`PDUError`."""
     view = memoryview(data)
@@ -282,7 +305,7 @@ def decode_pdu(data: bytes | memoryview) -> PDU:
     pdu_type = view[0]
     length = _U32.unpack_from(view, 2)[0]
     if pdu_type not in PDU_NAMES:
-        raise PDUError(f"unknown PDU type 0x{pdu_type:02X}", AbortReason.UNRECOGNIZED_PDU)
+        raise unknown_pdu_type(bytes(view[:HEADER_LENGTH]))
     if length != len(view) - HEADER_LENGTH:
         raise PDUError(
             f"{PDU_NAMES[pdu_type]} says {length} bytes follow its header, "
@@ -344,7 +367,7 @@ class PDUStream:
                     if len(buffer) < HEADER_LENGTH:
                         return pdus
                 length = _U32.unpack_from(buffer, 2)[0]
-                self._check_header(buffer[0], length)
+                self._check_header(buffer[0], length, buffer, 0)
                 take = min(HEADER_LENGTH + length - len(buffer), end - pos)
                 buffer += view[pos : pos + take]
                 pos += take
@@ -354,7 +377,7 @@ class PDUStream:
                 self._buffer = bytearray()
             while end - pos >= HEADER_LENGTH:
                 length = _U32.unpack_from(data, pos + 2)[0]
-                self._check_header(data[pos], length)
+                self._check_header(data[pos], length, data, pos)
                 total = HEADER_LENGTH + length
                 if end - pos < total:
                     break
@@ -370,9 +393,11 @@ class PDUStream:
             self._buffer += view[pos:]
         return pdus
 
-    def _check_header(self, pdu_type: int, length: int) -> None:
+    def _check_header(
+        self, pdu_type: int, length: int, source: bytes | bytearray, offset: int
+    ) -> None:
         if pdu_type not in PDU_NAMES:
-            raise PDUError(f"unknown PDU type 0x{pdu_type:02X}", AbortReason.UNRECOGNIZED_PDU)
+            raise unknown_pdu_type(bytes(memoryview(source)[offset : offset + HEADER_LENGTH]))
         if pdu_type == P_DATA_TF:
             if self.max_pdata_length and length > self.max_pdata_length:
                 raise PDUError(

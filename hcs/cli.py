@@ -22,7 +22,7 @@ from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
 from hcs.commandline import ae_title as _ae_title
 from hcs.commandline import port as _port
 from hcs.commandline import seconds as _seconds
-from hcs.defaults import CALLING_AE_TITLE
+from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.print_command import add_parser as add_print_parser
 from hcs.print_command import run as run_print
 from hcs.probe.cli import add_parser as add_probe_parser
@@ -73,30 +73,93 @@ def _add_peer_arguments(parser: argparse.ArgumentParser, called_default: str) ->
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hcs", description="DICOM hardcopy server and print SCU")
-    parser.add_argument(
+LOG_LEVELS = ("error", "warning", "info", "debug")
+
+
+def _add_logging_options(parser: argparse.ArgumentParser, suffix: str = "") -> None:
+    """-v/-d/--log-level/--log-file, as DCMTK's and pynetdicom's tools take them. They are
+    added before the command and after it (``hcs echo -v ...``); ``suffix`` keeps the two
+    apart so that ``hcs -v echo -v`` counts twice."""
+    group = parser.add_argument_group("logging")
+    group.add_argument(
         "-v",
         "--verbose",
+        dest="verbose" + suffix,
         action="count",
         default=0,
-        help="log what happens (-v: each operation, -vv: protocol detail)",
+        help="-v: log each DIMSE operation; -vv: and every PDU",
     )
+    group.add_argument(
+        "-d",
+        "--debug",
+        dest="debug" + suffix,
+        action="store_true",
+        help="debug: every DIMSE operation and every PDU sent and received",
+    )
+    group.add_argument(
+        "--log-level",
+        dest="log_level" + suffix,
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help="the lowest level logged (default error; -v is info, -d debug)",
+    )
+    group.add_argument(
+        "--log-file", dest="log_file" + suffix, metavar="FILE", help="log there, not stderr"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hcs", description="DICOM hardcopy server and print SCU")
+    _add_logging_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     echo = commands.add_parser("echo", help="C-ECHO an SCP (Verification)")
-    _add_peer_arguments(echo, "ANY-SCP")
+    _add_peer_arguments(echo, DEFAULT_CALLED_AE)
     echo.add_argument("--json", action="store_true", help="print one JSON object")
 
     status = commands.add_parser("status", help="ask a printer for its status (Printer N-GET)")
-    _add_peer_arguments(status, "PRINTER")
+    _add_peer_arguments(status, DEFAULT_CALLED_AE)
     status.add_argument("--json", action="store_true", help="print one JSON object")
     commands.add_parser("demo", help="run the main job on loopback against a DCMTK printer")
     add_vprinter_parser(commands)
     add_print_parser(commands)
     add_probe_parser(commands)
     add_server_parsers(commands)
+    for command in commands.choices.values():
+        _add_logging_options(command, "_after")
     return parser
+
+
+def log_level(args: argparse.Namespace) -> int:
+    """The level the options ask for, before or after the command: the most verbose wins."""
+    verbose = args.verbose + getattr(args, "verbose_after", 0)
+    debug = args.debug or getattr(args, "debug_after", False)
+    named = [
+        getattr(logging, name.upper())
+        for name in (args.log_level, getattr(args, "log_level_after", None))
+        if name
+    ]
+    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.ERROR
+    return min([level, *named]) if named else level
+
+
+def configure_logging(args: argparse.Namespace) -> None:
+    """One handler on the root logger: stderr, or ``--log-file``. At INFO the DIMSE
+    operations show (``dimse.client``); the PDUs (``dul.pdu``) only at DEBUG."""
+    level = log_level(args)
+    path = getattr(args, "log_file_after", None) or args.log_file
+    handler: logging.Handler
+    if path:
+        try:
+            handler = logging.FileHandler(path)
+        except OSError as error:
+            raise SystemExit(_usage_error(f"--log-file {path}: {error.strerror}")) from None
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def _peer(args: argparse.Namespace):
@@ -205,11 +268,7 @@ RUNNERS = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    levels = {0: logging.ERROR, 1: logging.INFO}
-    logging.basicConfig(
-        level=levels.get(args.verbose, logging.DEBUG),
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    configure_logging(args)
     try:
         return RUNNERS[args.command](args)
     except AssociationFailed as error:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,26 @@ class ServerError(HcsError):
         super().__init__(message)
         self.status = status
         self.field = field
+
+
+def unreachable(server: str, error: aiohttp.ClientConnectionError) -> str:
+    """Why the server cannot be reached, in our words (aiohttp's text names its own
+    internals, such as ``ssl:default``)."""
+    if isinstance(error, aiohttp.ClientConnectorCertificateError):
+        why = f"its TLS certificate is not trusted ({error.certificate_error})"
+    elif isinstance(error, aiohttp.ClientConnectorError):
+        cause, code = error.os_error, getattr(error.os_error, "errno", None)
+        if isinstance(cause, socket.gaierror):
+            why = f"its host name does not resolve ({cause.strerror})"
+        else:
+            why = os.strerror(code).lower() if code else "the connection failed"
+        if "refused" in why:
+            why += " (is `hcs serve` running there?)"
+    elif isinstance(error, aiohttp.ServerDisconnectedError):
+        why = "it closed the connection without an answer"
+    else:
+        why = re.sub(r"\s*\[[^\]]*\]|\s*ssl:\S+", "", str(error)).strip() or type(error).__name__
+    return f"cannot reach the server at {server}: {why}"
 
 
 class Client:
@@ -84,7 +106,7 @@ class Client:
                     raise ServerError(response.status, f"HTTP {response.status}")
                 return body
         except aiohttp.ClientConnectionError as error:
-            raise ServerError(0, f"cannot reach the server at {self.server}: {error}") from None
+            raise ServerError(0, unreachable(self.server, error)) from None
         except TimeoutError:
             raise ServerError(0, f"the server at {self.server} did not answer in time") from None
 

@@ -29,7 +29,7 @@ from hcs.commandline import port as _port
 from hcs.commandline import positive_float as _positive_float
 from hcs.commandline import positive_int as _positive_int
 from hcs.commandline import window as _window
-from hcs.defaults import CALLING_AE_TITLE
+from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import HcsError
 
 CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -74,8 +74,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     where.add_argument(
         "--called-ae",
         type=_ae_title,
-        default="PRINTER",
-        help="the printer's AE title (default PRINTER)",
+        default=DEFAULT_CALLED_AE,
+        help=f"the printer's AE title (default {DEFAULT_CALLED_AE})",
     )
     where.add_argument(
         "--calling-ae",

@@ -15,7 +15,7 @@ from typing import Any
 
 from dimse import uids
 from dul.net import Timeouts
-from hcs.defaults import CALLING_AE_TITLE
+from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import ConfigError
 from hcs.film import DEFAULT_DPI, DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
 from hcs.job import terms
@@ -86,7 +86,7 @@ class PrinterProfile:
     name: str
     host: str
     port: int
-    ae_title: str = "PRINTER"
+    ae_title: str = DEFAULT_CALLED_AE
     calling_ae_title: str = CALLING_AE_TITLE
     max_pdu: int = 65536
     # Implicit VR only unless the profile allows explicit: every DICOM implementation

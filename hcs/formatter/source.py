@@ -156,7 +156,10 @@ def kernel_layout(pixels: np.ndarray) -> np.ndarray:
 def read_dataset(path: str | os.PathLike[str]) -> Dataset:
     """Read a DICOM file (not its pixels' decoding yet), naming the file on failure."""
     try:
-        ds = dcmread(path)
+        try:
+            ds = dcmread(path)
+        except InvalidDicomError:
+            ds = _without_file_meta(path)
         # Convert every element now, on this thread: the frames of a multi-frame file
         # are formatted on several threads at once, and pydicom converts raw elements
         # lazily, on first access.
@@ -165,6 +168,30 @@ def read_dataset(path: str | os.PathLike[str]) -> Dataset:
         return ds
     except (InvalidDicomError, OSError, EOFError, ValueError, TypeError, KeyError) as error:
         raise SourceError(f"{path}: not a readable DICOM file ({error})") from None
+
+
+def _without_file_meta(path: str | os.PathLike[str]) -> Dataset:
+    """A file without the DICOM preamble and File Meta Information (ACR-NEMA style, or
+    written by old software) is still read when it holds an image; anything else is not
+    a DICOM file, said in our words rather than pydicom's advice to its programmers."""
+    try:
+        ds = dcmread(path, force=True)
+        if "PixelData" in ds and "Rows" in ds:
+            if "TransferSyntaxUID" not in ds.file_meta:  # as pydicom found it encoded
+                implicit, little = ds.original_encoding
+                ds.file_meta.TransferSyntaxUID = (
+                    "1.2.840.10008.1.2"
+                    if implicit
+                    else "1.2.840.10008.1.2.1"
+                    if little
+                    else "1.2.840.10008.1.2.2"
+                )
+            return ds
+    except Exception:  # a forced read of a non-DICOM file fails in many ways
+        pass
+    raise InvalidDicomError(
+        "no DICOM preamble and 'DICM' prefix, and not a bare DICOM data set with an image"
+    )
 
 
 def number_of_frames(ds: Dataset) -> int:

@@ -91,8 +91,18 @@ def job_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def add_parsers(commands) -> None:
-    serve = commands.add_parser("serve", help="run the hardcopy server")
-    serve.add_argument("--config", default=None, help="the TOML configuration (DESIGN.md)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the hardcopy server",
+        description="The hardcopy server: HTTP/JSON API, durable spool, one worker per "
+        "printer. Its configuration keys, API and guarantees are in docs/server.md.",
+    )
+    serve.add_argument(
+        "--config",
+        default=None,
+        help="the TOML configuration: [printers.NAME] tables and the server's settings, "
+        "described in docs/server.md (default: built-in defaults, no printers)",
+    )
 
     submit = commands.add_parser("submit", help="submit a job to a running server")
     submit.add_argument("files", nargs="+", metavar="FILE", help="DICOM images, in box order")
