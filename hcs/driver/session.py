@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -217,6 +218,7 @@ class PrintAssociation:
             operation,
             self.dimse.contexts[context_id].transfer_syntax if has_dataset else None,
         )
+        started = time.perf_counter()
         response = await self.dimse.request(context_id, message)
         record = OperationRecord(
             operation,
@@ -225,6 +227,7 @@ class PrintAssociation:
             response.status,
             response.error_comment,
             response.offending_element,
+            seconds=time.perf_counter() - started,
         )
         outcome.operations.append(record)
         category = status_category(response.status)

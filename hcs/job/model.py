@@ -100,6 +100,7 @@ class OperationRecord:
     error_comment: str | None = None
     offending_element: tuple[int, ...] | None = None
     detail: str | None = None
+    seconds: float | None = None  # from the request sent to its response
 
     @property
     def category(self) -> str | None:
@@ -124,6 +125,7 @@ class OperationRecord:
     def as_json(self) -> dict[str, Any]:
         return {
             "operation": self.operation,
+            "seconds": self.seconds,
             "sop_class_uid": self.sop_class_uid,
             "sop_instance_uid": self.sop_instance_uid,
             "status": self.status,

@@ -320,11 +320,7 @@ class PrinterWorker:
             self._associations_seen = self.driver.associations_opened
         operations = [record.as_json() for record in outcome.operations]
         for record in operations:
-            metrics.inc(
-                "hcs_dimse_responses_total",
-                operation=record["operation"],
-                status=record["status_hex"] or "none",
-            )
+            metrics.dimse(record["operation"], record["status_hex"], record["seconds"])
             dimse_log.info(
                 json.dumps(
                     {

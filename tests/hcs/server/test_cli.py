@@ -83,7 +83,7 @@ def test_jobs_printers_cancel_and_metrics(tmp_path):
     assert results["down"][0] == 3 and "cannot reach" in results["down"][2]
     assert job["state"] == "cancelled"
     assert [f["state"] for f in job["films"]].count("printed") < 8
-    assert 'hcs_jobs{state="cancelled"} 1' in metrics
+    assert 'hcs_jobs{state="cancelled"} 1.0' in metrics
     assert "hcs_dimse_responses_total{" in metrics and "hcs_formatting_seconds_sum" in metrics
     documented = set(DOCUMENT["paths"])
     served = {r for r in routes if not r.startswith("/console")}
