@@ -15,7 +15,7 @@ from tests.hcs.vprinter.helpers import (
     run,
     running_printer,
 )
-from tests.hcs.vprinter.pyscu import Received, associate, print_job
+from tests.hcs.vprinter.pyscu import Received, associate, print_job, release
 
 REJECTIONS = [(source, reason) for source, reasons in REJECT_REASONS.items() for reason in reasons]
 
@@ -46,7 +46,7 @@ def test_calling_ae_title_check_and_refused_contexts(tmp_path):
         assoc = associate(printer.port, color=True)
         refused = {str(c.abstract_syntax): c.result for c in assoc.rejected_contexts}
         accepted = {str(c.abstract_syntax) for c in assoc.accepted_contexts}
-        assoc.release()
+        release(assoc)
         assert refused == {uids.BASIC_COLOR_PRINT_MANAGEMENT_META: 3, uids.PRINT_JOB: 3}
         assert uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META in accepted
         result = print_job(printer.port)
@@ -57,7 +57,7 @@ def test_calling_ae_title_check_and_refused_contexts(tmp_path):
             uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META
         }
         assert {c.result for c in assoc.rejected_contexts} == {1}
-        assoc.release()
+        release(assoc)
 
 
 def test_abort_after_n_messages_with_the_chosen_source_and_reason(tmp_path):
@@ -140,7 +140,7 @@ def test_printer_failure_status_and_failed_print_job(tmp_path):
         )
         printer_state = (attributes.PrinterStatus, attributes.PrinterStatusInfo)
         assert printer_state == ("FAILURE", "SUPPLY EMPTY")
-        assoc.release()
+        release(assoc)
         assert_ready(printer)  # association 2 has no fault
     failing_fault = "printer:status=FAILURE,info=FILM JAM"
     with background_printer(tmp_path / "job", [failing_fault], print_time=0.2) as printer:

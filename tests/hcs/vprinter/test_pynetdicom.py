@@ -20,6 +20,7 @@ from tests.hcs.vprinter.pyscu import (
     film_session,
     print_film,
     print_job,
+    release,
     set_box,
 )
 
@@ -61,7 +62,7 @@ def test_pynetdicom_hears_pending_printing_done_before_releasing(tmp_path):
         )
         assert status.Status == 0 and attributes.ExecutionStatus in ("PENDING", "PRINTING")
         printer.call(printer.printer.wait_jobs())
-        assoc.release()
+        release(assoc)
         printer.wait_idle()
     jobs = [
         (kind, info) for sop_class, kind, info in received.events if sop_class == uids.PRINT_JOB
@@ -87,7 +88,7 @@ def test_pynetdicom_prints_colour_frame_interleaved(tmp_path):
             assert set_box(assoc, item, position, rgb, meta=COLOR_META).Status == 0
         status, _ = print_film(assoc, box_uid, meta=COLOR_META)
         assert status.Status == 0
-        assoc.release()
+        release(assoc)
         printer.wait_idle()
     png = np.asarray(Image.open(tmp_path / "films" / "a0001-f001.png"))
     film = read_json(tmp_path / "films" / "a0001-f001.json")
@@ -133,7 +134,7 @@ def test_pynetdicom_session_print_with_lut_annotation_and_12_bit_images_stored_a
             None, 1, uids.BASIC_FILM_SESSION, session, meta_uid=GRAY_META
         )
         assert status.Status == 0
-        assoc.release()
+        release(assoc)
         printer.wait_idle()
     films = [read_json(tmp_path / "films" / f"a0001-f00{i}.json") for i in (1, 2)]
     assert [f["film_box_attributes"]["ImageDisplayFormat"] for f in films] == [
@@ -157,7 +158,7 @@ def test_pynetdicom_reads_the_printer_configuration():
             PrinterConfigurationRetrievalInstance,
             meta_uid=PrinterConfigurationRetrieval,
         )
-        assoc.release()
+        release(assoc)
     assert status.Status == 0
     item = out.PrinterConfigurationSequence[0]
     assert item.PrinterName == "VPRINTER"
