@@ -63,7 +63,9 @@ class PrintResult:
 
     def preview_png(self, film: int = 0, width: int = 800) -> bytes:
         """A PNG of film ``film`` as formatted (what the printer was sent)."""
-        return self.films[film].preview_png(width)
+        from hcs.preview import film_png
+
+        return film_png(self.films[film], width)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -16,12 +16,11 @@ from __future__ import annotations
 import platform
 import re
 from collections.abc import Callable, Iterator
+from importlib.metadata import PackageNotFoundError, version
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-
-import hcs
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -111,7 +110,7 @@ class Metrics:
             "The hcs version and the Python it runs on (value 1).",
             labels=["version", "python"],
         )
-        info.add_metric([hcs.__version__, platform.python_version()], 1)
+        info.add_metric([_version(), platform.python_version()], 1)
         self.registry.register(_Constant(info))
 
     def inc(self, name: str, amount: float = 1.0, **labels: str) -> None:
@@ -153,6 +152,14 @@ class Metrics:
         """The exposition text; ``gauges`` are the values read at scrape time."""
         self._gauges.read = lambda: gauges
         return generate_latest(self.registry).decode()
+
+
+def _version() -> str:
+    """The installed distribution's version (the package itself is a layer above)."""
+    try:
+        return version("hcs")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 class _Constant(Collector):
