@@ -23,9 +23,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from hcs.driver import PrinterDriver, PrinterProfile
-from hcs.formatter import SourceError
+from hcs.errors import HcsError
 from hcs.job.terms import InvalidAttribute
-from hcs.server.formatting import FilmFormatter, FormatError, boxes_per_film
+from hcs.server.formatting import FilmFormatter, boxes_per_film
 from hcs.server.jobs import FilmOutcome, JobService, Result, Turn
 from hcs.server.metrics import Metrics
 from hcs.server.spool import SpoolUnavailable
@@ -293,7 +293,7 @@ class PrinterWorker:
             frames = jobs.frames(turn)[index * per_film : (index + 1) * per_film]
             formatted = await self.formatter.format(spec, frames)
             jobs.store_preview(turn, formatted.preview_png)  # small; the spool is loop-only
-        except (FormatError, SourceError, ValueError, OSError, InvalidAttribute) as error:
+        except (HcsError, OSError) as error:  # bad input; a bug (ValueError...) stays one
             if isinstance(error, SpoolUnavailable):
                 raise
             metrics.inc("hcs_films_failed_total", printer=self.name)
