@@ -59,6 +59,11 @@ SOP_CLASSES = {
     "printer_configuration": uids.PRINTER_CONFIGURATION_RETRIEVAL,
 }
 
+# Border Density, Empty Image Density (PS3.3 C.13.3): BLACK, WHITE or hundredths of
+# optical density, as sent. What a density looks like is the reader's model: the formatter
+# turns it into a P-value (perceptual, hcs.formatter.density), the virtual printer into
+# a linear grey for its PNG (hcs.vprinter.render).
+DENSITY = re.compile(r"BLACK|WHITE|[0-9]+")
 _DESTINATION = re.compile(r"^(MAGAZINE|PROCESSOR|BIN_[1-9][0-9]*)$")
 MAX_BOXES = 256
 
@@ -91,13 +96,11 @@ def film_destination(value: str, allowed: Iterable[str] | None = None) -> str:
 def density(attribute: str, value: str | int) -> str:
     """Border and Empty Image Density: BLACK, WHITE, or hundredths of optical density."""
     text = str(value).strip()
-    if text in ("BLACK", "WHITE"):
-        return text
-    if not text.isdigit() or int(text) > 65535:
+    if not DENSITY.fullmatch(text) or (text.isdigit() and int(text) > 65535):
         raise InvalidAttribute(
             attribute, f"{value!r} is not BLACK, WHITE or a density in hundredths of OD"
         )
-    return str(int(text))
+    return text if text in ("BLACK", "WHITE") else str(int(text))
 
 
 def unsigned(attribute: str, value: int, low: int = 0, high: int = 65535) -> int:

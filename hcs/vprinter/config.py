@@ -147,7 +147,6 @@ class VirtualPrinterConfig:
 # --------------------------------------------------------------------------- loading
 
 _AE_TITLE = re.compile(r"[\x20-\x5b\x5d-\x7e]{1,16}")
-_DENSITY = re.compile(r"BLACK|WHITE|[0-9]+")
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None):
@@ -350,7 +349,7 @@ def _validate(config: VirtualPrinterConfig) -> None:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 16:
             raise ConfigError(f"film.annotation_formats.{key}: must be a count from 1 to 16")
     for key in ("border_density", "empty_image_density"):
-        if not _DENSITY.fullmatch(getattr(film, key)):
+        if not terms.DENSITY.fullmatch(getattr(film, key)):
             raise ConfigError(f"film.{key}: must be BLACK, WHITE or hundredths of optical density")
     if not 0 <= film.min_density < film.max_density <= 0xFFFF:
         raise ConfigError("film.min_density, film.max_density: need 0 <= min < max")

@@ -32,6 +32,7 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
 from dimse.status import StatusCode
+from hcs.job import terms
 
 if TYPE_CHECKING:
     from hcs.vprinter.config import VirtualPrinterConfig
@@ -97,9 +98,7 @@ def _destination(value: Any, config) -> str | None:
 
 def _density_text(value: Any, config) -> str | None:
     text = str(value)
-    if text in ("BLACK", "WHITE"):
-        return None
-    if not re.fullmatch(r"[0-9]+", text):
+    if not terms.DENSITY.fullmatch(text):
         return f"{text!r} is not BLACK, WHITE or hundredths of optical density"
     return None
 
