@@ -1,12 +1,3 @@
-"""Moved: the values of a print job live in :mod:`hcs.job` (re-exported here for old imports)."""
+"""Moved: the values of a print job live in :mod:`hcs.job.model` (re-exported here)."""
 
-from hcs.job.model import (  # noqa: F401
-    FilmBoxSpec,
-    FilmOutcome,
-    FilmSessionSpec,
-    FilmSpec,
-    ImageBoxSpec,
-    JobOutcome,
-    OperationRecord,
-    PrintRequest,
-)
+from hcs.job.model import *  # noqa: F403
