@@ -381,6 +381,8 @@ async def _print(args: argparse.Namespace, options: Any, profile: Any) -> int:
         print(text)
     for warning in outcome.warnings:
         print(f"warning: {warning}")
+    for note in outcome.notes:  # what hcs tolerated in the printer's answers
+        print(f"note: {note}")
     printed = sum(1 for f in outcome.films if f.state == "printed")
     print(f"printed {printed} of {len(outcome.films)} film(s) on {profile.name}")
     return code

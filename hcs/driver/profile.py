@@ -115,6 +115,7 @@ class PrinterProfile:
     annotation_max_chars: int = 64  # some printers print only the first N (Drystar: 32)
     print_job: bool = True
     printer_status: bool = True  # N-GET Printer before each session
+    assign_uids: bool = False  # we choose the SOP Instance UIDs of our N-CREATEs
     printer_configuration: bool = True
     session_print: bool = False
     configuration_information: str | None = None
@@ -356,6 +357,7 @@ VALIDATORS: dict[str, Validator] = {
             "annotation",
             "print_job",
             "printer_status",
+            "assign_uids",
             "printer_configuration",
             "session_print",
         ),

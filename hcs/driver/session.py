@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.uid import generate_uid
 
 from dimse import uids
 from dimse.client import DimseConnection, default_response
@@ -427,26 +428,38 @@ class PrintAssociation:
     async def _create(
         self, outcome: JobOutcome, what: str, context: int, sop_class: str, dataset: Dataset
     ) -> tuple[str, Response]:
-        """N-CREATE with the instance UID left to the printer; the UID it assigned."""
+        """N-CREATE with the instance UID left to the printer (or ours, with the profile's
+        ``assign_uids``); the UID of the instance created."""
+        ours = generate_uid() if self.profile.assign_uids else None
         response = await self._request(
             outcome,
             f"N-CREATE {what}",
             context,
-            NCreateRQ(self.dimse.next_message_id(), sop_class, dataset=dataset),
+            NCreateRQ(
+                self.dimse.next_message_id(),
+                sop_class,
+                affected_sop_instance_uid=ours,
+                dataset=dataset,
+            ),
             sop_class,
-            None,
+            ours,
         )
-        uid = response.affected_sop_instance_uid
+        uid = response.affected_sop_instance_uid or ours
         if not uid:
-            raise FilmFailed(
-                OperationRecord(
-                    f"N-CREATE {what}",
-                    sop_class,
-                    None,
-                    response.status,
-                    detail="the printer did not say which instance it created",
-                )
+            record = OperationRecord(
+                f"N-CREATE {what}",
+                sop_class,
+                None,
+                response.status,
+                detail="the printer did not say which instance it created",
             )
+            hint = (
+                "the printer answered N-CREATE without the Affected SOP Instance UID it"
+                f" assigned (set assign_uids = true in [printers.{self.profile.name}]:"
+                " hcs then chooses the UIDs)"
+            )
+            outcome.note(hint)
+            raise FilmFailed(record, hint)
         return uid, response
 
     async def _create_film_session(

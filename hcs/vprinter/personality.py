@@ -129,6 +129,13 @@ PERSONALITIES: dict[str, Personality] = {
             " SupportsImageSize / SupportsDecimateCrop / SupportsTrim keys",
         ),
         Personality(
+            "no-create-uid",
+            "answers N-CREATE without the Affected SOP Instance UID (optional in the"
+            " response when the SCU chose the UID, which it then uses)",
+            "fo-dicom#852 (N-CREATE responses some SCUs cannot use), fo-dicom#1222 and"
+            " fo-dicom-samples#4 (SCUs choosing the instance UID)",
+        ),
+        Personality(
             "slow",
             f"takes seconds over every N-SET (personality_delay, default {DEFAULT_DELAY:g} s)",
             "fo-dicom#1222 and pynetdicom#777 (printers that keep the SCU waiting);"
@@ -311,6 +318,8 @@ class Behaviour:
             return None, Ending("abort", f"{request.NAME}: failure 0x{response.status:04X}")
         if "meta-class-refs" in self.names and isinstance(response, m.NCreateRSP):
             _meta_class_refs(response)
+        if "no-create-uid" in self.names and isinstance(response, m.NCreateRSP):
+            response = dataclasses.replace(response, affected_sop_instance_uid=None)
         return response, None
 
     def forget(self, association: int) -> None:
