@@ -336,7 +336,10 @@ class PrinterWorker:
                 )
             )
         result = outcome.films[0]
-        warnings = [*outcome.warnings, *result.warnings]
+        # The job's notes (what the driver tolerated in the printer's answers) go with
+        # the warnings, so the console and the API show them.
+        notes = [f"note: {note}" for note in outcome.notes]
+        warnings = [*outcome.warnings, *result.warnings, *notes]
         record = dict(
             operations=operations,
             warnings=warnings,
