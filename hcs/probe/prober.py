@@ -353,6 +353,7 @@ class Prober:
                 "chose the instance UIDs itself from then on"
             )
             self.own_uids = True
+            self.report.supports["assign_uids"] = True  # the driver must choose them too
             return None, response
         self.created.append((what, context, sop_class, uid))
         return uid, response

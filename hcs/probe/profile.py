@@ -97,6 +97,8 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
     if report.supports.get("printer_status") is False and "printer_status" in PROFILE_KEYS:
         table["printer_status"] = False  # the driver asks for the printer's status otherwise
     table["printer_configuration"] = bool(report.supports.get("printer_configuration"))
+    if report.supports.get("assign_uids") and "assign_uids" in PROFILE_KEYS:
+        table["assign_uids"] = True  # it answers N-CREATE without the instance UID
     slow = report.slowest_answer
     if slow > 10 or report.no_answer:
         # a slow printer: the driver's DIMSE timeout (30 s by default) with room to spare

@@ -72,14 +72,21 @@ def association_records(out: Path) -> list[dict]:
 def leftovers(record: dict) -> list[str]:
     """Film Sessions, Film Boxes and Presentation LUTs created on a released association
     and never deleted on it (an aborted association takes them with it, PS3.4 H.5)."""
-    created, deleted = {}, set()
+    created, deleted, chosen = {}, set(), {}
     for message in record["messages"]:
+        if message.get("message") == "N-CREATE-RQ":  # an SCU-chosen UID (assign_uids)
+            chosen[message.get("message_id")] = message.get("affected_sop_instance_uid")
         if (
             message.get("message") == "N-CREATE-RSP"
             and message.get("affected_sop_class_uid") in CREATED
             and status_category(message.get("status", 0xFFFF)).value in ("Success", "Warning")
         ):
-            created[message["affected_sop_instance_uid"]] = message.get("sop_class_name")
+            uid = message.get("affected_sop_instance_uid") or chosen.get(
+                message.get("message_id_being_responded_to")
+            )
+            if uid is None:  # the printer never said (no-create-uid): nobody could delete it
+                continue
+            created[uid] = message.get("sop_class_name")
         if message.get("message") == "N-DELETE-RQ":
             deleted.add(message.get("requested_sop_instance_uid"))
     if not str(record.get("end", "")).startswith("released"):

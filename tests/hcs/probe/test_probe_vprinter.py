@@ -68,6 +68,7 @@ PERSONALITIES = {
     "unsolicited-events": {},
     "strict-attributes": {"omit": STRICT_OMIT},
     "slow": {},
+    "no-create-uid": {"assign_uids": True},
 }
 for _name, _expected in PERSONALITIES.items():
     SETUPS[_name] = ((), {"personalities": [_name], "personality_delay": 0.3}, _expected)
