@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml setup.py
 	test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "setuptools>=77" wheel "Cython>=3.0" "numpy>=1.26"
-	$(VPY) -m pip install -q --no-build-isolation -e '.[test,bench,postgresql,codecs]'
+	$(VPY) -m pip install -q --no-build-isolation -e '.[all,test,bench]'
 	touch $(STAMP)
 
 dcmtk:

@@ -1,7 +1,8 @@
 """DIMSE (PS3.7): command sets, N-service and C-ECHO messages, statuses, data sets.
 
 Sans-I/O, between the Upper Layer (:mod:`dul`) and the print logic: messages in, bytes
-out; PDVs in, messages out. Imports :mod:`dul` and pydicom only.
+out; PDVs in, messages out. Imports :mod:`dul` and pydicom only, and pydicom only when a
+data set is encoded or decoded (a C-ECHO never loads it).
 
 Messages (:mod:`dimse.messages`), one frozen dataclass per type, mandatory fields
 positional, optional ones keyword-only and ``None`` when absent::
@@ -58,9 +59,10 @@ of order, a data set pydicom cannot read, a message over the size limit) raises
 mistakes when building a message raise ``ValueError``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from dimse.assembler import MessageAssembler, ReceivedMessage
 from dimse.command import decode_command, encode_command
-from dimse.dataset import decode_dataset, encode_dataset
 from dimse.errors import DIMSEProtocolError
 from dimse.message_ids import MessageIDAllocator
 from dimse.messages import (
@@ -93,6 +95,20 @@ from dimse.status import (
     status_category,
     status_meaning,
 )
+
+if TYPE_CHECKING:
+    from dimse.dataset import decode_dataset, encode_dataset
+
+
+def __getattr__(name: str) -> Any:
+    """The data set codec is pydicom: loaded on first use, so that a C-ECHO (``hcs echo``)
+    starts without it (the import budget test in tests/hcs/test_startup.py)."""
+    if name in ("decode_dataset", "encode_dataset"):
+        from dimse import dataset
+
+        return getattr(dataset, name)
+    raise AttributeError(f"module 'dimse' has no attribute {name!r}")
+
 
 __all__ = [
     "MESSAGE_TYPES",

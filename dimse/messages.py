@@ -24,17 +24,17 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
-from typing import Any, ClassVar, Literal
-
-from pydicom.dataset import Dataset
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Union
 
 from dimse import uids
-from dimse.dataset import decode_dataset
 from dimse.elements import is_uid
 from dimse.status import StatusCode
 
+if TYPE_CHECKING:  # pydicom is imported when a data set is decoded, not to send a C-ECHO
+    from pydicom.dataset import Dataset
+
 Buffer = bytes | bytearray | memoryview
-DatasetLike = Dataset | Buffer | Sequence[Buffer]
+DatasetLike = Union["Dataset", Buffer, Sequence[Buffer]]  # a forward reference: no pydicom
 """A data set as a pydicom ``Dataset``, or already encoded as one buffer or a list of them."""
 
 DatasetPresence = Literal["none", "optional", "required"]
@@ -77,14 +77,20 @@ class Message:
         if getattr(self, "error_comment", None) == "":
             object.__setattr__(self, "error_comment", None)
 
-    def decode_dataset(self, transfer_syntax_uid: str) -> Dataset | None:
+    def decode_dataset(self, transfer_syntax_uid: str) -> "Dataset | None":
         """The data set as a pydicom ``Dataset`` (``None`` if the message has none).
 
         Encoded data sets are decoded in the given transfer syntax (the presentation
         context's); a malformed one raises :class:`~dimse.errors.DIMSEProtocolError`.
         """
         dataset = getattr(self, "dataset", None)
-        if dataset is None or isinstance(dataset, Dataset):
+        if dataset is None:
+            return None
+        from pydicom.dataset import Dataset
+
+        from dimse.dataset import decode_dataset
+
+        if isinstance(dataset, Dataset):
             return dataset
         if not isinstance(dataset, bytes | bytearray | memoryview):
             dataset = b"".join(dataset)

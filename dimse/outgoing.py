@@ -7,10 +7,7 @@ Image Box encoder's header bytes and pixel memoryview) are returned as the very 
 objects: copying a film's pixels here would undo the kernels' work.
 """
 
-from pydicom.dataset import Dataset
-
 from dimse.command import encode_command
-from dimse.dataset import encode_dataset, is_implicit_vr
 from dimse.messages import Buffer, Message
 
 
@@ -25,6 +22,10 @@ def dataset_pieces(message: Message, transfer_syntax_uid: str) -> list[Buffer]:
     dataset = getattr(message, "dataset", None)
     if dataset is None:
         return []
+    from pydicom.dataset import Dataset  # here, so that a C-ECHO never loads pydicom
+
+    from dimse.dataset import encode_dataset, is_implicit_vr
+
     if isinstance(dataset, Dataset):
         return [encode_dataset(dataset, transfer_syntax_uid)]
     is_implicit_vr(transfer_syntax_uid)  # refuse unsupported syntaxes for buffers too

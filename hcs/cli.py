@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
+from hcs import __version__
 from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
 from hcs.commandline import ae_title as _ae_title
 from hcs.commandline import port as _port
@@ -110,6 +111,7 @@ def _add_logging_options(parser: argparse.ArgumentParser, suffix: str = "") -> N
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hcs", description="DICOM hardcopy server and print SCU")
+    parser.add_argument("--version", action="version", version=f"hcs {__version__}")
     _add_logging_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -285,6 +287,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a bug of ours: still one line, the details on request
+        from hcs.extras import missing_extra
+
+        if (extra := missing_extra(error)) is not None:  # an optional package: say which
+            print(f"hcs {args.command}: {extra}", file=sys.stderr)
+            return EXIT_USAGE
         if os.environ.get("HCS_DEBUG"):
             raise
         print(

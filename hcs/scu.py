@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydicom.multival import MultiValue
-
 from dimse import uids
 from dimse.client import DimseConnection
 from dimse.messages import NGetRQ
@@ -106,6 +104,8 @@ PRINTER_ATTRIBUTES = (
 
 def _text(value) -> str:
     """A data element value as one line; multiple values joined by a backslash."""
+    from pydicom.multival import MultiValue  # loaded already: the N-GET data set was decoded
+
     if isinstance(value, MultiValue | list | tuple):
         return "\\".join(str(v) for v in value)
     return str(value)

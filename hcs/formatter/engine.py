@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from hcs.errors import HcsError
+from hcs.extras import missing_extra
 from hcs.film import FilmGeometryError, FilmLayout, layout
 from hcs.formatter.density import density_to_pvalue
 from hcs.formatter.frame import BoxTarget, format_frame
@@ -182,6 +183,8 @@ class _PendingFilm:
             try:
                 boxes[i] = future.result()
             except Exception as error:  # a frame's bad input fails the film, named
+                if missing_extra(error) is not None:
+                    raise  # Pillow is not installed: not the frame's fault (hcs.extras)
                 frame = self.film.frames[i]
                 what = frame.describe() if frame is not None else "?"
                 text = str(error)

@@ -22,17 +22,19 @@ import string
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image as PILImage
-from PIL import ImageChops, ImageDraw, ImageFont
 from pydicom.datadict import tag_for_keyword
 
 from hcs._fastpath.resize import resize
 from hcs.errors import HcsError
 from hcs.formatter.magnify import Placement
 from hcs.formatter.source import Image
+
+if TYPE_CHECKING:  # Pillow is the images extra: imported when an overlay is drawn
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFont
 
 Color = float | tuple[int, int, int]
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -163,14 +165,20 @@ class _Layers:
     def layer(self, color: Color) -> PILImage.Image:
         key = _value(color, self.canvas)
         if key not in self.layers:
+            from PIL import Image as PILImage
+
             self.layers[key] = PILImage.new("L", self.size, 0)
         return self.layers[key]
 
     def draw(self, color: Color) -> ImageDraw.ImageDraw:
+        from PIL import ImageDraw
+
         return ImageDraw.Draw(self.layer(color))
 
     def add_mask(self, color: Color, mask: PILImage.Image, x: int, y: int) -> None:
         """Merge a coverage mask (the brighter of the two wins) with its top left at x, y."""
+        from PIL import ImageChops
+
         layer = self.layer(color)
         box = (x, y, x + mask.width, y + mask.height)
         layer.paste(ImageChops.lighter(layer.crop(box), mask), (x, y))
@@ -228,6 +236,8 @@ def font(size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         cache = _fonts.cache = {}
     size_px = max(4, int(size_px))
     if size_px not in cache:
+        from PIL import ImageFont
+
         cache[size_px] = ImageFont.load_default(size=size_px)
     return cache[size_px]
 
@@ -289,6 +299,9 @@ def _draw_text(layers: _Layers, canvas: Canvas, item: Text) -> None:
         return
     f = font(round(_points_px(canvas, item.size_pt)))
     stroke = max(1, round(f.size / 12)) if item.outline is not None else 0
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
     probe = ImageDraw.Draw(PILImage.new("L", (1, 1)))
     align = "right" if (item.corner or "").endswith("right") and item.at is None else "left"
     left, top, right, bottom = probe.multiline_textbbox(
@@ -410,6 +423,8 @@ def _draw_planes(layers: _Layers, canvas: Canvas, item: OverlayPlanes) -> None:
             scaled[...] = mask
         else:
             resize(mask, scaled, "BILINEAR")
+        from PIL import Image as PILImage
+
         layers.add_mask(item.color, PILImage.fromarray(scaled, "L"), p.x, p.y)
 
 

@@ -22,9 +22,24 @@ In-process use::
     await printer.stop()
 """
 
+from typing import TYPE_CHECKING, Any
+
 from hcs.vprinter.config import ConfigError, VirtualPrinterConfig, load_config
 from hcs.vprinter.faults import FaultSpec, parse_fault
-from hcs.vprinter.server import VirtualPrinter, start_virtual_printer
+
+if TYPE_CHECKING:
+    from hcs.vprinter.server import VirtualPrinter, start_virtual_printer
+
+
+def __getattr__(name: str) -> Any:
+    """The server (numpy, pydicom, Pillow) is loaded on first use, so that the ``hcs``
+    command line can describe ``hcs vprinter``'s options without it."""
+    if name in ("VirtualPrinter", "start_virtual_printer"):
+        from hcs.vprinter import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'hcs.vprinter' has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigError",
