@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from dimse import uids
 from dimse.client import DimseConnection
+from dimse.flat import UnsupportedCharacterSet, read_text
 from dimse.messages import NGetRQ
 from dimse.status import describe_status, status_category, status_meaning
 from dul.items import PresentationContextRQ
@@ -100,6 +101,18 @@ PRINTER_ATTRIBUTES = (
     ("DateOfLastCalibration", "Date of Last Calibration"),
     ("TimeOfLastCalibration", "Time of Last Calibration"),
 )
+PRINTER_TAGS = {
+    "PrinterStatus": 0x21100010,
+    "PrinterStatusInfo": 0x21100020,
+    "PrinterName": 0x21100030,
+    "Manufacturer": 0x00080070,
+    "ManufacturerModelName": 0x00081090,
+    "DeviceSerialNumber": 0x00181000,
+    "SoftwareVersions": 0x00181020,
+    "DateOfLastCalibration": 0x00181200,
+    "TimeOfLastCalibration": 0x00181201,
+}
+"""The tags of :data:`PRINTER_ATTRIBUTES` (PS3.6), read without pydicom's dictionary."""
 
 
 def _text(value) -> str:
@@ -131,16 +144,37 @@ async def printer_status(peer: Peer) -> PrinterStatus:
             context_id,
             NGetRQ(connection.next_message_id(), uids.PRINTER, uids.PRINTER_INSTANCE),
         )
-        dataset = response.decode_dataset(connection.contexts[context_id].transfer_syntax)
+        attributes = _printer_attributes(response, connection.contexts[context_id].transfer_syntax)
     except BaseException:
         connection.abort()
         await connection.close()
         raise
     await connection.release()
-    attributes = {}
-    if dataset is not None:
-        for keyword, _ in PRINTER_ATTRIBUTES:
-            value = dataset.get(keyword)
-            if value is not None and value != "":
-                attributes[keyword] = _text(value)
     return PrinterStatus(StatusResult(response.status), attributes, response.error_comment)
+
+
+def _printer_attributes(response, transfer_syntax: str) -> dict[str, str]:
+    """The answer's Printer attributes as text. Read straight from the bytes
+    (:mod:`dimse.flat`), so ``hcs status`` starts without pydicom; a data set in a
+    character set that reader does not decode goes through pydicom instead."""
+    dataset = response.dataset
+    if dataset is None:
+        return {}
+    if isinstance(dataset, list | tuple):
+        dataset = b"".join(dataset)
+    if isinstance(dataset, bytes | bytearray | memoryview):
+        try:
+            implicit = transfer_syntax == uids.IMPLICIT_VR_LITTLE_ENDIAN
+            values = read_text(dataset, implicit, set(PRINTER_TAGS.values()))
+        except UnsupportedCharacterSet:
+            pass
+        else:
+            found = {keyword: values.get(tag, "") for keyword, tag in PRINTER_TAGS.items()}
+            return {keyword: value for keyword, value in found.items() if value}
+    decoded = response.decode_dataset(transfer_syntax)
+    attributes = {}
+    for keyword, _ in PRINTER_ATTRIBUTES:
+        value = decoded.get(keyword)
+        if value is not None and value != "":
+            attributes[keyword] = _text(value)
+    return attributes

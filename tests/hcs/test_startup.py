@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from hcs.peers import free_port
-from tests.peers import REPO, storescp
+from hcs.peers import free_port, running
+from tests.peers import HCS, REPO, dcmprscp, storescp
 
 HEAVY = ("numpy", "pydicom", "PIL", "aiohttp")
 
@@ -66,6 +66,28 @@ def test_a_real_echo_imports_nothing_heavy(tmp_path):
         code, heavy = heavy_imports("echo", "127.0.0.1", str(port))
     assert code == 0
     assert heavy == []
+
+
+def test_a_real_status_reads_the_printer_without_pydicom(tmp_path):
+    """The N-GET answer is read by dimse.flat, not pydicom; on DCMTK's printer and on
+    ours, which answers every Printer attribute."""
+    with dcmprscp(tmp_path) as port:
+        code, heavy = heavy_imports("status", "127.0.0.1", str(port), "--called-ae", "PRINTER")
+    assert code == 0
+    assert heavy == []
+    port = free_port()
+    with running([*HCS, "vprinter", "--port", str(port), "--out", str(tmp_path / "vp")], port):
+        code, heavy = heavy_imports("status", "127.0.0.1", str(port), "--called-ae", "VPRINTER")
+        shown = subprocess.run(
+            [*HCS, "status", "127.0.0.1", str(port), "--called-ae", "VPRINTER"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+        )
+    assert code == 0
+    assert heavy == []
+    assert "Manufacturer:" in shown.stdout and "hcs virtual printer" in shown.stdout
 
 
 def test_the_probe_sees_heavy_imports_when_there_are_some():
