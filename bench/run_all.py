@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = (
     "startup_compare.py",
+    "scp_bench_compare.py",
     "dul_compare.py",
     "print_compare.py",
     "film_cpu.py",

@@ -19,6 +19,7 @@ from dimse.errors import DIMSEProtocolError
 from dimse.status import StatusCategory, status_category
 from dul.net import AssociationFailed, NetworkError, Timeouts
 from hcs import __version__
+from hcs.bench import add_parser as add_bench_parser
 from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
 from hcs.commandline import ae_title as _ae_title
 from hcs.commandline import port as _port
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_print_parser(commands)
     add_probe_parser(commands)
     add_server_parsers(commands)
+    add_bench_parser(commands, _add_peer_arguments)
     for command in commands.choices.values():
         _add_logging_options(command, "_after")
     return parser
@@ -250,6 +252,12 @@ def _run_status(args: argparse.Namespace) -> int:
     return _exit_for_status(result.status.code)
 
 
+def _run_bench(args: argparse.Namespace) -> int:
+    from hcs.bench import run
+
+    return run(args, _peer(args))
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from hcs.demo import main as demo
 
@@ -260,6 +268,7 @@ RUNNERS = {
     "echo": _run_echo,
     "status": _run_status,
     "demo": _run_demo,
+    "bench": _run_bench,
     "vprinter": run_vprinter,
     "print": run_print,
     "probe": run_probe,

@@ -383,12 +383,13 @@ class PrintAssociation:
                         session_uid,
                         plut_uid,
                         color,
-                        collate,
+                        collate and request.action,
+                        request.action,
                     )
                 except FilmFailed as failure:
                     film_outcome.state = "failed"
                     film_outcome.reason = failure.reason
-            if collate:
+            if collate and request.action:
                 await self._print_session(outcome, meta, session_uid, indexes)
         finally:
             if self.dimse.upper_layer.is_established:
@@ -479,6 +480,7 @@ class PrintAssociation:
         plut_uid: str | None,
         color: bool,
         collate: bool,
+        action: bool = True,
     ) -> None:
         dataset = film_box_dataset(self.profile, film.box, session_uid, plut_uid)
         film_uid, response = await self._create(
@@ -528,6 +530,10 @@ class PrintAssociation:
             outcome.note("the printer refused the Basic Annotation Box SOP class: no annotations")
         if collate:
             film_outcome.state = "created"
+            return
+        if not action:  # hcs bench --no-print: the whole path but the N-ACTION
+            film_outcome.state = "not printed"
+            await self._delete(outcome, "N-DELETE Film Box", meta, uids.BASIC_FILM_BOX, film_uid)
             return
         await self._print_film_box(outcome, film_outcome, meta, film_uid)
         await self._delete(outcome, "N-DELETE Film Box", meta, uids.BASIC_FILM_BOX, film_uid)

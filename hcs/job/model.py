@@ -87,6 +87,9 @@ class PrintRequest:
     color: bool = False
     presentation_lut_shape: str | None = None
     collate: bool = False  # print all films with one Film Session N-ACTION
+    # False: every film box is created, filled and deleted but never printed (no N-ACTION);
+    # its film ends "not printed". ``hcs bench --no-print`` measures a printer this way.
+    action: bool = True
 
 
 @dataclass
@@ -140,7 +143,8 @@ class OperationRecord:
 @dataclass
 class FilmOutcome:
     index: int
-    state: str = "pending"  # pending, printed, failed, unknown (N-ACTION sent, no answer)
+    # pending, printed, failed, unknown (N-ACTION sent, no answer), not printed (no action)
+    state: str = "pending"
     reason: str | None = None
     print_job_uid: str | None = None
     print_job_status: str | None = None
