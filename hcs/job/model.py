@@ -9,11 +9,12 @@ its meaning, and per film whether it printed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from dimse.status import StatusCategory, describe_status, status_category
+
+if TYPE_CHECKING:  # an annotation only: hcs echo/status import this module, not numpy
+    import numpy as np
 
 
 @dataclass

@@ -27,9 +27,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydicom.dataset import Dataset
-from pydicom.tag import Tag
-
 from dimse import messages as m
 from dimse import uids
 from dimse.status import StatusCategory, StatusCode, status_category
@@ -58,7 +55,7 @@ STRICT_KNOWN = (
 META_CLASSES = frozenset(
     {uids.BASIC_GRAYSCALE_PRINT_MANAGEMENT_META, uids.BASIC_COLOR_PRINT_MANAGEMENT_META}
 )
-_PLUT_TAG = int(Tag("ReferencedPresentationLUTSequence"))
+_PLUT_TAG = 0x20500500  # Referenced Presentation LUT Sequence (2050,0500)
 
 
 @dataclass(frozen=True)
@@ -276,6 +273,8 @@ class Behaviour:
         return Before(request)
 
     def _pre_cp173(self, association: int, request: m.Message, sop_class: str | None) -> Before:
+        from pydicom.dataset import Dataset  # here: hcs echo imports this module, not pydicom
+
         dataset = getattr(request, "dataset", None)
         if not isinstance(dataset, Dataset) or not isinstance(request, m.NCreateRQ):
             return Before(request)
@@ -328,6 +327,8 @@ class Behaviour:
 
 def _meta_class_refs(response: m.NCreateRSP) -> None:
     """Put the meta SOP class UID where the image box classes belong (issue 11)."""
+    from pydicom.dataset import Dataset
+
     dataset = response.dataset
     if not isinstance(dataset, Dataset) or "ReferencedImageBoxSequence" not in dataset:
         return
