@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from hcs.driver import PrinterProfile, PrintRequest
 
-EXIT_OK, EXIT_PEER, EXIT_USAGE, EXIT_NETWORK = 0, 1, 2, 3
+from hcs.commandline import EXIT_OK, EXIT_PEER, EXIT_USAGE, positive_int
 
 TEST_PRINTERS = (("hcs", "hcs virtual printer"),)
 """(Manufacturer, Manufacturer Model Name prefix) of the N-GET Printer answers that are
@@ -89,13 +89,11 @@ class BenchPlan:
 def box_count(display_format: str) -> int:
     """Image boxes of a STANDARD, ROW or COL format; ``ValueError`` for the others (their
     box count is the printer's to say, and a benchmark needs to know it beforehand)."""
-    from hcs.film import parse_display_format
+    from hcs import film
 
-    parsed = parse_display_format(display_format)
-    if parsed.kind == "STANDARD":
-        return parsed.counts[0] * parsed.counts[1]
-    if parsed.kind in ("ROW", "COL"):
-        return sum(parsed.counts)
+    parsed = film.parse_display_format(display_format)
+    if parsed.kind in ("STANDARD", "ROW", "COL"):
+        return film.box_count(parsed)
     raise ValueError(
         f"--format {display_format!r}: hcs bench takes STANDARD\\C,R, ROW\\... or COL\\... "
         "(it must know how many image boxes a film has)"
@@ -237,16 +235,6 @@ async def run_bench(profile: PrinterProfile, plan: BenchPlan, progress=None) -> 
 # -- the command line ----------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
-    return value
-
-
 def add_parser(subparsers: Any, add_peer_arguments) -> argparse.ArgumentParser:
     """``hcs bench``; ``add_peer_arguments`` is the CLI's (host, port, AE titles, TLS)."""
     p = subparsers.add_parser(
@@ -257,18 +245,20 @@ def add_parser(subparsers: Any, add_peer_arguments) -> argparse.ArgumentParser:
         "printer that is not a known test printer (--yes skips; --no-print never prints).",
     )
     add_peer_arguments(p, "PRINTER")
-    p.add_argument("--films", type=_positive, default=20, help="films to print (default 20)")
+    p.add_argument("--films", type=positive_int, default=20, help="films to print (default 20)")
     p.add_argument(
         "--format",
         default="STANDARD\\1,1",
         help="Image Display Format (default STANDARD\\1,1; STANDARD, ROW or COL)",
     )
-    p.add_argument("--size", type=_positive, default=512, help="box side in pixels (default 512)")
+    p.add_argument(
+        "--size", type=positive_int, default=512, help="box side in pixels (default 512)"
+    )
     p.add_argument("--bits", type=int, choices=(8, 12), default=8, help="gray bits (default 8)")
     p.add_argument("--color", action="store_true", help="RGB boxes (Basic Color Print)")
     p.add_argument(
         "--associations",
-        type=_positive,
+        type=positive_int,
         default=1,
         help="associations at once (default 1)",
     )

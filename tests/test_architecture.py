@@ -30,7 +30,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dul": (("dul",), ()),
     "dimse": (("dimse",), ("dul",)),
     "kernels": (("hcs._fastpath",), ()),
-    "errors": (("hcs.errors", "hcs.defaults"), ()),
+    # hcs.extras: which optional extra brings a missing package (a sentence, no imports).
+    "errors": (("hcs.errors", "hcs.defaults", "hcs.extras"), ()),
     # Exit codes and argument types of every command; maps dul's exceptions to exit codes.
     "command line": (("hcs.commandline",), ("dimse", "dul")),
     # The job model: the values of a print job, terms and limits. Of dimse it may use the
