@@ -316,12 +316,13 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
 def _format_and_check(args: argparse.Namespace, options: Any, profile: Any):
     from hcs.driver import validate_request
     from hcs.formatter import build_print_request
-    from hcs.preview import film_png
 
     request, films = build_print_request(options, args.files, profile)
     validate_request(request, profile)
     previews: list[str] = []
     if args.preview:
+        from hcs.preview import film_png  # Pillow: the images extra, only for --preview
+
         for path, film in zip(preview_paths(args.preview, len(films)), films, strict=True):
             path.write_bytes(film_png(film, args.preview_width))
             previews.append(str(path))
