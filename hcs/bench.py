@@ -203,6 +203,8 @@ async def run_bench(profile: PrinterProfile, plan: BenchPlan, progress=None) -> 
     result = BenchResult(plan, {"host": profile.host, "port": profile.port, "ae": profile.ae_title})
     films = iter(range(plan.films))  # shared: each association takes the next film
     wanted = "printed" if plan.print_films else "not printed"
+    if progress is not None:
+        progress(0, 0, plan.films)
     start = time.perf_counter()
 
     async def association(k: int) -> None:
@@ -319,6 +321,8 @@ class ProgressBar:
         self.start = time.perf_counter()
 
     def __call__(self, done: int, failed: int, total: int) -> None:
+        if done + failed == 0:  # the run starts now (the images are made, imports done)
+            self.start = time.perf_counter()
         if not self.enabled:
             return
         filled = int(self.width * (done + failed) / max(1, total))
