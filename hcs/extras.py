@@ -10,6 +10,7 @@ from __future__ import annotations
 EXTRAS = {
     # top-level module: (the package to install, the extra that installs it, what needs it)
     "aiohttp": ("aiohttp", "server", "the hardcopy server and its clients"),
+    "prometheus_client": ("prometheus_client", "server", "the server's /metrics"),
     "PIL": ("Pillow", "images", "PNG/JPEG input, text overlays, previews and rendered films"),
     "psycopg": ("psycopg", "postgresql", "the PostgreSQL spool"),
 }
