@@ -73,7 +73,35 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="seconds for trying values; what is left is reported 'not tried' (default 60)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    tls = p.add_argument_group("TLS (PS3.15 BCP 195 profile; written into the profile's tls table)")
+    tls.add_argument("--tls", action="store_true", help="use a TLS connection")
+    tls.add_argument("--tls-ca", metavar="FILE", help="CA certificates to verify the printer")
+    tls.add_argument("--tls-cert", metavar="FILE", help="our certificate (PEM)")
+    tls.add_argument("--tls-key", metavar="FILE", help="our private key (PEM)")
+    tls.add_argument(
+        "--tls-server-name", metavar="NAME", help="the name the printer's certificate carries"
+    )
+    tls.add_argument(
+        "--tls-no-verify",
+        action="store_true",
+        help="do not verify the printer's certificate (testing only)",
+    )
     return p
+
+
+def _tls(args: argparse.Namespace):
+    """The TLS settings the options ask for, or ``None``."""
+    from hcs.driver.profile import TLSSettings
+
+    if not (args.tls or args.tls_ca or args.tls_cert or args.tls_server_name):
+        return None
+    return TLSSettings(
+        certificate=args.tls_cert,
+        private_key=args.tls_key,
+        ca_file=args.tls_ca,
+        verify_peer=not args.tls_no_verify,
+        server_hostname=args.tls_server_name,
+    )
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -104,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         ae_title=args.called_ae,
         calling_ae_title=args.calling_ae,
+        tls=_tls(args),
     )
     report = asyncio.run(probe(profile, ProbeOptions(timeout=args.timeout, budget=args.budget)))
     table = profile_table(report)

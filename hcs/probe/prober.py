@@ -33,7 +33,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -48,7 +48,7 @@ from dul.net import AssociationFailed, NetworkError, TimeoutExpired, Timeouts
 from hcs.driver import PrinterDriver
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import image_box_dataset
-from hcs.driver.profile import PrinterProfile
+from hcs.driver.profile import PrinterProfile, TLSSettings
 from hcs.driver.session import (
     ANNOTATION_CONTEXT,
     COLOR_CONTEXT,
@@ -184,6 +184,13 @@ class Prober:
         self.report = ProbeReport(
             profile.host, profile.port, profile.ae_title, profile.calling_ae_title
         )
+        if profile.tls is not None:
+            defaults = TLSSettings()
+            self.report.tls = {
+                f.name: getattr(profile.tls, f.name)
+                for f in fields(TLSSettings)
+                if getattr(profile.tls, f.name) != getattr(defaults, f.name)
+            }
         self.outcome = JobOutcome(films=[])
         self.report.operations = self.outcome.operations
         self.driver: PrinterDriver | None = None
@@ -345,11 +352,12 @@ class Prober:
                 "N-CREATE responses without Affected SOP Class UID "
                 "(DCMTK's OmitSOPClassUIDFromCreateResponse); hcs does not need it"
             )
+        kind = what.split(" (")[0]  # "Film Session (explicit VR)" is a Film Session
         if response.dataset is None:
-            self.report.quirk(f"N-CREATE {what} response without a data set")
+            self.report.quirk(f"N-CREATE {kind} response without a data set")
         if uid is None:
             self.report.quirk(
-                f"N-CREATE {what} response without Affected SOP Instance UID: the probe "
+                f"N-CREATE {kind} response without Affected SOP Instance UID: the probe "
                 "chose the instance UIDs itself from then on"
             )
             self.own_uids = True
@@ -481,7 +489,7 @@ class Prober:
             if not self.report.accepted(name):
                 self.report.quirk(f"refuses the {label} SOP class")
         pdu = self.report.peer_max_pdu
-        if pdu and pdu < 16384:
+        if pdu and pdu < 8192:
             self.report.quirk(f"a small maximum PDU ({pdu} bytes): hcs splits its messages to fit")
         if self.driver is not None:
             self.report.events += self.driver.state.events

@@ -103,6 +103,8 @@ def profile_table(report: ProbeReport) -> dict[str, Any]:
     if slow > 10 or report.no_answer:
         # a slow printer: the driver's DIMSE timeout (30 s by default) with room to spare
         table["timeouts"] = {"dimse": max(60, math.ceil(3 * slow))}
+    if report.tls is not None:
+        table["tls"] = dict(report.tls)
     if report.custom_formats:
         table["custom_formats"] = {str(k): v for k, v in sorted(report.custom_formats.items())}
     return table

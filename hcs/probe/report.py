@@ -76,6 +76,7 @@ class ProbeReport:
     slowest_answer: float = 0.0  # seconds, of the value trials answered
     no_answer: bool = False  # a request went unanswered within the per-request timeout
     elapsed: float = 0.0
+    tls: dict[str, Any] | None = None  # the TLS settings used, as profile keys
 
     # ------------------------------------------------------------------ queries
     def accepted(self, sop_class: str) -> list[str]:
