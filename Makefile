@@ -4,7 +4,7 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: test demo build lint bench dcmtk browser postgresql clean
+.PHONY: test demo build lint bench dcmtk browser postgresql clean mutate
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(VPY) || $(PY) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(STAMP)
 
 test: $(STAMP) dcmtk browser postgresql build lint
 	$(VENV)/bin/pytest -q
+
+# Break one thing we send at a time (tests/mutate.py) and check a test notices; slow, by hand.
+mutate: $(STAMP) dcmtk postgresql build
+	$(VPY) -m tests.mutate $(MUTATIONS)
 
 bench: $(STAMP) dcmtk postgresql build
 	$(VPY) bench/run_all.py

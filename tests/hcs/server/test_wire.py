@@ -1,0 +1,81 @@
+"""A job submitted over HTTP: each of its fields reaches the printer as the attribute it
+names (the virtual printer's association record, see ``tests/hcs/wire.py``)."""
+
+import asyncio
+
+from hcs.client import Client
+from tests.hcs.server.helpers import (
+    MR,
+    printer_table,
+    running_server,
+    virtual_printer,
+    wait_jobs,
+    write_config,
+)
+from tests.hcs.wire import print_associations
+
+
+def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
+    out = tmp_path / "vp"
+
+    async def go():
+        async with virtual_printer(out, **{"film.configuration_information": ["GAMMA 2.2"]}) as vp:
+            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
+            async with running_server(config) as server, Client(server.url) as client:
+                job = await client.submit(
+                    {
+                        "printer": "vp",
+                        "priority": "HIGH",
+                        "copies": 2,
+                        "format": "STANDARD\\2,1",
+                        "film_size": "10INX14IN",
+                        "orientation": "LANDSCAPE",
+                        "magnification": "REPLICATE",
+                        "smoothing": "SMOOTH",
+                        "trim": "YES",
+                        "border_density": "WHITE",
+                        "empty_image_density": "BLACK",
+                        "min_density": 10,
+                        "max_density": 300,
+                        "configuration_information": "GAMMA 2.2",
+                        "medium": "PAPER",
+                        "destination": "PROCESSOR",
+                        "label": "http wire",
+                    },
+                    [MR, MR],
+                )
+                [done] = await wait_jobs(client, [job["id"]])
+                await vp.wait_idle()
+                return done
+
+    done = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    [association] = print_associations(out)
+    assert association.only("N-CREATE Film Session").dataset == {
+        "NumberOfCopies": 2,
+        "PrintPriority": "HIGH",
+        "MediumType": "PAPER",
+        "FilmDestination": "PROCESSOR",
+        "FilmSessionLabel": "http wire",
+    }
+    box = dict(association.only("N-CREATE Film Box").dataset)
+    box.pop("ReferencedFilmSessionSequence")
+    assert box == {
+        "ImageDisplayFormat": "STANDARD\\2,1",
+        "FilmOrientation": "LANDSCAPE",
+        "FilmSizeID": "10INX14IN",
+        "MagnificationType": "REPLICATE",
+        "SmoothingType": "SMOOTH",
+        "BorderDensity": "WHITE",
+        "EmptyImageDensity": "BLACK",
+        "MinDensity": 10,
+        "MaxDensity": 300,
+        "Trim": "YES",
+        "ConfigurationInformation": "GAMMA 2.2",
+    }
+    assert len(association.all("N-SET Grayscale Image Box")) == 2
+    assert association.operations[-3:] == [
+        "N-ACTION Film Box",
+        "N-DELETE Film Box",
+        "N-DELETE Film Session",
+    ]
