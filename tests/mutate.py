@@ -22,6 +22,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,23 @@ SESSION = "hcs/driver/session.py"
 IMAGEBOX = "hcs/driver/imagebox.py"
 
 
+def _wire(test: str) -> str:
+    return f"{DRIVER_WIRE}::test_{test}"
+
+
+W_SESSION = _wire("the_film_session_carries_every_attribute_we_were_given")
+W_BOX = _wire("the_film_box_carries_every_attribute_we_were_given")
+W_IMAGE = _wire("each_image_box_carries_its_attributes_and_pixels")
+W_NAMED = _wire("image_boxes_are_set_on_the_instances_the_film_box_named")
+W_PLUT = _wire("the_presentation_lut_carries_its_shape")
+W_ORDER = _wire("the_operations_come_in_the_documented_order")
+W_IMPLICIT = _wire("implicit_vr_is_what_we_prefer_by_default")
+W_COLOR = _wire("a_colour_image_box_is_rgb_frame_interleaved")
+W_COLLATE = _wire("a_collated_session_is_printed_with_one_film_session_action")
+W_PLUT_SESSION = _wire("the_film_session_references_the_lut_on_pre_cp173_printers")
+W_EXPLICIT = _wire("explicit_vr_carries_the_same_values_as_implicit_vr")
+
+
 @dataclass(frozen=True)
 class Mutation:
     name: str
@@ -49,7 +67,7 @@ class Mutation:
     why: str = ""
 
 
-def _unsent(name: str, path: str, value: str, tests=(DRIVER_WIRE,)) -> Mutation:
+def _unsent(name: str, path: str, value: str, tests: tuple[str, ...]) -> Mutation:
     """The attribute fed by ``value`` (e.g. ``spec.print_priority,``) is never sent."""
     return Mutation(name, path, value, "None,", tests, f"{value.rstrip(',')} is not sent")
 
@@ -62,7 +80,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         '        await self._delete(outcome, "N-DELETE Film Box", meta, uids.BASIC_FILM_BOX, '
         "film_uid)\n",
         "",
-        why="the Film Box is never deleted",
+        (W_ORDER,),
+        "the Film Box is never deleted",
     ),
     Mutation(
         "no-film-session-delete",
@@ -71,56 +90,64 @@ MUTATIONS: tuple[Mutation, ...] = (
         '                    outcome, "N-DELETE Film Session", meta, uids.BASIC_FILM_SESSION, '
         "session_uid\n                )",
         "pass",
-        why="the Film Session is never deleted",
+        (W_ORDER,),
+        "the Film Session is never deleted",
     ),
     Mutation(
         "no-presentation-lut-delete",
         SESSION,
         "                if plut_uid is not None:\n                    await self._delete(",
         "                if False:\n                    await self._delete(",
-        why="the Presentation LUT is never deleted",
+        (W_ORDER,),
+        "the Presentation LUT is never deleted",
     ),
     Mutation(
         "no-printer-n-get",
         SESSION,
         "            await self.printer_status(outcome)\n",
         "",
-        why="the Printer is not asked for its status before printing",
+        (W_ORDER,),
+        "the Printer is not asked for its status before printing",
     ),
     Mutation(
         "no-annotations",
         SESSION,
         "if film.annotations and self.annotation:",
         "if False:",
-        why="Annotation Boxes are not set",
+        (W_NAMED,),
+        "Annotation Boxes are not set",
     ),
     Mutation(
         "print-action-type-2",
         SESSION,
         "NActionRQ(self.dimse.next_message_id(), uids.BASIC_FILM_BOX, film_uid, 1)",
         "NActionRQ(self.dimse.next_message_id(), uids.BASIC_FILM_BOX, film_uid, 2)",
-        why="the print N-ACTION has the wrong Action Type ID",
+        (W_ORDER,),
+        "the print N-ACTION has the wrong Action Type ID",
     ),
     Mutation(
         "collate-prints-film-by-film",
         SESSION,
         "collate = request.collate and self.profile.session_print\n",
         "collate = False\n",
-        why="a collated job is printed film by film",
+        (W_COLLATE,),
+        "a collated job is printed film by film",
     ),
     Mutation(
         "image-boxes-out-of-order",
         SESSION,
         "zip(boxes, film.images, strict=False), start=1",
         "zip(reversed(boxes), film.images, strict=False), start=1",
-        why="image boxes are set on the wrong instances",
+        (W_NAMED,),
+        "image boxes are set on the wrong instances",
     ),
     Mutation(
         "no-plut-shape",
         SESSION,
         "        dataset.PresentationLUTShape = shape\n",
         "",
-        why="the Presentation LUT has no shape",
+        (W_PLUT,),
+        "the Presentation LUT has no shape",
     ),
     # --- transfer syntaxes (hcs/driver/profile.py)
     Mutation(
@@ -128,213 +155,171 @@ MUTATIONS: tuple[Mutation, ...] = (
         "hcs/driver/profile.py",
         'transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")',
         'transfer_syntaxes: tuple[str, ...] = ("explicit",)',
-        why="only Explicit VR is proposed by default",
+        (W_IMPLICIT,),
+        "only Explicit VR is proposed by default",
     ),
     Mutation(
         "explicit-preferred-by-default",
         "hcs/driver/profile.py",
         'transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")',
         'transfer_syntaxes: tuple[str, ...] = ("explicit", "implicit")',
-        why="Explicit VR is preferred by default",
+        (W_IMPLICIT,),
+        "Explicit VR is preferred by default",
     ),
     # --- Film Session N-CREATE (hcs/driver/datasets.py)
-    _unsent("no-number-of-copies", DATASETS, "spec.number_of_copies,"),
-    _unsent("no-print-priority", DATASETS, "spec.print_priority,"),
-    _unsent("no-medium-type", DATASETS, "spec.medium_type,"),
-    _unsent("no-film-destination", DATASETS, "spec.film_destination,"),
-    _unsent("no-film-session-label", DATASETS, "spec.film_session_label,"),
-    _unsent("no-memory-allocation", DATASETS, "spec.memory_allocation,"),
-    _unsent("no-owner-id", DATASETS, "spec.owner_id,"),
+    _unsent("no-number-of-copies", DATASETS, "spec.number_of_copies,", (W_SESSION,)),
+    _unsent("no-print-priority", DATASETS, "spec.print_priority,", (W_SESSION,)),
+    _unsent("no-medium-type", DATASETS, "spec.medium_type,", (W_SESSION,)),
+    _unsent("no-film-destination", DATASETS, "spec.film_destination,", (W_SESSION,)),
+    _unsent("no-film-session-label", DATASETS, "spec.film_session_label,", (W_SESSION,)),
+    _unsent("no-memory-allocation", DATASETS, "spec.memory_allocation,", (W_SESSION,)),
+    _unsent("no-owner-id", DATASETS, "spec.owner_id,", (W_SESSION,)),
     Mutation(
         "no-plut-reference-in-session",
         DATASETS,
         "if plut_uid is not None and p.presentation_lut_in_session:",
         "if False:",
-        why="a pre-CP-173 printer's session does not reference the LUT",
+        (W_PLUT_SESSION,),
+        "a pre-CP-173 printer's session does not reference the LUT",
     ),
     # --- Film Box N-CREATE
-    _unsent("no-film-orientation", DATASETS, "spec.film_orientation,"),
-    _unsent("no-film-size-id", DATASETS, "spec.film_size_id,"),
-    _unsent("no-film-box-magnification", DATASETS, "spec.magnification_type,"),
-    _unsent("no-film-box-smoothing", DATASETS, "spec.smoothing_type,"),
-    _unsent("no-border-density", DATASETS, "spec.border_density,"),
-    _unsent("no-empty-image-density", DATASETS, "spec.empty_image_density,"),
-    _unsent("no-min-density", DATASETS, "spec.min_density,"),
-    _unsent("no-max-density", DATASETS, "spec.max_density,"),
-    _unsent("no-trim", DATASETS, "spec.trim,"),
+    _unsent("no-film-orientation", DATASETS, "spec.film_orientation,", (W_BOX,)),
+    _unsent("no-film-size-id", DATASETS, "spec.film_size_id,", (W_BOX,)),
+    _unsent("no-film-box-magnification", DATASETS, "spec.magnification_type,", (W_BOX,)),
+    _unsent("no-film-box-smoothing", DATASETS, "spec.smoothing_type,", (W_BOX,)),
+    _unsent("no-border-density", DATASETS, "spec.border_density,", (W_BOX,)),
+    _unsent("no-empty-image-density", DATASETS, "spec.empty_image_density,", (W_BOX,)),
+    _unsent("no-min-density", DATASETS, "spec.min_density,", (W_BOX,)),
+    _unsent("no-max-density", DATASETS, "spec.max_density,", (W_BOX,)),
+    _unsent("no-trim", DATASETS, "spec.trim,", (W_BOX,)),
     _unsent(
         "no-configuration-information",
         DATASETS,
         "spec.configuration_information or p.configuration_information,",
+        (W_BOX,),
     ),
-    _unsent("no-requested-resolution-id", DATASETS, "spec.requested_resolution_id,"),
-    _unsent("no-illumination", DATASETS, "spec.illumination,"),
-    _unsent("no-reflected-ambient-light", DATASETS, "spec.reflected_ambient_light,"),
-    _unsent("no-annotation-display-format-id", DATASETS, "spec.annotation_display_format_id,"),
+    _unsent("no-requested-resolution-id", DATASETS, "spec.requested_resolution_id,", (W_BOX,)),
+    _unsent("no-illumination", DATASETS, "spec.illumination,", (W_BOX,)),
+    _unsent("no-reflected-ambient-light", DATASETS, "spec.reflected_ambient_light,", (W_BOX,)),
+    _unsent(
+        "no-annotation-display-format-id",
+        DATASETS,
+        "spec.annotation_display_format_id,",
+        (W_BOX,),
+    ),
     Mutation(
         "no-referenced-film-session",
         DATASETS,
         "    ds.ReferencedFilmSessionSequence = "
         "[reference(uids.BASIC_FILM_SESSION, session_uid)]\n",
         "",
-        why="the Film Box does not reference its Film Session",
+        (W_BOX,),
+        "the Film Box does not reference its Film Session",
     ),
     Mutation(
         "no-plut-reference-in-film-box",
         DATASETS,
         "if plut_uid is not None and not p.presentation_lut_in_session:",
         "if False:",
-        why="the Film Box does not reference the Presentation LUT",
+        (W_BOX,),
+        "the Film Box does not reference the Presentation LUT",
     ),
     # --- Image Box N-SET (hcs/driver/imagebox.py: both encoders)
-    Mutation(
-        "no-polarity",
-        IMAGEBOX,
-        "if spec.polarity is not None and",
-        "if False and",
-        why="Polarity (2020,0020) is not sent",
-    ),
-    Mutation(
-        "no-image-box-magnification",
-        IMAGEBOX,
-        "if spec.magnification_type is not None and",
-        "if False and",
-    ),
-    Mutation(
-        "no-image-box-smoothing", IMAGEBOX, "if spec.smoothing_type is not None and", "if False and"
-    ),
-    Mutation(
-        "no-image-box-min-density", IMAGEBOX, "if spec.min_density is not None and", "if False and"
-    ),
-    Mutation(
-        "no-image-box-max-density", IMAGEBOX, "if spec.max_density is not None and", "if False and"
-    ),
-    Mutation(
-        "no-image-box-configuration-information",
-        IMAGEBOX,
-        "if spec.configuration_information is not None and",
-        "if False and",
-    ),
-    Mutation(
-        "no-requested-image-size",
-        IMAGEBOX,
-        "if spec.requested_image_size is not None and",
-        "if False and",
-    ),
-    Mutation(
-        "no-requested-decimate-crop",
-        IMAGEBOX,
-        "if spec.requested_decimate_crop_behavior is not None and (",
-        "if False and (",
+    *(
+        Mutation(
+            f"no-image-box-{name}",
+            IMAGEBOX,
+            f"if spec.{field} is not None and",
+            "if False and",
+            (W_IMAGE,),
+            f"the Image Box's {field} is not sent",
+        )
+        for name, field in (
+            ("polarity", "polarity"),
+            ("magnification", "magnification_type"),
+            ("smoothing", "smoothing_type"),
+            ("min-density", "min_density"),
+            ("max-density", "max_density"),
+            ("configuration-information", "configuration_information"),
+            ("requested-image-size", "requested_image_size"),
+            ("decimate-crop", "requested_decimate_crop_behavior"),
+        )
     ),
     Mutation(
         "explicit-vr-planar-configuration-0",
         IMAGEBOX,
         "        item.PlanarConfiguration = 1\n",
         "        item.PlanarConfiguration = 0\n",
-        why="the pydicom encoder says colour is pixel-interleaved",
+        (W_EXPLICIT,),
+        "the pydicom encoder says colour is pixel-interleaved",
     ),
     Mutation(
         "explicit-vr-no-pixel-aspect-ratio",
         IMAGEBOX,
         "    item.PixelAspectRatio = [1, 1]\n",
         "",
+        (W_EXPLICIT,),
+        "the pydicom encoder leaves out Pixel Aspect Ratio",
     ),
     Mutation(
         "explicit-vr-drops-optional-attributes",
         IMAGEBOX,
         "    for keyword, value in optional.items():\n        setattr(dataset, keyword, value)\n",
         "",
-        why="on an explicit VR context the Image Box loses Polarity and the rest",
+        (W_EXPLICIT,),
+        "on an explicit VR context the Image Box loses Polarity and the rest",
     ),
     # --- the job options of `hcs print` (hcs/print_command.py, hcs/formatter/request.py)
-    Mutation(
-        "cli-no-priority",
-        "hcs/print_command.py",
-        "priority=args.priority,",
-        "priority=None,",
-        (CLI_WIRE,),
+    *(
+        Mutation(f"cli-no-{name}", "hcs/print_command.py", old, new, (CLI_WIRE,))
+        for name, old, new in (
+            ("priority", "priority=args.priority,", "priority=None,"),
+            ("medium", "medium=args.medium,", "medium=None,"),
+            ("destination", "destination=args.destination,", "destination=None,"),
+            (
+                "empty-density",
+                "empty_image_density=args.empty_density,",
+                "empty_image_density=None,",
+            ),
+        )
     ),
-    Mutation(
-        "cli-no-medium", "hcs/print_command.py", "medium=args.medium,", "medium=None,", (CLI_WIRE,)
-    ),
-    Mutation(
-        "cli-no-destination",
-        "hcs/print_command.py",
-        "destination=args.destination,",
-        "destination=None,",
-        (CLI_WIRE,),
-    ),
-    Mutation(
-        "cli-no-empty-density",
-        "hcs/print_command.py",
-        "empty_image_density=args.empty_density,",
-        "empty_image_density=None,",
-        (CLI_WIRE,),
-    ),
-    Mutation(
-        "options-no-print-priority",
-        "hcs/formatter/request.py",
-        "print_priority=self.priority,",
-        "print_priority=None,",
-        (CLI_WIRE, SERVER_WIRE),
-    ),
-    Mutation(
-        "options-no-medium-type",
-        "hcs/formatter/request.py",
-        "medium_type=self.medium,",
-        "medium_type=None,",
-        (CLI_WIRE, SERVER_WIRE),
-    ),
-    Mutation(
-        "options-no-film-destination",
-        "hcs/formatter/request.py",
-        "film_destination=self.destination,",
-        "film_destination=None,",
-        (CLI_WIRE, SERVER_WIRE),
-    ),
-    Mutation(
-        "options-no-smoothing",
-        "hcs/formatter/request.py",
-        "smoothing_type=self.smoothing,",
-        "smoothing_type=None,",
-        (SERVER_WIRE,),
-    ),
-    Mutation(
-        "options-no-trim",
-        "hcs/formatter/request.py",
-        "trim=self.trim,",
-        "trim=None,",
-        (SERVER_WIRE,),
-    ),
-    Mutation(
-        "options-no-copies",
-        "hcs/formatter/request.py",
-        "number_of_copies=self.copies,",
-        "number_of_copies=1,",
-        (CLI_WIRE, SERVER_WIRE),
+    *(
+        Mutation(f"options-no-{name}", "hcs/formatter/request.py", old, new, tests)
+        for name, old, new, tests in (
+            (
+                "print-priority",
+                "print_priority=self.priority,",
+                "print_priority=None,",
+                (CLI_WIRE,),
+            ),
+            ("medium-type", "medium_type=self.medium,", "medium_type=None,", (CLI_WIRE,)),
+            (
+                "destination",
+                "film_destination=self.destination,",
+                "film_destination=None,",
+                (CLI_WIRE,),
+            ),
+            ("copies", "number_of_copies=self.copies,", "number_of_copies=1,", (CLI_WIRE,)),
+            ("smoothing", "smoothing_type=self.smoothing,", "smoothing_type=None,", (SERVER_WIRE,)),
+            ("trim", "trim=self.trim,", "trim=None,", (SERVER_WIRE,)),
+        )
     ),
     # --- the HTTP job (hcs/server/jobspec.py)
-    Mutation(
-        "http-no-smoothing",
-        "hcs/server/jobspec.py",
-        "smoothing=self.smoothing,",
-        "smoothing=None,",
-        (SERVER_WIRE,),
-    ),
-    Mutation(
-        "http-no-configuration-information",
-        "hcs/server/jobspec.py",
-        "configuration_information=self.configuration_information,",
-        "configuration_information=None,",
-        (SERVER_WIRE,),
-    ),
-    Mutation(
-        "http-no-min-density",
-        "hcs/server/jobspec.py",
-        "min_density=self.min_density,",
-        "min_density=None,",
-        (SERVER_WIRE,),
+    *(
+        Mutation(
+            f"http-no-{name}",
+            "hcs/server/jobspec.py",
+            f"{field}=self.{field},",
+            f"{field}=None,",
+            (SERVER_WIRE,),
+        )
+        for name, field in (
+            ("smoothing", "smoothing"),
+            ("configuration-information", "configuration_information"),
+            ("min-density", "min_density"),
+            ("medium", "medium"),
+            ("destination", "destination"),
+        )
     ),
 )
 
@@ -397,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown mutation(s): {', '.join(unknown)} (see --list)")
     chosen = [by_name[n] for n in args.names] if args.names else list(MUTATIONS)
+    # SIGTERM (make interrupted, a CI timeout) unwinds like ^C: the copy is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
     with tempfile.TemporaryDirectory(prefix="hcs-mutate-") as directory:
         tree = Path(directory)
         copy_tree(tree)

@@ -241,6 +241,21 @@ class Jobs:
             return None
         job, index = claimed
         was = State(job["state"])
+        if index >= job["film_count"]:
+            # Every film is recorded printed, the job not yet done: the server stopped
+            # between the two writes. Printing "film N+1" would print a blank film that
+            # belongs to no film of the job (a 2-film job came out 3 times, no note).
+            if was is not State.PRINTING:
+                self.transition(job, State.PRINTING, printer=printer, log="")
+            self.transition(
+                job,
+                State.DONE,
+                printer=printer,
+                event="done: every film was printed before the restart",
+                owner=None,
+                details={"printer": printer},
+            )
+            return None
         if was is State.HELD:
             self.spool.add_event(job["id"], "retrying after hold")
         if was is not State.PRINTING:

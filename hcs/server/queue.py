@@ -106,6 +106,8 @@ class JobQueue:
         """``printer`` begins ``entry``'s next film; returns that film's index."""
         if not entry.waiting:
             raise ValueError(f"job {entry.job_id} is {entry.state}, not waiting")
+        if entry.next_film >= entry.films:
+            raise ValueError(f"job {entry.job_id} has no film {entry.next_film + 1}")
         entry.state, entry.printer, entry.reason = State.PRINTING, printer, None
         return entry.next_film
 
