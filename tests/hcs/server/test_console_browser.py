@@ -1,6 +1,12 @@
 """The web console in a real headless browser (Debian's chromium and chromium-driver,
 installed by ``make test``): it opens the page, sees a submitted job go to done with
-its film's preview, and takes a screenshot. It never skips."""
+its film's preview, and takes a screenshot. It never skips.
+
+The console redraws its tables as the server reports changes, so an element found a
+moment ago may be gone (Selenium's "stale element"). Every read and click here is one
+JavaScript call that looks the element up and uses it in the same turn of the page's
+event loop, where no redraw can come between.
+"""
 
 import asyncio
 import shutil
@@ -9,9 +15,7 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 
 from hcs.client import Client
 from tests.hcs.server.helpers import (
@@ -39,6 +43,18 @@ def browser() -> webdriver.Chrome:
         options.add_argument(argument)
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     return webdriver.Chrome(service=service, options=options)
+
+
+def read(driver, selector: str, what: str):
+    """``what`` (a JavaScript expression of ``e``) of the element now matching
+    ``selector``, or None when there is none: looked up and read in one step."""
+    return driver.execute_script(
+        f"const e = document.querySelector(arguments[0]); return e ? ({what}) : null;", selector
+    )
+
+
+def click(driver, selector: str) -> bool:
+    return bool(read(driver, selector, "(e.click(), true)"))
 
 
 def wait_until(predicate, timeout: float = 60.0):
@@ -82,39 +98,24 @@ def test_console_shows_a_job_going_to_done(tmp_path):
     driver = browser()
     try:
         driver.get(state["url"] + "/")
-        wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "#printers tr[data-printer=vp]"))
-        status = wait_until(
-            lambda: (
-                driver.find_element(By.CSS_SELECTOR, "#printers tr[data-printer=vp] .state").text
-                == "NORMAL"
-            )
-        )
-        assert status
+        printer = "#printers tr[data-printer=vp] .state"
+        wait_until(lambda: read(driver, printer, "e.textContent.trim()") == "NORMAL")
         state["submit"] = True
         job_id = wait_until(lambda: state.get("job"))
         row = f"#jobs tr[data-job='{job_id}']"
-        wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, row))
-        seen = {driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")}
+        seen = set()
 
         def finished():
-            try:
-                current = driver.find_element(By.CSS_SELECTOR, row).get_attribute("data-state")
-            except StaleElementReferenceException:  # the console re-rendered the row
-                return False
+            current = read(driver, row, "e.getAttribute('data-state')")
             seen.add(current)
             return current == "done"
 
         wait_until(finished)
         assert seen & {"queued", "printing"}, seen  # it was seen moving, live
-        driver.find_element(By.CSS_SELECTOR, row).click()
-        wait_until(lambda: driver.find_element(By.ID, "detail-state").text == "done")
-        film = wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".film img"))[0]
-        wait_until(
-            lambda: driver.execute_script(
-                "return arguments[0].complete && arguments[0].naturalWidth", film
-            )
-        )
-        assert "0x0000" in driver.find_element(By.CSS_SELECTOR, ".film .ops").text
+        wait_until(lambda: click(driver, row))
+        wait_until(lambda: read(driver, "#detail-state", "e.textContent.trim()") == "done")
+        wait_until(lambda: read(driver, ".film img", "e.complete && e.naturalWidth"))
+        assert "0x0000" in wait_until(lambda: read(driver, ".film .ops", "e.textContent"))
         driver.save_screenshot(str(SHOTS / "console.png"))
         assert (SHOTS / "console.png").stat().st_size > 10_000
     finally:
