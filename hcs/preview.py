@@ -69,6 +69,8 @@ def _draw_box(
         gray = np.empty((h, w), np.uint8)
         resize(np.ascontiguousarray(pixels), gray, "BILINEAR")
         target[...] = gray[:, :, None]
+    if box.spec.polarity == "REVERSE":  # sent as Polarity: the printer inverts the box
+        np.subtract(255, target, out=target)
 
 
 def render_film(film: FormattedFilm, width: int = 800) -> np.ndarray:

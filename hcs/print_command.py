@@ -28,9 +28,9 @@ from hcs.commandline import ae_title as _ae_title
 from hcs.commandline import port as _port
 from hcs.commandline import positive_float as _positive_float
 from hcs.commandline import positive_int as _positive_int
-from hcs.commandline import window as _window
 from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import HcsError
+from hcs.job import fields as job_fields
 
 CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
 
@@ -88,40 +88,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=_positive_float,
         help="printer resolution in dots per inch (default: the printer profile's, else 300)",
     )
-    film = p.add_argument_group("film")
-    film.add_argument(
-        "--format",
-        default="STANDARD\\1,1",
-        metavar="FORMAT",
-        help="Image Display Format, e.g. 'STANDARD\\2,2', 'ROW\\1,2' (default STANDARD\\1,1)",
-    )
-    film.add_argument("--film-size", default="14INX17IN", help="Film Size ID (default 14INX17IN)")
-    film.add_argument("--orientation", default="PORTRAIT", choices=("PORTRAIT", "LANDSCAPE"))
-    film.add_argument(
-        "--magnification",
-        choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"),
-        help="Magnification Type (default BILINEAR)",
-    )
-    film.add_argument("--border-density", help="BLACK, WHITE or hundredths of OD")
-    film.add_argument("--empty-density", help="Empty Image Density: BLACK, WHITE or hundredths")
-    session = p.add_argument_group("film session")
-    session.add_argument("--copies", type=_positive_int, default=1)
-    session.add_argument("--priority", choices=("HIGH", "MED", "LOW"))
-    session.add_argument("--medium", help="Medium Type, e.g. 'BLUE FILM', PAPER")
-    session.add_argument("--destination", help="Film Destination: MAGAZINE, PROCESSOR, BIN_i")
-    session.add_argument("--label", help="Film Session Label")
-    image = p.add_argument_group("images")
-    image.add_argument(
-        "--window",
-        type=_window,
-        metavar="C,W",
-        help="window centre and width for every image (default: the image's)",
-    )
-    image.add_argument("--voi-function", choices=("LINEAR", "LINEAR_EXACT", "SIGMOID"))
-    image.add_argument("--polarity", default="NORMAL", choices=("NORMAL", "REVERSE"))
-    image.add_argument(
-        "--color", action="store_true", help="print on the colour meta SOP class (a colour printer)"
-    )
+    job_fields.add_arguments(p)  # the job options, from the one table (hcs.job.fields)
+    image = p.add_argument_group("overlays")
     image.add_argument(
         "--text",
         type=_text,
@@ -225,24 +193,8 @@ def job_options(args: argparse.Namespace):
         overlays.append(OverlayPlanes())
     if args.scale_bar:
         overlays.append(ScaleBar(args.scale_bar))
-    return JobOptions(
-        display_format=args.format,
-        film_size=args.film_size,
-        orientation=args.orientation,
-        magnification=args.magnification,
-        copies=args.copies,
-        priority=args.priority,
-        medium=args.medium,
-        destination=args.destination,
-        label=args.label,
-        window=args.window,
-        voi_function=args.voi_function,
-        polarity=args.polarity,
-        color=bool(args.color),
-        border_density=args.border_density,
-        empty_image_density=args.empty_density,
-        overlays=tuple(overlays),
-    )
+    values = job_fields.job_options_arguments(job_fields.from_args(args))
+    return JobOptions(**values, overlays=tuple(overlays))
 
 
 # -- output ----------------------------------------------------------------------------
@@ -301,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_print(args, options, profile))
     except UsageError as error:
         return _fail(args, str(error), EXIT_USAGE)
-    except (FormatError, SourceError, terms.InvalidAttribute) as error:
+    except (FormatError, SourceError, terms.InvalidAttribute, job_fields.FieldError) as error:
         return _fail(args, str(error), EXIT_USAGE)
 
 

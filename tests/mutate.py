@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 DRIVER_WIRE = "tests/hcs/driver/test_wire.py"
 CLI_WIRE = "tests/hcs/test_print_command_wire.py"
 SERVER_WIRE = "tests/hcs/server/test_wire.py"
+BEFORE_ASSOCIATION = "tests/hcs/driver/test_checked_before_association.py"
 DATASETS = "hcs/driver/datasets.py"
 SESSION = "hcs/driver/session.py"
 IMAGEBOX = "hcs/driver/imagebox.py"
@@ -269,19 +270,22 @@ MUTATIONS: tuple[Mutation, ...] = (
         (W_EXPLICIT,),
         "on an explicit VR context the Image Box loses Polarity and the rest",
     ),
-    # --- the job options of `hcs print` (hcs/print_command.py, hcs/formatter/request.py)
-    *(
-        Mutation(f"cli-no-{name}", "hcs/print_command.py", old, new, (CLI_WIRE,))
-        for name, old, new in (
-            ("priority", "priority=args.priority,", "priority=None,"),
-            ("medium", "medium=args.medium,", "medium=None,"),
-            ("destination", "destination=args.destination,", "destination=None,"),
-            (
-                "empty-density",
-                "empty_image_density=args.empty_density,",
-                "empty_image_density=None,",
-            ),
-        )
+    # --- the job options (hcs/job/fields.py: one table for hcs print, hcs submit, HTTP)
+    Mutation(
+        "table-drops-memory-allocation",
+        "hcs/job/fields.py",
+        '"memory_allocation",\n        SESSION,',
+        '"memory_allocation_",\n        SESSION,',
+        (CLI_WIRE, SERVER_WIRE),
+        "the job option memory_allocation no longer reaches JobOptions",
+    ),
+    Mutation(
+        "table-drops-resolution",
+        "hcs/job/fields.py",
+        'attribute="requested_resolution_id",',
+        'attribute="requested_resolution",',
+        (CLI_WIRE,),
+        "the resolution option goes nowhere",
     ),
     *(
         Mutation(f"options-no-{name}", "hcs/formatter/request.py", old, new, tests)
@@ -300,26 +304,90 @@ MUTATIONS: tuple[Mutation, ...] = (
                 (CLI_WIRE,),
             ),
             ("copies", "number_of_copies=self.copies,", "number_of_copies=1,", (CLI_WIRE,)),
-            ("smoothing", "smoothing_type=self.smoothing,", "smoothing_type=None,", (SERVER_WIRE,)),
-            ("trim", "trim=self.trim,", "trim=None,", (SERVER_WIRE,)),
+            (
+                "memory-allocation",
+                "memory_allocation=self.memory_allocation,",
+                "memory_allocation=None,",
+                (CLI_WIRE,),
+            ),
+            ("owner-id", "owner_id=self.owner_id,", "owner_id=None,", (CLI_WIRE,)),
+            ("smoothing", "smoothing_type=self.smoothing,", "smoothing_type=None,", (CLI_WIRE,)),
+            ("trim", "trim=self.trim,", "trim=None,", (CLI_WIRE,)),
+            (
+                "empty-image-density",
+                "empty_image_density=self.empty_image_density,",
+                "empty_image_density=None,",
+                (CLI_WIRE,),
+            ),
+            ("min-density", "min_density=self.min_density,", "min_density=None,", (CLI_WIRE,)),
+            ("max-density", "max_density=self.max_density,", "max_density=None,", (CLI_WIRE,)),
+            (
+                "configuration-information",
+                "configuration_information=self.configuration_information,",
+                "configuration_information=None,",
+                (CLI_WIRE,),
+            ),
+            (
+                "polarity",
+                "image_box_polarity=self.polarity,",
+                "image_box_polarity=None,",
+                (CLI_WIRE,),
+            ),
+            (
+                "requested-image-size",
+                "requested_image_size=self.requested_image_size,",
+                "requested_image_size=None,",
+                (CLI_WIRE,),
+            ),
         )
     ),
-    # --- the HTTP job (hcs/server/jobspec.py)
-    *(
-        Mutation(
-            f"http-no-{name}",
-            "hcs/server/jobspec.py",
-            f"{field}=self.{field},",
-            f"{field}=None,",
-            (SERVER_WIRE,),
-        )
-        for name, field in (
-            ("smoothing", "smoothing"),
-            ("configuration-information", "configuration_information"),
-            ("min-density", "min_density"),
-            ("medium", "medium"),
-            ("destination", "destination"),
-        )
+    Mutation(
+        "formatter-no-image-box-polarity",
+        "hcs/formatter/frame.py",
+        "polarity=frame.image_box_polarity,",
+        "polarity=None,",
+        (CLI_WIRE,),
+        "the formatter does not pass the job's polarity to the image box",
+    ),
+    Mutation(
+        "formatter-no-requested-image-size",
+        "hcs/formatter/frame.py",
+        "requested_image_size=frame.requested_image_size,",
+        "requested_image_size=None,",
+        (CLI_WIRE,),
+    ),
+    # --- the HTTP job (hcs/server/jobspec.py): the options go to the formatter
+    Mutation(
+        "http-options-dropped",
+        "hcs/server/jobspec.py",
+        'values = {"priority": self.priority, **self.options}',
+        'values = {"priority": self.priority}',
+        (SERVER_WIRE,),
+        "the HTTP job's options are not passed on",
+    ),
+    Mutation(
+        "http-priority-not-sent",
+        "hcs/server/jobspec.py",
+        'values = {"priority": self.priority, **self.options}',
+        'values = {**self.options, "priority": None}',
+        (SERVER_WIRE,),
+        "the HTTP job's priority is only the queue's, not sent as Print Priority",
+    ),
+    # --- checked before the association (hcs/driver/printer.py)
+    Mutation(
+        "image-box-values-checked-late",
+        "hcs/driver/printer.py",
+        "                optional_attributes(image, profile.omit)",
+        "                pass",
+        (BEFORE_ASSOCIATION,),
+        "an invalid Image Box Polarity is found after the association opened",
+    ),
+    Mutation(
+        "film-box-values-checked-late",
+        "hcs/driver/printer.py",
+        "        film_box_dataset(profile, film.box, _PLACEHOLDER_UID, None)\n",
+        "",
+        (BEFORE_ASSOCIATION,),
     ),
 )
 

@@ -28,7 +28,7 @@ _ENCODER_ARGUMENTS = {
 }
 
 
-def _optional_attributes(spec: ImageBoxSpec, omit: frozenset[str]) -> dict[str, object]:
+def optional_attributes(spec: ImageBoxSpec, omit: frozenset[str]) -> dict[str, object]:
     values: dict[str, object] = {}
     if spec.polarity is not None and "Polarity" not in omit:
         values["Polarity"] = terms.one_of("Polarity", spec.polarity, terms.POLARITIES)
@@ -97,7 +97,7 @@ def image_box_dataset(
     where the printer chose explicit VR, the data set is built with pydicom instead.
     """
     check_pixels(spec.pixels, color, bits)
-    optional = _optional_attributes(spec, omit)
+    optional = optional_attributes(spec, omit)
     if transfer_syntax != IMPLICIT_VR_LITTLE_ENDIAN:
         return dataset_with_pydicom(spec, position, color=color, bits=bits, optional=optional)
     arguments = {_ENCODER_ARGUMENTS[k]: v for k, v in optional.items()}

@@ -19,7 +19,7 @@ from dimse.client import DimseConnection
 from dul.net import AssociationFailed, NetworkError, connect
 from hcs.driver import quirks
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
-from hcs.driver.imagebox import check_pixels
+from hcs.driver.imagebox import check_pixels, optional_attributes
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.session import (
     PrintAssociation,
@@ -53,6 +53,7 @@ def validate_request(request: PrintRequest, profile: PrinterProfile) -> None:
             if image is not None:
                 color = image.pixels.ndim == 3
                 check_pixels(image.pixels, color, 8 if color else profile.bits)
+                optional_attributes(image, profile.omit)  # Polarity, densities, size, ...
         for position, text in film.annotations.items():
             terms.unsigned("AnnotationPosition", position, 1)
             terms.text("TextString", text, 64)

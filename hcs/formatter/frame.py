@@ -139,7 +139,12 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
         )
         overlay.draw(canvas, frame.overlays)
 
-    spec = ImageBoxSpec(pixels=pixels, magnification_type=spec_magnification)
+    spec = ImageBoxSpec(
+        pixels=pixels,
+        magnification_type=spec_magnification,
+        requested_image_size=frame.requested_image_size,
+        polarity=frame.image_box_polarity,
+    )
     return FormattedBox(
         position=target.position,
         spec=spec,

@@ -29,6 +29,11 @@ class Frame:
     otherwise ``voi_index`` or ``voi_explanation`` choose among the image's windows or
     VOI LUTs (the first by default). ``presentation_shape`` IDENTITY/INVERSE overrides
     the image's Presentation LUT. ``magnification`` overrides the film's.
+
+    Two polarities: ``polarity`` REVERSE inverts the pixels here, on the host (for a
+    printer that ignores Polarity); ``image_box_polarity`` is sent to the printer as the
+    Image Box's Polarity (2020,0020) and the printer inverts — what the job option
+    ``polarity`` of ``hcs print``, ``hcs submit`` and HTTP does (docs/conformance.md 2.4).
     """
 
     source: str | os.PathLike[str] | Dataset | np.ndarray | Image
@@ -38,6 +43,8 @@ class Frame:
     voi_index: int | None = None
     voi_explanation: str | None = None
     polarity: str = "NORMAL"
+    image_box_polarity: str | None = None  # sent as Polarity (2020,0020): the printer inverts
+    requested_image_size: float | None = None  # mm, sent as Requested Image Size (2020,0030)
     presentation_shape: str | None = None
     magnification: str | None = None
     overlays: tuple[Overlay, ...] = ()

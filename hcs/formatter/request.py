@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +20,21 @@ from hcs.formatter.overlay import Overlay
 from hcs.formatter.source import PILLOW_SUFFIXES, SourceError, number_of_frames, read_dataset
 from hcs.job.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
 
+DEFAULT_FILM_SIZE = "14INX17IN"
+
 
 @dataclass
 class JobOptions:
     """The job options of ``hcs print`` (DESIGN.md), as the Python API takes them.
 
     ``None`` means "not sent: the printer's default"; film size and orientation are
-    always sent, because the formatter lays the film out for them.
+    always sent, because the formatter lays the film out for them: a job that names no
+    film size takes its printer's (:meth:`with_printer_defaults`: the first of the
+    profile's ``film_sizes``), else :data:`DEFAULT_FILM_SIZE`.
     """
 
     display_format: str = "STANDARD\\1,1"
-    film_size: str = "14INX17IN"
+    film_size: str | None = None
     orientation: str = "PORTRAIT"
     magnification: str | None = None
     smoothing: str | None = None
@@ -39,10 +43,12 @@ class JobOptions:
     medium: str | None = None
     destination: str | None = None
     label: str | None = None
+    memory_allocation: int | None = None
+    owner_id: str | None = None
     window: tuple[float, float] | None = None
     voi_function: str | None = None
     voi_explanation: str | None = None
-    polarity: str = "NORMAL"
+    polarity: str | None = None  # sent as the Image Box's Polarity; None: not sent
     color: bool = False
     border_density: str | None = None
     empty_image_density: str | None = None
@@ -51,14 +57,22 @@ class JobOptions:
     trim: str | None = None
     configuration_information: str | None = None
     requested_resolution_id: str | None = None
+    requested_image_size: float | None = None
     overlays: tuple[Overlay, ...] = ()
     collate: bool = False
+
+    def with_printer_defaults(self, profile: Any | None) -> JobOptions:
+        """These options with the printer's defaults where the job names nothing."""
+        if self.film_size is not None:
+            return self
+        sizes = getattr(profile, "film_sizes", None) or (DEFAULT_FILM_SIZE,)
+        return replace(self, film_size=sizes[0])
 
     def film_box(self) -> FilmBoxSpec:
         return FilmBoxSpec(
             image_display_format=self.display_format,
             film_orientation=self.orientation,
-            film_size_id=self.film_size,
+            film_size_id=self.film_size or DEFAULT_FILM_SIZE,
             magnification_type=self.magnification,
             smoothing_type=self.smoothing,
             border_density=self.border_density,
@@ -77,6 +91,8 @@ class JobOptions:
             medium_type=self.medium,
             film_destination=self.destination,
             film_session_label=self.label,
+            memory_allocation=self.memory_allocation,
+            owner_id=self.owner_id,
         )
 
     def frame(self, source: Any, index: int = 0) -> Frame:
@@ -86,7 +102,8 @@ class JobOptions:
             window=self.window,
             voi_function=self.voi_function,
             voi_explanation=self.voi_explanation,
-            polarity=self.polarity,
+            image_box_polarity=self.polarity,
+            requested_image_size=self.requested_image_size,
             overlays=tuple(self.overlays),
         )
 
@@ -126,6 +143,7 @@ def build_print_request(
     """
     if not files:
         raise FormatError("a print job needs at least one image")
+    options = options.with_printer_defaults(profile)
     own = formatter is None
     if formatter is None:
         formatter = Formatter(settings_for(profile, options))

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
+from hcs.job import fields as job_fields
 
 FINAL = ("done", "failed", "cancelled")
 
@@ -31,63 +32,23 @@ def _client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _window(text: str) -> list[float]:
-    try:
-        center, width = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--window {text!r} must be CENTER,WIDTH") from None
-    return [center, width]
-
-
 def add_job_options(parser: argparse.ArgumentParser) -> None:
-    """The job options of ``hcs print`` (DESIGN.md), as the server's job fields."""
-    add = parser.add_argument
-    add("--printer", help="printer or group name (as the server's configuration names it)")
-    add("--format", dest="format", help="Image Display Format, e.g. 'STANDARD\\2,2'")
-    add("--film-size", help="Film Size ID, e.g. 14INX17IN")
-    add("--orientation", choices=("PORTRAIT", "LANDSCAPE"))
-    add("--magnification", choices=("REPLICATE", "BILINEAR", "CUBIC", "NONE"))
-    add("--copies", type=int)
-    add("--priority", type=str.upper, choices=("HIGH", "MED", "LOW"))
-    add("--medium", help="Medium Type, e.g. 'BLUE FILM'")
-    add("--destination", help="Film Destination, e.g. PROCESSOR")
-    add("--label", help="Film Session Label")
-    add("--window", type=_window, help="window CENTER,WIDTH")
-    add("--polarity", choices=("NORMAL", "REVERSE"))
-    add("--color", action="store_true", default=None, help="print in colour")
-    add("--trim", choices=("YES", "NO"))
-    add("--border-density")
-    add("--empty-image-density")
-    add("--min-density", type=int)
-    add("--max-density", type=int)
-    add("--configuration-information")
-
-
-JOB_FIELDS = (
-    "printer",
-    "format",
-    "film_size",
-    "orientation",
-    "magnification",
-    "copies",
-    "priority",
-    "medium",
-    "destination",
-    "label",
-    "window",
-    "polarity",
-    "color",
-    "trim",
-    "border_density",
-    "empty_image_density",
-    "min_density",
-    "max_density",
-    "configuration_information",
-)
+    """``--printer`` and the job options, from the table ``hcs print`` uses too."""
+    parser.add_argument(
+        "--printer", help="printer or group name (as the server's configuration names it)"
+    )
+    job_fields.add_arguments(parser)
 
 
 def job_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    return {key: getattr(args, key) for key in JOB_FIELDS if getattr(args, key) is not None}
+    """The job's JSON: the printer and the options given (lists for JSON)."""
+    job = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in job_fields.from_args(args).items()
+    }
+    if args.printer is not None:
+        job["printer"] = args.printer
+    return job
 
 
 def add_parsers(commands) -> None:
@@ -155,7 +116,11 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _run_submit(args: argparse.Namespace) -> int:
     from hcs.client import ServerError
 
-    job = job_from_args(args)
+    try:
+        job = job_from_args(args)
+    except job_fields.FieldError as error:
+        print(f"hcs submit: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if "printer" not in job:
         print("hcs submit: --printer is required (hcs printers lists them)", file=sys.stderr)
         return EXIT_USAGE

@@ -32,14 +32,14 @@ PREVIEW_MAX = 2048
 __all__ = ["PREVIEW_MAX", "FilmFormatter", "FormatError", "boxes_per_film", "job_options"]
 
 
-def job_options(spec: JobSpec) -> JobOptions:
-    return spec.options()
+def job_options(spec: JobSpec, profile: PrinterProfile) -> JobOptions:
+    return spec.options_for_formatter(profile)
 
 
 def boxes_per_film(spec: JobSpec, profile: PrinterProfile) -> int:
     """How many image boxes one film of this job has on this printer."""
     settings = PrinterSettings.from_profile(profile)
-    options = job_options(spec)
+    options = job_options(spec, profile)
     try:
         geometry = layout(
             options.display_format,
@@ -78,7 +78,7 @@ class FilmFormatter:
         """The film made of ``frames`` ((file, frame index), one per box, in order)."""
         import asyncio
 
-        options = job_options(spec)
+        options = job_options(spec, self.profile)
         film_job = FilmJob(
             box=options.film_box(),
             frames=[options.frame(str(path), index) for path, index in frames],

@@ -1,12 +1,15 @@
 """The OpenAPI 3.1 description of the client protocol, served at ``/openapi.json``.
 
 Written by hand next to the routes (``hcs.server.http``) so that it says what the
-server really checks; a test holds every route of the application against it.
+server really checks; a test holds every route of the application against it. The job's
+options come from :data:`hcs.job.fields.FIELDS`, the table the parser uses.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from hcs.job import fields as job_fields
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -21,35 +24,8 @@ def _err(description: str) -> dict[str, Any]:
 
 _OPTIONS = {
     "printer": {"type": "string", "description": "A printer or a group (first free)."},
-    "priority": {"enum": ["HIGH", "MED", "LOW"], "default": "MED"},
-    "copies": {"type": "integer", "minimum": 1, "maximum": 99, "default": 1},
-    "format": {
-        "type": "string",
-        "default": "STANDARD\\1,1",
-        "description": "Image Display Format; images fill boxes in order, film after film.",
-    },
-    "film_size": {"type": "string", "examples": ["14INX17IN"]},
-    "orientation": {"enum": ["PORTRAIT", "LANDSCAPE"]},
-    "magnification": {"enum": ["REPLICATE", "BILINEAR", "CUBIC", "NONE"]},
-    "smoothing": {"type": "string"},
-    "trim": {"enum": ["YES", "NO"]},
-    "border_density": {"type": "string"},
-    "empty_image_density": {"type": "string"},
-    "min_density": {"type": "integer"},
-    "max_density": {"type": "integer"},
-    "configuration_information": {"type": "string"},
-    "medium": {"type": "string", "examples": ["BLUE FILM"]},
-    "destination": {"type": "string", "examples": ["PROCESSOR"]},
-    "label": {"type": "string", "description": "Film Session Label."},
-    "window": {
-        "type": "array",
-        "items": {"type": "number"},
-        "minItems": 2,
-        "maxItems": 2,
-        "description": "[center, width]",
-    },
-    "polarity": {"enum": ["NORMAL", "REVERSE"]},
-    "color": {"type": "boolean", "default": False},
+    # the job options: from the table that also makes hcs print's and hcs submit's options
+    **job_fields.schema_properties(),
     "images": {
         "type": "array",
         "items": {"type": "string"},

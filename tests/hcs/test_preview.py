@@ -110,6 +110,17 @@ def test_polarity_as_printed_and_empty_density():
     assert centre(render_film(grey, 400), grey.layout.boxes[1]) == 128
 
 
+def test_polarity_sent_to_the_printer_is_not_applied_to_the_pixels_but_previewed():
+    """The job option polarity is the Image Box's Polarity (2020,0020): the printer
+    inverts, so the pixels go out as they are and the preview shows the film."""
+    frames = [Frame(np.full((8, 8), 60, np.uint8), image_box_polarity="REVERSE")]
+    film = format_film("STANDARD\\1,1", frames)
+    box = film.boxes[0]
+    assert box.spec.polarity == "REVERSE"
+    assert int(box.pixels[box.pixels.shape[0] // 2, box.pixels.shape[1] // 2]) == 60
+    assert centre(render_film(film, 400), film.layout.boxes[0]) == 195
+
+
 def test_printer_magnifies_preview_fits_the_image_like_the_printer():
     settings = PrinterSettings(resolution=Resolution(dpi=100), scaling="printer")
     film = format_film(

@@ -19,7 +19,8 @@ def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
     out = tmp_path / "vp"
 
     async def go():
-        async with virtual_printer(out, **{"film.configuration_information": ["GAMMA 2.2"]}) as vp:
+        options = {"film.configuration_information": ["GAMMA 2.2"], "film.memory_allocation": True}
+        async with virtual_printer(out, **options) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server, Client(server.url) as client:
                 job = await client.submit(
@@ -41,6 +42,11 @@ def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
                         "medium": "PAPER",
                         "destination": "PROCESSOR",
                         "label": "http wire",
+                        "memory_allocation": 512,
+                        "owner_id": "http owner",
+                        "resolution": "HIGH",
+                        "polarity": "REVERSE",
+                        "requested_image_size": 60,
                     },
                     [MR, MR],
                 )
@@ -57,6 +63,8 @@ def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
         "MediumType": "PAPER",
         "FilmDestination": "PROCESSOR",
         "FilmSessionLabel": "http wire",
+        "MemoryAllocation": 512,
+        "OwnerID": "http owner",
     }
     box = dict(association.only("N-CREATE Film Box").dataset)
     box.pop("ReferencedFilmSessionSequence")
@@ -72,10 +80,36 @@ def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
         "MaxDensity": 300,
         "Trim": "YES",
         "ConfigurationInformation": "GAMMA 2.2",
+        "RequestedResolutionID": "HIGH",
     }
-    assert len(association.all("N-SET Grayscale Image Box")) == 2
+    images = association.all("N-SET Grayscale Image Box")
+    assert len(images) == 2
+    for image in images:
+        assert image.dataset["Polarity"] == "REVERSE"
+        assert image.dataset["RequestedImageSize"] == 60.0
     assert association.operations[-3:] == [
         "N-ACTION Film Box",
         "N-DELETE Film Box",
         "N-DELETE Film Session",
     ]
+
+
+def test_a_job_without_a_film_size_takes_its_printers(tmp_path):
+    """The printer profile says ``film_sizes = ["8INX10IN"]``: a job naming no film size
+    is printed on 8INX10IN (not refused for the 14INX17IN fallback)."""
+    out = tmp_path / "vp"
+
+    async def go():
+        async with virtual_printer(out) as vp:
+            table = printer_table(vp.port, film_sizes=["8INX10IN", "14INX17IN"])
+            config = write_config(tmp_path / "hcs.toml", {"vp": table})
+            async with running_server(config) as server, Client(server.url) as client:
+                job = await client.submit({"printer": "vp", "label": "default size"}, [MR])
+                [done] = await wait_jobs(client, [job["id"]])
+                await vp.wait_idle()
+                return done
+
+    done = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    [association] = print_associations(out)
+    assert association.only("N-CREATE Film Box").dataset["FilmSizeID"] == "8INX10IN"

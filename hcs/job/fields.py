@@ -1,0 +1,422 @@
+"""The job options, said once: one table that makes the command-line options of ``hcs
+print`` and ``hcs submit``, the HTTP job's JSON schema and its parser.
+
+Each :class:`JobField` names an option (``copies``: the JSON key, ``--copies`` on the
+command line, ``JobOptions.copies`` in Python), the DICOM attribute it becomes, where it
+applies (the film session, each film box, each image box, each frame the formatter
+draws, or the job as a whole), its type and the terms it may take. The way
+``dimse/command.py`` derives command layouts from one list of fields, the parsers here
+derive everything from :data:`FIELDS`, so the interfaces cannot drift apart: an option
+added to the table exists on the command line, over HTTP and in the schema at once.
+
+Values are checked against PS3.3's terms here, where the job enters; a printer's own
+narrower lists are checked by the driver's data set builders before an association
+opens (``docs/conformance.md`` 2.4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from hcs.job import terms
+
+SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB = "film session", "film box", "image box", "frame", "job"
+LEVELS = (SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB)
+WINDOW = "window"  # a [center, width] pair
+
+
+class FieldError(ValueError):
+    """A job option with a wrong value; ``field`` is the option's name."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class JobField:
+    """One job option (see the module docstring)."""
+
+    name: str
+    level: str
+    kind: Any  # str, int, float, bool or WINDOW
+    help: str
+    keyword: str | None = None  # the DICOM attribute it is sent as
+    terms: tuple[str, ...] | None = None  # the values it may take (upper-cased on input)
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    check: Callable[[Any], Any] | None = None  # a further check from hcs.driver.terms
+    attribute: str | None = None  # the JobOptions attribute, when not ``name``
+    aliases: tuple[str, ...] = ()  # older command-line spellings still taken
+    metavar: str | None = None
+    default: Any = None  # what an absent option means, for the documentation only
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def python(self) -> str:
+        return self.attribute or self.name
+
+    # ------------------------------------------------------------------ checking
+    def convert(self, value: Any) -> Any:
+        """A JSON value (or a Python one) checked and normalised; :class:`FieldError`."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise FieldError(self.name, "must be true or false")
+            return value
+        if self.kind is WINDOW:
+            if (
+                not isinstance(value, list | tuple)
+                or len(value) != 2
+                or not all(_is_number(v) for v in value)
+                or value[1] <= 0
+            ):
+                raise FieldError(self.name, "must be [center, width] with a positive width")
+            return (float(value[0]), float(value[1]))
+        if self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise FieldError(self.name, f"{value!r} must be an integer")
+            self._bounds(value)
+        elif self.kind is float:
+            if not _is_number(value):
+                raise FieldError(self.name, f"{value!r} must be a number")
+            value = float(value)
+            self._bounds(value)
+        else:
+            if not isinstance(value, str) or not value.strip():
+                raise FieldError(self.name, "must be a non-empty string")
+            if self.terms is not None:
+                value = value.strip().upper()
+                if value not in self.terms:
+                    what = f"a {_words(self.keyword)} ({self.keyword})" if self.keyword else "one"
+                    raise FieldError(
+                        self.name, f"{value!r} is not {what} of {', '.join(self.terms)}"
+                    )
+            if self.max_length is not None and len(value) > self.max_length:
+                raise FieldError(self.name, f"longer than {self.max_length} characters")
+        if self.check is not None:
+            try:
+                value = self.check(value)
+            except terms.InvalidAttribute as error:
+                raise FieldError(self.name, str(error)) from None
+        return value
+
+    def _bounds(self, value: float) -> None:
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            low = "" if self.minimum is None else f"{self.minimum:g}"
+            high = "" if self.maximum is None else f"{self.maximum:g}"
+            raise FieldError(
+                self.name,
+                f"{value!r} must be from {low} to {high}" if high else f"{value!r} must be ≥ {low}",
+            )
+
+    def from_text(self, text: str) -> Any:
+        """A command-line value as the field's type (argparse's ``type``); its terms and
+        bounds are checked by :func:`from_args`, so the command reports them its way."""
+        try:
+            if self.kind is int:
+                return int(text)
+            if self.kind is float:
+                return float(text)
+            if self.kind is WINDOW:
+                center, width = (float(v) for v in text.split(","))
+                return [center, width]
+        except ValueError:
+            kind = "CENTER,WIDTH" if self.kind is WINDOW else f"a {self.kind.__name__}"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        return text
+
+    # ------------------------------------------------------------------ schema
+    def schema(self) -> dict[str, Any]:
+        """This field as a JSON Schema property."""
+        if self.kind is WINDOW:
+            out: dict[str, Any] = {
+                "type": "array",
+                "items": {"type": "number"},
+                "minItems": 2,
+                "maxItems": 2,
+            }
+        elif self.terms is not None:
+            out = {"enum": list(self.terms)}
+        else:
+            out = {
+                "type": {str: "string", int: "integer", float: "number", bool: "boolean"}[self.kind]
+            }
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
+        if self.default is not None:
+            out["default"] = self.default
+        where = f"{self.keyword} ({self.level})" if self.keyword else f"({self.level})"
+        out["description"] = f"{self.help} [{where}]"
+        return out
+
+
+def _words(keyword: str) -> str:
+    """``FilmSizeID`` -> ``Film Size ID``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", keyword)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _format(value: str) -> str:
+    """Liberal: spaces around and lower case are taken; the grammar is checked where the
+    film is laid out (``hcs.film``), which names what is wrong."""
+    return value.strip().upper()
+
+
+FIELDS: tuple[JobField, ...] = (
+    # --- the film session
+    JobField(
+        "copies",
+        SESSION,
+        int,
+        "number of copies of each film",
+        "NumberOfCopies",
+        minimum=1,
+        maximum=99,
+        default=1,
+    ),
+    JobField(
+        "priority",
+        SESSION,
+        str,
+        "print priority; the server's queue serves HIGH first",
+        "PrintPriority",
+        terms.PRINT_PRIORITIES,
+        default="MED",
+    ),
+    JobField(
+        "medium", SESSION, str, "medium type", "MediumType", terms.MEDIUM_TYPES, metavar="TYPE"
+    ),
+    JobField(
+        "destination",
+        SESSION,
+        str,
+        "film destination: MAGAZINE, PROCESSOR or BIN_i",
+        "FilmDestination",
+        check=lambda v: terms.film_destination(v.strip().upper()),
+    ),
+    JobField("label", SESSION, str, "film session label", "FilmSessionLabel", max_length=64),
+    JobField(
+        "memory_allocation",
+        SESSION,
+        int,
+        "memory the printer should set aside for the session, in KB",
+        "MemoryAllocation",
+        minimum=0,
+        maximum=2**31 - 1,
+    ),
+    JobField("owner_id", SESSION, str, "owner of the film session", "OwnerID", max_length=16),
+    # --- each film box
+    JobField(
+        "format",
+        FILM_BOX,
+        str,
+        "image display format, e.g. 'STANDARD\\2,2', 'ROW\\1,2', SLIDE, CUSTOM\\1",
+        "ImageDisplayFormat",
+        check=_format,
+        attribute="display_format",
+        metavar="FORMAT",
+        default="STANDARD\\1,1",
+    ),
+    JobField(
+        "film_size",
+        FILM_BOX,
+        str,
+        "film size ID (default: the printer profile's first film size, else 14INX17IN)",
+        "FilmSizeID",
+        terms.FILM_SIZE_IDS,
+        metavar="ID",
+    ),
+    JobField(
+        "orientation", FILM_BOX, str, "film orientation", "FilmOrientation", terms.FILM_ORIENTATIONS
+    ),
+    JobField(
+        "magnification",
+        FILM_BOX,
+        str,
+        "magnification type (the printer's interpolation)",
+        "MagnificationType",
+        terms.MAGNIFICATION_TYPES,
+    ),
+    JobField(
+        "smoothing",
+        FILM_BOX,
+        str,
+        "smoothing type, as the printer lists them",
+        "SmoothingType",
+        max_length=16,
+    ),
+    JobField(
+        "border_density",
+        FILM_BOX,
+        str,
+        "density between and around the images: BLACK, WHITE or hundredths of OD",
+        "BorderDensity",
+        check=lambda v: terms.density("BorderDensity", v.strip().upper()),
+    ),
+    JobField(
+        "empty_image_density",
+        FILM_BOX,
+        str,
+        "density of empty image boxes: BLACK, WHITE or hundredths of OD",
+        "EmptyImageDensity",
+        check=lambda v: terms.density("EmptyImageDensity", v.strip().upper()),
+        aliases=("--empty-density",),
+    ),
+    JobField(
+        "min_density",
+        FILM_BOX,
+        int,
+        "minimum density, hundredths of OD",
+        "MinDensity",
+        minimum=0,
+        maximum=65535,
+    ),
+    JobField(
+        "max_density",
+        FILM_BOX,
+        int,
+        "maximum density, hundredths of OD",
+        "MaxDensity",
+        minimum=0,
+        maximum=65535,
+    ),
+    JobField("trim", FILM_BOX, str, "trim box around each image", "Trim", terms.TRIM_VALUES),
+    JobField(
+        "configuration_information",
+        FILM_BOX,
+        str,
+        "printer-specific configuration string (overrides the profile's)",
+        "ConfigurationInformation",
+        max_length=1024,
+    ),
+    JobField(
+        "resolution",
+        FILM_BOX,
+        str,
+        "requested resolution ID",
+        "RequestedResolutionID",
+        terms.RESOLUTION_IDS,
+        attribute="requested_resolution_id",
+    ),
+    # --- each image box
+    JobField(
+        "polarity", IMAGE_BOX, str, "polarity of every image box", "Polarity", terms.POLARITIES
+    ),
+    JobField(
+        "requested_image_size",
+        IMAGE_BOX,
+        float,
+        "width of each printed image in mm (the printer scales to it)",
+        "RequestedImageSize",
+        minimum=0.001,
+        maximum=10000,
+        metavar="MM",
+    ),
+    # --- each frame (the formatter)
+    JobField(
+        "window",
+        FRAME,
+        WINDOW,
+        "window centre and width for every image (default: each image's own)",
+        metavar="C,W",
+    ),
+    JobField(
+        "voi_function",
+        FRAME,
+        str,
+        "VOI LUT function of the window",
+        terms=("LINEAR", "LINEAR_EXACT", "SIGMOID"),
+    ),
+    # --- the job
+    JobField(
+        "color", JOB, bool, "print on the colour meta SOP class (a colour printer)", default=False
+    ),
+    JobField(
+        "collate",
+        JOB,
+        bool,
+        "print all films of the job as one collated session (one Film Session N-ACTION), "
+        "where the printer profile allows it (session_print)",
+    ),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+
+
+def add_arguments(parser: argparse.ArgumentParser, exclude: Iterable[str] = ()) -> None:
+    """Add every job option to ``parser``, one argument group per level; every default
+    is ``None`` (absent: the job model's default)."""
+    groups: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.name in exclude:
+            continue
+        group = groups.get(field.level)
+        if group is None:
+            group = groups[field.level] = parser.add_argument_group(field.level)
+        help_text = field.help + (f" ({field.keyword})" if field.keyword else "")
+        if field.kind is bool:
+            group.add_argument(
+                field.option, *field.aliases, action="store_true", default=None, help=help_text
+            )
+            continue
+        group.add_argument(
+            field.option,
+            *field.aliases,
+            dest=field.name,
+            type=field.from_text,
+            default=None,
+            metavar=field.metavar or ("{" + ",".join(field.terms) + "}" if field.terms else None),
+            help=help_text,
+        )
+
+
+def from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The job options given on a command line, checked; :class:`FieldError` names the
+    option (``--film-size: ...``)."""
+    values = {}
+    for field in FIELDS:
+        value = getattr(args, field.name, None)
+        if value is None:
+            continue
+        try:
+            values[field.name] = field.convert(value)
+        except FieldError as error:
+            raise FieldError(field.option, error.reason) from None
+    return values
+
+
+def parse(data: dict[str, Any]) -> dict[str, Any]:
+    """The job options of a JSON job, checked; keys not in the table are left alone."""
+    return {
+        name: BY_NAME[name].convert(value)
+        for name, value in data.items()
+        if name in BY_NAME and value is not None
+    }
+
+
+def schema_properties() -> dict[str, dict[str, Any]]:
+    """Every job option as a JSON Schema property (the HTTP job's schema)."""
+    return {f.name: f.schema() for f in FIELDS}
+
+
+def job_options_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (by option name) as :class:`~hcs.formatter.JobOptions` arguments."""
+    return {BY_NAME[name].python: value for name, value in values.items()}

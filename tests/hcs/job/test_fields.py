@@ -1,0 +1,95 @@
+"""One table of job options (``hcs.job.fields``) makes every interface's options."""
+
+import argparse
+import dataclasses
+
+import pytest
+
+from hcs.cli import build_parser
+from hcs.formatter import JobOptions
+from hcs.job import fields
+from hcs.server.openapi import DOCUMENT
+
+
+def subcommand(name: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return action.choices[name]
+
+
+def options_of(parser: argparse.ArgumentParser) -> set[str]:
+    return {option for action in parser._actions for option in action.option_strings}
+
+
+def test_hcs_print_and_hcs_submit_take_the_same_job_options():
+    table = {f.option for f in fields.FIELDS} | {a for f in fields.FIELDS for a in f.aliases}
+    assert table <= options_of(subcommand("print"))
+    assert table <= options_of(subcommand("submit"))
+
+
+def test_every_option_is_a_job_options_attribute_and_a_schema_property():
+    attributes = {f.name for f in dataclasses.fields(JobOptions)}
+    assert {f.python for f in fields.FIELDS} <= attributes
+    schema = DOCUMENT["components"]["schemas"]["JobSpec"]["properties"]
+    assert set(schema) == {"printer", "images", "paths", *fields.BY_NAME}
+    assert schema["medium"]["enum"][0] == "PAPER"
+    assert schema["copies"]["maximum"] == 99
+
+
+def test_every_option_says_where_it_applies_and_what_it_is_sent_as():
+    for field in fields.FIELDS:
+        assert field.level in fields.LEVELS, field.name
+        if field.level in (fields.SESSION, fields.FILM_BOX, fields.IMAGE_BOX):
+            assert field.keyword, field.name
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "reason"),
+    [
+        ({"copies": 0}, "copies", "from 1 to 99"),
+        ({"copies": "2"}, "copies", "must be an integer"),
+        ({"medium": "GLASS"}, "medium", "Medium Type"),
+        ({"destination": "BIN_0"}, "destination", "FilmDestination"),
+        ({"trim": "MAYBE"}, "trim", "YES, NO"),
+        ({"window": [40]}, "window", "[center, width]"),
+        ({"requested_image_size": -3}, "requested_image_size", "must be from"),
+        ({"label": "x" * 65}, "label", "longer than 64"),
+        ({"collate": "yes"}, "collate", "true or false"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_the_option(data, field, reason):
+    with pytest.raises(fields.FieldError) as caught:
+        fields.parse(data)
+    assert caught.value.field == field and reason in caught.value.reason
+
+
+def test_values_are_taken_liberally_and_normalised():
+    parsed = fields.parse(
+        {
+            "medium": "blue film",
+            "priority": " high",
+            "window": [40, 400],
+            "format": "standard\\2,2 ",
+        }
+    )
+    assert parsed == {
+        "medium": "BLUE FILM",
+        "priority": "HIGH",
+        "window": (40.0, 400.0),
+        "format": "STANDARD\\2,2",
+    }
+
+
+def test_the_command_line_reads_each_option_as_the_table_says():
+    args = subcommand("print").parse_args(
+        ["x.dcm", "--copies", "3", "--window", "40,400", "--collate", "--empty-density", "WHITE"]
+    )
+    assert fields.from_args(args) == {
+        "copies": 3,
+        "window": (40.0, 400.0),
+        "collate": True,
+        "empty_image_density": "WHITE",
+    }
+    args = subcommand("print").parse_args(["x.dcm", "--copies", "100"])
+    with pytest.raises(fields.FieldError, match="--copies: 100 must be from 1 to 99"):
+        fields.from_args(args)
