@@ -27,7 +27,7 @@ def table_after(heading: str) -> list[list[str]]:
 
 
 def test_sop_class_table_matches_what_the_driver_proposes():
-    rows = table_after("## 2. SOP classes")
+    rows = table_after("### 3.2 SOP classes")
     documented = {row[1] for row in rows}
     profile = PrinterProfile(name="all", host="h", port=104)
     proposed = {c.abstract_syntax for c in proposed_contexts(profile, color=True)}
@@ -46,14 +46,14 @@ def check_tags(heading: str) -> None:
 
 
 def test_attribute_tables_match_the_builders():
-    assert keywords("### 2.2 Film Session") == list(datasets.FILM_SESSION_ATTRIBUTES)
-    assert keywords("### 2.3 Film Box") == list(datasets.FILM_BOX_ATTRIBUTES)
-    assert keywords("### 2.4 Image Box") == list(datasets.IMAGE_BOX_ATTRIBUTES)
+    assert keywords("#### 3.2.1 Film Session") == list(datasets.FILM_SESSION_ATTRIBUTES)
+    assert keywords("#### 3.2.2 Film Box") == list(datasets.FILM_BOX_ATTRIBUTES)
+    assert keywords("#### 3.2.3 Image Box") == list(datasets.IMAGE_BOX_ATTRIBUTES)
     assert keywords("The image item") == list(datasets.IMAGE_ITEM_ATTRIBUTES)
     for heading in (
-        "### 2.2 Film Session",
-        "### 2.3 Film Box",
-        "### 2.4 Image Box",
+        "#### 3.2.1 Film Session",
+        "#### 3.2.2 Film Box",
+        "#### 3.2.3 Image Box",
         "The image item",
     ):
         check_tags(heading)

@@ -30,7 +30,7 @@ def reference(sop_class: str, sop_instance: str) -> Dataset:
 def _short_text(attribute: str, value: str, max_length: int) -> str:
     if len(value) > max_length:
         raise terms.InvalidAttribute(attribute, f"longer than {max_length} characters")
-    return value
+    return terms.ascii_only(attribute, value)
 
 
 def _fill(

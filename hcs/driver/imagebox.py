@@ -43,7 +43,9 @@ def optional_attributes(spec: ImageBoxSpec, omit: frozenset[str]) -> dict[str, o
     if spec.max_density is not None and "MaxDensity" not in omit:
         values["MaxDensity"] = terms.unsigned("MaxDensity", spec.max_density)
     if spec.configuration_information is not None and "ConfigurationInformation" not in omit:
-        values["ConfigurationInformation"] = spec.configuration_information
+        values["ConfigurationInformation"] = terms.ascii_only(
+            "ConfigurationInformation", spec.configuration_information
+        )
     if spec.requested_image_size is not None and "RequestedImageSize" not in omit:
         if spec.requested_image_size <= 0:
             raise terms.InvalidAttribute("RequestedImageSize", "must be a positive width in mm")

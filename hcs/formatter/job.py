@@ -33,7 +33,7 @@ class Frame:
     Two polarities: ``polarity`` REVERSE inverts the pixels here, on the host (for a
     printer that ignores Polarity); ``image_box_polarity`` is sent to the printer as the
     Image Box's Polarity (2020,0020) and the printer inverts — what the job option
-    ``polarity`` of ``hcs print``, ``hcs submit`` and HTTP does (docs/conformance.md 2.4).
+    ``polarity`` of ``hcs print``, ``hcs submit`` and HTTP does (docs/conformance.md 3.2.3).
     """
 
     source: str | os.PathLike[str] | Dataset | np.ndarray | Image

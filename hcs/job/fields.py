@@ -11,7 +11,7 @@ added to the table exists on the command line, over HTTP and in the schema at on
 
 Values are checked against PS3.3's terms here, where the job enters; a printer's own
 narrower lists are checked by the driver's data set builders before an association
-opens (``docs/conformance.md`` 2.4).
+opens (``docs/conformance.md`` 3.2.3).
 """
 
 from __future__ import annotations

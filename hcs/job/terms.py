@@ -116,6 +116,19 @@ def text(attribute: str, value: str, max_length: int) -> str:
         )
     if any(ord(c) < 0x20 for c in value):
         raise InvalidAttribute(attribute, f"{value!r} contains control characters")
+    return ascii_only(attribute, value)
+
+
+def ascii_only(attribute: str, value: str) -> str:
+    """hcs sends no Specific Character Set (docs/conformance.md 7): text is the default
+    repertoire, and anything else is refused rather than sent as Latin-1 or as '?'."""
+    outside = sorted({c for c in value if ord(c) > 0x7E})
+    if outside:
+        raise InvalidAttribute(
+            attribute,
+            f"{value!r} has characters outside the default repertoire "
+            f"({''.join(outside)}): hcs sends no Specific Character Set",
+        )
     return value
 
 

@@ -127,7 +127,7 @@ def test_every_job_option_of_hcs_print_is_on_the_wire(capsys, tmp_path):
 
 
 def test_a_wrong_value_exits_2_and_opens_no_association(capsys):
-    """docs/conformance.md 2.4, on the command line: ``--polarity SIDEWAYS`` (or any
+    """docs/conformance.md 3.2.3, on the command line: ``--polarity SIDEWAYS`` (or any
     wrong value) exits 2 naming it, and the printer never hears from us."""
     connections = []
     listener = socket.create_server(("127.0.0.1", 0))

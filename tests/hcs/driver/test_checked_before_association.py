@@ -1,4 +1,4 @@
-"""docs/conformance.md 2.4: every value is checked before anything is sent; a wrong one
+"""docs/conformance.md 3.2.3: every value is checked before anything is sent; a wrong one
 is an error naming the attribute, and no association is opened.
 
 The "printer" here is a bare TCP listener that counts connections: a job with one wrong
@@ -58,6 +58,13 @@ CASES = [
     ("PixelData", job(image=ImageBoxSpec(np.zeros((8, 8), np.float32)))),
     ("TextString", job(ann={1: "x" * 65})),
     ("PresentationLUTShape", job(presentation_lut_shape="GAMMA")),
+    # docs/conformance.md 7: no Specific Character Set, so no text outside ASCII
+    ("FilmSessionLabel", job(session=FilmSessionSpec(film_session_label="Müller"))),
+    ("OwnerID", job(session=FilmSessionSpec(owner_id="Ærø"))),
+    ("TextString", job(ann={1: "Station Süd"})),
+    ("ConfigurationInformation", job(box=FilmBoxSpec(configuration_information="γ 2.2"))),
+    ("ConfigurationInformation", job(image=ImageBoxSpec(GOOD, configuration_information="é"))),
+    ("SmoothingType", job(image=ImageBoxSpec(GOOD, smoothing_type="WEICH-ä"))),
 ]
 
 
@@ -84,7 +91,9 @@ async def connections_made(request: PrintRequest) -> tuple[int, InvalidAttribute
     return count, error
 
 
-@pytest.mark.parametrize(("attribute", "request_"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("attribute", "request_"), CASES, ids=[f"{i}-{c[0]}" for i, c in enumerate(CASES)]
+)
 def test_a_wrong_value_names_its_attribute_and_opens_no_association(attribute, request_):
     count, error = asyncio.run(connections_made(request_))
     assert error is not None and error.attribute == attribute, error
@@ -103,3 +112,12 @@ def test_a_value_the_printer_does_not_list_is_refused_before_the_association():
             server.close()
 
     asyncio.run(go())
+
+
+def test_non_ascii_text_is_refused_saying_why():
+    count, error = asyncio.run(
+        connections_made(job(session=FilmSessionSpec(film_session_label="Müller")))
+    )
+    assert count == 0
+    assert "outside the default repertoire (ü)" in str(error)
+    assert "no Specific Character Set" in str(error)

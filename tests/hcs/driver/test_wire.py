@@ -406,3 +406,19 @@ def test_explicit_vr_carries_the_same_values_as_implicit_vr(every_attribute, tmp
 
     for ours, reference in zip(association.requests, every_attribute.requests, strict=True):
         assert without_uids(ours.dataset) == without_uids(reference.dataset), ours.operation
+
+
+@pytest.mark.parametrize(
+    ("display_format", "images", "custom"),
+    [("SLIDE", 3, {}), ("SUPERSLIDE", 2, {}), ("CUSTOM\\1", 3, {1: 3})],
+)
+def test_slide_superslide_and_custom_films_print_on_a_peer(
+    tmp_path, display_format, images, custom
+):
+    boxes = [ImageBoxSpec(pixels((16, 16), i)) for i in range(images)]
+    job = PrintRequest(FilmSessionSpec(), [FilmSpec(FilmBoxSpec(display_format), boxes)])
+    _, out = print_on_vprinter(tmp_path, job, custom_formats=custom)
+    [association] = print_associations(out)
+    assert association.only("N-CREATE Film Box").dataset["ImageDisplayFormat"] == display_format
+    sets = association.all("N-SET Grayscale Image Box")
+    assert [s.dataset["ImageBoxPosition"] for s in sets] == list(range(1, images + 1))
