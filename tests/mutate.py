@@ -251,7 +251,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         IMAGEBOX,
         "        item.PlanarConfiguration = 1\n",
         "        item.PlanarConfiguration = 0\n",
-        (W_EXPLICIT,),
+        (W_COLOR,),
         "the pydicom encoder says colour is pixel-interleaved",
     ),
     Mutation(

@@ -274,13 +274,15 @@ def test_implicit_vr_is_what_we_prefer_by_default(tmp_path):
     assert {r.transfer_syntax for r in association.requests} == {IMPLICIT}
 
 
-def test_a_colour_image_box_is_rgb_frame_interleaved(tmp_path):
+@pytest.mark.parametrize("syntax", ["implicit", "explicit"])
+def test_a_colour_image_box_is_rgb_frame_interleaved(tmp_path, syntax):
+    """Both encoders: the fast one (implicit VR) and pydicom's (explicit VR)."""
     job = PrintRequest(
         FilmSessionSpec(),
         [FilmSpec(FilmBoxSpec(), [ImageBoxSpec(pixels((12, 10, 3), 4), polarity="NORMAL")])],
         color=True,
     )
-    _, out = print_on_vprinter(tmp_path, job)
+    _, out = print_on_vprinter(tmp_path, job, transfer_syntaxes=(syntax,))
     [association] = print_associations(out)
     contexts = {c["id"]: c["abstract_syntax"] for c in association.record["contexts"]}
     [box] = association.all("N-SET Color Image Box")
