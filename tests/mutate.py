@@ -373,6 +373,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         (SERVER_WIRE,),
         "the HTTP job's priority is only the queue's, not sent as Print Priority",
     ),
+    Mutation(
+        "status-poll-on-a-second-association",
+        "hcs/server/worker.py",
+        "answer = await self.driver.query_status()",
+        "answer = None",
+        (f"{SERVER_WIRE}::test_status_is_polled_on_the_open_association",),
+        "the status poll opens its own association beside the one held idle",
+    ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(
         "image-box-values-checked-late",

@@ -22,6 +22,7 @@ from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import check_pixels, optional_attributes
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.session import (
+    FilmFailed,
     PrintAssociation,
     PrinterNotReady,
     PrinterState,
@@ -210,6 +211,31 @@ class PrinterDriver:
         async with self._lock:
             log.info("%s: idle for %g s, releasing", self.profile.name, self.profile.timeouts.idle)
             await self._drop(release=True)
+
+    async def query_status(self) -> tuple[str | None, str | None] | None:
+        """N-GET Printer on the association this driver holds open, so that a status
+        poll never opens a second one (a printer allowing one association would refuse
+        it). Returns (Printer Status, Printer Status Info), or ``None`` when no
+        association is open or a job is printing on it: the caller then asks on a short
+        association of its own, so polling never holds a printer's association open.
+        The idle release keeps its time."""
+        if self._lock.locked() or not self.has_open_association:
+            return None
+        async with self._lock:
+            association = self._association
+            if association is None or not self.has_open_association:
+                return None
+            try:
+                with contextlib.suppress(PrinterNotReady, FilmFailed):  # FAILURE answers
+                    await association.printer_status(JobOutcome(films=[]))
+            except (AssociationFailed, NetworkError):
+                await self._drop()
+                raise
+            finally:
+                loop = asyncio.get_running_loop()
+                if self._idle is None or self._idle.when() <= loop.time():
+                    self._schedule_idle_release()  # it fell due while we asked
+            return self.state.status, self.state.status_info
 
     async def printer_configuration(self):
         """The printer's configuration (Printer Configuration Retrieval N-GET), or ``None``

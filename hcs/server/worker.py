@@ -134,22 +134,31 @@ class PrinterWorker:
         }
 
     async def poll_status(self) -> None:
-        """Printer N-GET on its own association, when the printer is idle."""
+        """Printer N-GET when the printer is idle: on the association the driver holds
+        idle, else on a short one of its own (never a second one beside the driver's)."""
         from dul.net import AssociationFailed, NetworkError
         from hcs.scu import Peer, printer_status
 
         p = self.profile
-        peer = Peer(p.host, p.port, p.ae_title, p.calling_ae_title, p.timeouts, p.max_pdu, p.tls)
         try:
-            result = await printer_status(peer)
+            answer = await self.driver.query_status()
+            if answer is None:
+                peer = Peer(
+                    p.host, p.port, p.ae_title, p.calling_ae_title, p.timeouts, p.max_pdu, p.tls
+                )
+                result = await printer_status(peer)
+                answer = (
+                    result.attributes.get("PrinterStatus") or None,
+                    result.attributes.get("PrinterStatusInfo") or None,
+                )
+            status, info = answer
         except (AssociationFailed, NetworkError, OSError) as error:
             self.polled_status, self.polled_info = "UNREACHABLE", None
             self.status_error = str(error)
         except Exception as error:  # a peer that answers nonsense must not stop the worker
             self.polled_status, self.status_error = "UNKNOWN", f"{type(error).__name__}: {error}"
         else:
-            self.polled_status = result.attributes.get("PrinterStatus") or None
-            self.polled_info = result.attributes.get("PrinterStatusInfo") or None
+            self.polled_status, self.polled_info = status, info
             self.status_error = None
             self.driver.state.status = None  # the newest answer wins
             self.driver.state.status_info = None

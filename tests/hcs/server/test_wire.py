@@ -12,7 +12,7 @@ from tests.hcs.server.helpers import (
     wait_jobs,
     write_config,
 )
-from tests.hcs.wire import print_associations
+from tests.hcs.wire import associations, print_associations
 
 
 def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
@@ -113,3 +113,39 @@ def test_a_job_without_a_film_size_takes_its_printers(tmp_path):
     assert done["state"] == "done", done
     [association] = print_associations(out)
     assert association.only("N-CREATE Film Box").dataset["FilmSizeID"] == "8INX10IN"
+
+
+def test_status_is_polled_on_the_open_association(tmp_path):
+    """A printer that allows one association: while the server holds it idle after a
+    job, its status polls go on that association (no second one, which the printer
+    would refuse with local-limit-exceeded), and /printers says NORMAL."""
+    out = tmp_path / "vp"
+
+    async def go():
+        async with virtual_printer(out, max_associations=1) as vp:
+            config = write_config(
+                tmp_path / "hcs.toml",
+                {"vp": printer_table(vp.port)},
+                server={"status_poll": 0.2},
+                timeouts={"idle_release": 60},
+            )
+            async with running_server(config) as server, Client(server.url) as client:
+                job = await client.submit({"printer": "vp", "label": "poll"}, [MR])
+                [done] = await wait_jobs(client, [job["id"]])
+                finished = done.get("finished")
+                for _ in range(600):  # until two polls have come after the job
+                    [printer] = (await client.printers())["printers"]
+                    checked = printer.get("status_checked") or 0
+                    if finished is not None and checked > finished + 0.5:
+                        break
+                    await asyncio.sleep(0.05)
+                return done, printer, list(vp.associations)
+
+    done, printer, _ = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    assert printer["status"] == "NORMAL" and printer["status_error"] is None, printer
+    records = associations(out)
+    assert all(r.record["result"] == "accepted" for r in records)  # none refused
+    [printing] = print_associations(out)
+    after = printing.operations[printing.operations.index("N-DELETE Film Session") :]
+    assert after.count("N-GET Printer") >= 2  # the polls after the job, on its association
