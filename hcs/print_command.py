@@ -32,23 +32,9 @@ from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import HcsError
 from hcs.job import fields as job_fields
 
-CORNER_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
-
 
 class UsageError(HcsError):
     """Bad arguments or input: exit 2 with this sentence."""
-
-
-# -- argument types --------------------------------------------------------------------
-
-
-def _text(text: str) -> tuple[str, str]:
-    corner, sep, template = text.partition("=")
-    if not sep or corner not in CORNER_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"--text {text!r} must be CORNER=TEMPLATE, CORNER one of {', '.join(CORNER_NAMES)}"
-        )
-    return corner, template.replace("\\n", "\n")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -89,25 +75,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="printer resolution in dots per inch (default: the printer profile's, else 300)",
     )
     job_fields.add_arguments(p)  # the job options, from the one table (hcs.job.fields)
-    image = p.add_argument_group("overlays")
-    image.add_argument(
-        "--text",
-        type=_text,
-        action="append",
-        default=[],
-        metavar="CORNER=TEXT",
-        help="text at a corner of every box; {PatientName}, {PatientID}, "
-        "{StudyDate}, {SeriesNumber}, {InstanceNumber}, any DICOM keyword",
-    )
-    image.add_argument(
-        "--overlays", action="store_true", help="burn in the images' own overlay planes (60xx)"
-    )
-    image.add_argument(
-        "--scale-bar",
-        type=_positive_float,
-        metavar="MM",
-        help="a scale bar this many mm long (images with Pixel Spacing)",
-    )
     out = p.add_argument_group("output")
     out.add_argument(
         "--preview", metavar="PNG", help="write a preview of the film (film N>1: NAME-N.png)"
@@ -186,15 +153,9 @@ def resolve_profile(args: argparse.Namespace):
 
 
 def job_options(args: argparse.Namespace):
-    from hcs.formatter import JobOptions, OverlayPlanes, ScaleBar, Text
+    from hcs.formatter import JobOptions
 
-    overlays: list[Any] = [Text(template, corner=corner) for corner, template in args.text]
-    if args.overlays:
-        overlays.append(OverlayPlanes())
-    if args.scale_bar:
-        overlays.append(ScaleBar(args.scale_bar))
-    values = job_fields.job_options_arguments(job_fields.from_args(args))
-    return JobOptions(**values, overlays=tuple(overlays))
+    return JobOptions(**job_fields.job_options_arguments(job_fields.from_args(args)))
 
 
 # -- output ----------------------------------------------------------------------------

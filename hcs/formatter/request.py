@@ -59,6 +59,9 @@ class JobOptions:
     requested_resolution_id: str | None = None
     requested_image_size: float | None = None
     overlays: tuple[Overlay, ...] = ()
+    text: dict[str, str] | None = None  # corner -> template, drawn on every box
+    overlay_planes: bool = False  # burn in each image's overlay planes
+    scale_bar: float | None = None  # mm
     collate: bool = False
 
     def with_printer_defaults(self, profile: Any | None) -> JobOptions:
@@ -104,8 +107,21 @@ class JobOptions:
             voi_explanation=self.voi_explanation,
             image_box_polarity=self.polarity,
             requested_image_size=self.requested_image_size,
-            overlays=tuple(self.overlays),
+            overlays=self.all_overlays(),
         )
+
+    def all_overlays(self) -> tuple[Overlay, ...]:
+        """``overlays`` plus the ones the job options name (text, planes, scale bar)."""
+        from hcs.formatter.overlay import OverlayPlanes, ScaleBar, Text
+
+        extra: list[Overlay] = [
+            Text(template, corner=corner) for corner, template in (self.text or {}).items()
+        ]
+        if self.overlay_planes:
+            extra.append(OverlayPlanes())
+        if self.scale_bar:
+            extra.append(ScaleBar(self.scale_bar))
+        return (*self.overlays, *extra)
 
 
 def _expand(options: JobOptions, item: Any) -> list[Frame]:

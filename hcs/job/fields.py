@@ -28,6 +28,8 @@ from hcs.job import terms
 SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB = "film session", "film box", "image box", "frame", "job"
 LEVELS = (SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB)
 WINDOW = "window"  # a [center, width] pair
+TEXTS = "texts"  # text at box corners: {corner: template}; --text CORNER=TEMPLATE, repeated
+CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
 class FieldError(ValueError):
@@ -73,6 +75,8 @@ class JobField:
             if not isinstance(value, bool):
                 raise FieldError(self.name, "must be true or false")
             return value
+        if self.kind is TEXTS:
+            return _texts(self.name, value)
         if self.kind is WINDOW:
             if (
                 not isinstance(value, list | tuple)
@@ -124,6 +128,11 @@ class JobField:
     def from_text(self, text: str) -> Any:
         """A command-line value as the field's type (argparse's ``type``); its terms and
         bounds are checked by :func:`from_args`, so the command reports them its way."""
+        if self.kind is TEXTS:
+            corner, sep, template = text.partition("=")
+            if not sep:
+                raise argparse.ArgumentTypeError(f"{text!r} must be CORNER=TEMPLATE")
+            return corner, template.replace("\\n", "\n")
         try:
             if self.kind is int:
                 return int(text)
@@ -147,6 +156,12 @@ class JobField:
                 "minItems": 2,
                 "maxItems": 2,
             }
+        elif self.kind is TEXTS:
+            out = {
+                "type": "object",
+                "propertyNames": {"enum": list(CORNERS)},
+                "additionalProperties": {"type": "string"},
+            }
         elif self.terms is not None:
             out = {"enum": list(self.terms)}
         else:
@@ -164,6 +179,24 @@ class JobField:
         where = f"{self.keyword} ({self.level})" if self.keyword else f"({self.level})"
         out["description"] = f"{self.help} [{where}]"
         return out
+
+
+def _texts(name: str, value: Any) -> dict[str, str]:
+    """Corner texts: a JSON object, or (corner, template) pairs from the command line."""
+    pairs = value.items() if isinstance(value, dict) else value
+    texts: dict[str, str] = {}
+    try:
+        for corner, template in pairs:
+            if corner not in CORNERS:
+                raise FieldError(name, f"corner {corner!r} is not one of {', '.join(CORNERS)}")
+            if not isinstance(template, str):
+                raise FieldError(name, f"the text at {corner} must be a string")
+            texts[corner] = template
+    except (TypeError, ValueError) as error:
+        if isinstance(error, FieldError):
+            raise
+        raise FieldError(name, "must be an object of corner: text") from None
+    return texts
 
 
 def _words(keyword: str) -> str:
@@ -340,6 +373,30 @@ FIELDS: tuple[JobField, ...] = (
         metavar="C,W",
     ),
     JobField(
+        "text",
+        FRAME,
+        TEXTS,
+        "text at a corner of every box: {Keyword} fields of the image (PatientName, "
+        "StudyDate, any DICOM keyword), {Frame}, {Window}; \\n for a new line",
+        metavar="CORNER=TEMPLATE",
+    ),
+    JobField(
+        "overlay_planes",
+        FRAME,
+        bool,
+        "burn in each image's own overlay planes (60xx)",
+        aliases=("--overlays",),
+    ),
+    JobField(
+        "scale_bar",
+        FRAME,
+        float,
+        "a scale bar this many mm long, on images with Pixel Spacing",
+        minimum=0.001,
+        maximum=10000,
+        metavar="MM",
+    ),
+    JobField(
         "voi_function",
         FRAME,
         str,
@@ -374,7 +431,24 @@ def add_arguments(parser: argparse.ArgumentParser, exclude: Iterable[str] = ()) 
         help_text = field.help + (f" ({field.keyword})" if field.keyword else "")
         if field.kind is bool:
             group.add_argument(
-                field.option, *field.aliases, action="store_true", default=None, help=help_text
+                field.option,
+                *field.aliases,
+                dest=field.name,
+                action="store_true",
+                default=None,
+                help=help_text,
+            )
+            continue
+        if field.kind is TEXTS:
+            group.add_argument(
+                field.option,
+                *field.aliases,
+                dest=field.name,
+                type=field.from_text,
+                action="append",
+                default=None,
+                metavar=field.metavar,
+                help=help_text,
             )
             continue
         group.add_argument(

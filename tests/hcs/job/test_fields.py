@@ -93,3 +93,31 @@ def test_the_command_line_reads_each_option_as_the_table_says():
     args = subcommand("print").parse_args(["x.dcm", "--copies", "100"])
     with pytest.raises(fields.FieldError, match="--copies: 100 must be from 1 to 99"):
         fields.from_args(args)
+
+
+def test_corner_texts_overlay_planes_and_scale_bar_from_json_and_command_line():
+    from hcs.formatter.overlay import OverlayPlanes, ScaleBar, Text
+    from hcs.server.cli import job_from_args
+
+    parsed = fields.parse({"text": {"top-left": "{PatientID}"}, "overlay_planes": True})
+    assert parsed == {"text": {"top-left": "{PatientID}"}, "overlay_planes": True}
+    args = subcommand("submit").parse_args(
+        ["x.dcm", "--text", "top-left={PatientID}", "--text", "bottom-right=a\\nb", "--overlays"]
+    )
+    assert job_from_args(args) == {
+        "text": {"top-left": "{PatientID}", "bottom-right": "a\nb"},
+        "overlay_planes": True,
+    }
+    options = JobOptions(
+        **fields.job_options_arguments({**fields.from_args(args), "scale_bar": 20.0})
+    )
+    assert options.frame("x.dcm").overlays == (
+        Text("{PatientID}", corner="top-left"),
+        Text("a\nb", corner="bottom-right"),
+        OverlayPlanes(),
+        ScaleBar(20.0),
+    )
+    with pytest.raises(fields.FieldError, match="corner 'middle' is not one of"):
+        fields.parse({"text": {"middle": "x"}})
+    with pytest.raises(fields.FieldError, match="must be an object"):
+        fields.parse({"text": "top-left"})

@@ -47,6 +47,10 @@ def test_every_field_of_an_http_job_is_on_the_wire(tmp_path):
                         "resolution": "HIGH",
                         "polarity": "REVERSE",
                         "requested_image_size": 60,
+                        "text": {"top-left": "{PatientID}", "bottom-right": "hcs"},
+                        "overlay_planes": True,
+                        "window": [600, 1600],
+                        "voi_function": "SIGMOID",
                     },
                     [MR, MR],
                 )
