@@ -154,7 +154,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "explicit-only-by-default",
         "hcs/driver/profile.py",
-        'transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")',
+        'transfer_syntaxes: tuple[str, ...] = ("implicit",)',
         'transfer_syntaxes: tuple[str, ...] = ("explicit",)',
         (W_IMPLICIT,),
         "only Explicit VR is proposed by default",
@@ -162,7 +162,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "explicit-preferred-by-default",
         "hcs/driver/profile.py",
-        'transfer_syntaxes: tuple[str, ...] = ("implicit", "explicit")',
+        'transfer_syntaxes: tuple[str, ...] = ("implicit",)',
         'transfer_syntaxes: tuple[str, ...] = ("explicit", "implicit")',
         (W_IMPLICIT,),
         "Explicit VR is preferred by default",
