@@ -124,6 +124,12 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
         options = job_fields.parse(data)
     except job_fields.FieldError as error:
         raise JobError(error.field, error.reason) from None
+    if options.get("collate"):
+        raise JobError(
+            "collate",
+            "the server prints a job film by film, so that a HIGH job can pre-empt it "
+            "between films; a collated session is for hcs print and the Python API",
+        )
     images_field = "images" if uploads else "paths"
     other = "paths" if uploads else "images"
     if data.get(other):

@@ -121,3 +121,17 @@ def test_corner_texts_overlay_planes_and_scale_bar_from_json_and_command_line():
         fields.parse({"text": {"middle": "x"}})
     with pytest.raises(fields.FieldError, match="must be an object"):
         fields.parse({"text": "top-left"})
+
+
+def test_the_server_refuses_collate_saying_why(tmp_path):
+    from hcs.server import config as configuration
+    from hcs.server.jobspec import JobError, parse
+
+    path = tmp_path / "hcs.toml"
+    path.write_text('[server]\nspool = "spool"\n[printers.vp]\nhost = "h"\nport = 104\n')
+    config = configuration.load(path)
+    spec = parse({"printer": "vp", "images": ["a.dcm"], "copies": 2}, config, uploads=True)
+    assert spec.options == {"copies": 2} and spec.priority == "MED"
+    with pytest.raises(JobError) as caught:
+        parse({"printer": "vp", "images": ["a.dcm"], "collate": True}, config, uploads=True)
+    assert caught.value.field == "collate" and "film by film" in caught.value.reason
