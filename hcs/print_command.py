@@ -46,7 +46,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--dry-run formats and validates without a printer.",
     )
     p.add_argument(
-        "files", nargs="+", metavar="FILE", help="DICOM files (every frame), PNG or JPEG images"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="DICOM files (every frame), PNG or JPEG images, in box order; - leaves a box empty",
     )
     where = p.add_argument_group("printer")
     where.add_argument("--printer", metavar="NAME", help="a [printers.NAME] of the configuration")

@@ -124,8 +124,15 @@ class JobOptions:
         return (*self.overlays, *extra)
 
 
-def _expand(options: JobOptions, item: Any) -> list[Frame]:
-    """One job item -> its frames (runs on a worker: it reads the file)."""
+EMPTY_BOX = "-"
+"""On the command line (and as a job item) an empty image box: ``hcs print a.dcm - b.dcm``."""
+
+
+def _expand(options: JobOptions, item: Any) -> list[Frame | None]:
+    """One job item -> its frames (runs on a worker: it reads the file); ``None`` or
+    :data:`EMPTY_BOX` -> one empty box (Empty Image Density)."""
+    if item is None or (isinstance(item, str) and item == EMPTY_BOX):
+        return [None]
     if isinstance(item, Frame):
         return [item]
     if isinstance(item, str | os.PathLike) and Path(item).suffix.lower() not in PILLOW_SUFFIXES:
@@ -150,7 +157,8 @@ def build_print_request(
     *,
     formatter: Formatter | None = None,
 ) -> tuple[PrintRequest, list[FormattedFilm]]:
-    """Format a job: files (paths, data sets, arrays or :class:`Frame`s) -> films.
+    """Format a job: files (paths, data sets, arrays or :class:`Frame`s, and ``None`` or
+    ``"-"`` for an empty box) -> films.
 
     Returns the driver's :class:`PrintRequest` and, per film, the
     :class:`FormattedFilm` (its layout and boxes; ``hcs.preview.film_png(film, width)`` draws it).
@@ -168,7 +176,7 @@ def build_print_request(
             name = getattr(profile, "name", "the printer")
             raise FormatError(f"{name} is a grayscale printer; it cannot print a colour job")
         futures = [formatter.run(_expand, options, item) for item in files]
-        frames: list[Frame] = []
+        frames: list[Frame | None] = []
         for future in futures:
             try:
                 frames += future.result()
@@ -193,7 +201,7 @@ def build_print_request(
     return request, formatted
 
 
-def _film(box: FilmBoxSpec, frames: list[Frame], options: JobOptions) -> FilmJob:
+def _film(box: FilmBoxSpec, frames: list[Frame | None], options: JobOptions) -> FilmJob:
     return FilmJob(box=box, frames=list(frames), color=options.color)
 
 

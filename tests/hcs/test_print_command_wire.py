@@ -161,3 +161,16 @@ def test_a_job_without_a_film_size_takes_the_printers(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["films"][0]["film_size_id"] == "10INX12IN"
+
+
+def test_a_dash_leaves_an_image_box_empty(capsys, tmp_path):
+    out = tmp_path / "vprinter"
+    with background_printer(out) as printer:
+        where = ["--host", "127.0.0.1", "--port", str(printer.port), "--called-ae", "VPRINTER"]
+        code = main(["print", MR, "-", MR, *where, "--format", "STANDARD\\2,2", "--dpi", "30"])
+        _, err = capsys.readouterr()
+        assert code == 0, err
+        printer.wait_idle()
+    [association] = print_associations(out)
+    images = association.all("N-SET Grayscale Image Box")
+    assert [b.dataset["ImageBoxPosition"] for b in images] == [1, 3]
