@@ -54,7 +54,7 @@ class JobField:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
-    check: Callable[[Any], Any] | None = None  # a further check from hcs.driver.terms
+    check: Callable[[Any], Any] | None = None  # a further check from hcs.job.terms
     attribute: str | None = None  # the JobOptions attribute, when not ``name``
     aliases: tuple[str, ...] = ()  # older command-line spellings still taken
     metavar: str | None = None
