@@ -381,6 +381,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         (f"{SERVER_WIRE}::test_status_is_polled_on_the_open_association",),
         "the status poll opens its own association beside the one held idle",
     ),
+    Mutation(
+        "resume-prints-past-the-last-film",
+        "hcs/server/jobs.py",
+        '        if index >= job["film_count"]:\n',
+        "        if False:\n",
+        (
+            "tests/hcs/server/test_durability.py::test_a_job_whose_films_all_printed_is_done_after_a_restart",
+        ),
+        "a job killed between its last film and done prints a blank extra film after a restart",
+    ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(
         "image-box-values-checked-late",
