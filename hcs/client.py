@@ -125,6 +125,18 @@ class Client:
     async def cancel(self, job_id: str) -> dict[str, Any]:
         return await self._call("DELETE", f"/jobs/{job_id}")
 
+    async def hold(self, job_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/jobs/{job_id}/hold")
+
+    async def release(self, job_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/jobs/{job_id}/release")
+
+    async def set_priority(self, job_id: str, priority: str) -> dict[str, Any]:
+        return await self._call("POST", f"/jobs/{job_id}/priority", json={"priority": priority})
+
+    async def reprint(self, job_id: str) -> dict[str, Any]:
+        return await self._call("POST", f"/jobs/{job_id}/reprint")
+
     async def reload(self) -> dict[str, Any]:
         return await self._call("POST", "/config/reload")
 

@@ -1,4 +1,5 @@
-"""``hcs serve``, ``hcs submit``, ``hcs jobs``, ``hcs printers``, ``hcs cancel``.
+"""``hcs serve``, ``hcs submit``, ``hcs jobs``, ``hcs printers``, ``hcs cancel``, ``hcs hold``,
+``hcs release``, ``hcs priority``, ``hcs reprint``.
 
 ``hcs/cli.py`` calls :func:`add_parsers` and takes :data:`RUNNERS`; nothing else of it
 changes. The client commands talk to a running server (``--server URL`` or
@@ -92,6 +93,18 @@ def add_parsers(commands) -> None:
     cancel = commands.add_parser("cancel", help="cancel a job on a running server")
     cancel.add_argument("job", metavar="JOB")
     _client_options(cancel)
+
+    for name, text in (
+        ("hold", "hold a waiting job until it is released"),
+        ("release", "let a held job go on"),
+        ("priority", "change a waiting job's priority (its queue place and Print Priority)"),
+        ("reprint", "print a job again: a new job with the same options and images"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("job", metavar="JOB")
+        if name == "priority":
+            command.add_argument("priority", type=str.upper, choices=("HIGH", "MED", "LOW"))
+        _client_options(command)
 
 
 def _client(args: argparse.Namespace):
@@ -276,10 +289,44 @@ def _run_cancel(args: argparse.Namespace) -> int:
         return _fail("cancel", error)
 
 
+def _run_job_action(args: argparse.Namespace) -> int:
+    """hcs hold / release / priority / reprint JOB."""
+    from hcs.client import ServerError
+
+    async def go() -> int:
+        async with _client(args) as client:
+            if args.command == "hold":
+                result = await client.hold(args.job)
+            elif args.command == "release":
+                result = await client.release(args.job)
+            elif args.command == "priority":
+                result = await client.set_priority(args.job, args.priority)
+            else:
+                result = await client.reprint(args.job)
+        if args.json:
+            print(json.dumps(result))
+        elif args.command == "priority":
+            print(f"job {result['id']}: priority {result['priority']}")
+        elif args.command == "reprint":
+            print(f"job {result['id']}: {result['state']} (reprint of {args.job})")
+        else:
+            print(f"job {result['id']}: {result['state']}")
+        return EXIT_OK
+
+    try:
+        return asyncio.run(go())
+    except ServerError as error:
+        return _fail(args.command, error)
+
+
 RUNNERS = {
     "serve": _run_serve,
     "submit": _run_submit,
     "jobs": _run_jobs,
     "printers": _run_printers,
     "cancel": _run_cancel,
+    "hold": _run_job_action,
+    "release": _run_job_action,
+    "priority": _run_job_action,
+    "reprint": _run_job_action,
 }

@@ -8,6 +8,9 @@ Routes (see :data:`hcs.server.openapi.DOCUMENT` for the full description)::
     GET    /jobs[?state=queued,printing]   list jobs, newest first
     GET    /jobs/{id}                      one job: films, DICOM statuses, warnings, events
     DELETE /jobs/{id}                      cancel (also POST /jobs/{id}/cancel)
+    POST   /jobs/{id}/hold, /release       hold a waiting job, let it go on
+    POST   /jobs/{id}/priority             {"priority": "HIGH"}: its queue place and Print Priority
+    POST   /jobs/{id}/reprint              a new job with the same options and images
     GET    /jobs/{id}/films/{n}/preview.png
     POST   /config/reload
     GET    /metrics, /openapi.json, /healthz, /health, / (the console)
@@ -33,7 +36,7 @@ from aiohttp import BodyPartReader, web
 from hcs.server import guard, jobspec
 from hcs.server.config import Config, ConfigError
 from hcs.server.formatting import FormatError, boxes_per_film, film_count
-from hcs.server.jobs import JobService
+from hcs.server.jobs import JobConflict, JobService
 from hcs.server.jobspec import JobError
 from hcs.server.metrics import Metrics
 from hcs.server.openapi import DOCUMENT
@@ -84,6 +87,10 @@ def build_app(server: Server) -> web.Application:
     app.router.add_get("/jobs/{job_id}", get_job)
     app.router.add_delete("/jobs/{job_id}", cancel)
     app.router.add_post("/jobs/{job_id}/cancel", cancel)
+    app.router.add_post("/jobs/{job_id}/hold", hold)
+    app.router.add_post("/jobs/{job_id}/release", release)
+    app.router.add_post("/jobs/{job_id}/priority", set_priority)
+    app.router.add_post("/jobs/{job_id}/reprint", reprint)
     app.router.add_get("/jobs/{job_id}/films/{index}/preview.png", preview)
     app.router.add_post("/config/reload", reload)
     app.router.add_get("/metrics", metrics)
@@ -157,6 +164,62 @@ async def cancel(request: web.Request) -> web.Response:
     if state is None:
         return _error(404, "job", f"no job {job_id!r}")
     return web.json_response({"id": job_id, "state": state})
+
+
+async def _job_action(request: web.Request, action) -> web.Response:
+    """hold / release / priority / reprint: 404 for no such job, 409 when its state does
+    not allow it, else the job's id and state."""
+    job_id = request.match_info["job_id"]
+    try:
+        result = action(job_id)
+    except JobConflict as error:
+        return _error(409, "state", str(error))
+    if result is None:
+        return _error(404, "job", f"no job {job_id!r}")
+    return web.json_response(result if "id" in result else {"id": job_id, **result})
+
+
+async def hold(request: web.Request) -> web.Response:
+    jobs = _server(request).jobs
+    return await _job_action(request, lambda i: _state(jobs.hold(i)))
+
+
+async def release(request: web.Request) -> web.Response:
+    jobs = _server(request).jobs
+    return await _job_action(request, lambda i: _state(jobs.release(i)))
+
+
+async def set_priority(request: web.Request) -> web.Response:
+    jobs = _server(request).jobs
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "priority", 'send {"priority": "HIGH"} (MED, LOW) as JSON')
+    priority = body.get("priority") if isinstance(body, dict) else None
+    if not isinstance(priority, str):
+        return _error(400, "priority", "must be HIGH, MED or LOW")
+    try:
+        return await _job_action(
+            request, lambda i: _value("priority", jobs.set_priority(i, priority))
+        )
+    except ValueError as error:
+        return _error(400, "priority", str(error))
+
+
+async def reprint(request: web.Request) -> web.Response:
+    jobs = _server(request).jobs
+    try:
+        return await _job_action(request, jobs.reprint)
+    except SpoolFull as error:
+        return _error(507, "spool", str(error))
+
+
+def _state(state: str | None) -> dict[str, str] | None:
+    return None if state is None else {"state": state}
+
+
+def _value(name: str, value: str | None) -> dict[str, str] | None:
+    return None if value is None else {name: value}
 
 
 async def preview(request: web.Request) -> web.StreamResponse:

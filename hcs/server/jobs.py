@@ -38,6 +38,7 @@ from hcs.server.spool import Incoming, SqlSpool
 from hcs.server.states import (
     TERMINAL,
     FilmState,
+    Priority,
     State,
     check_film,
     check_job,
@@ -46,6 +47,12 @@ from hcs.server.states import (
 job_log = logging.getLogger("hcs.server.jobs")
 log = logging.getLogger("hcs.server")
 REMOVED = "printer removed from the configuration"
+CLIENT_HOLD = "held by a client"
+
+
+class JobConflict(ValueError):
+    """A request the job's state does not allow (holding a job whose film is in hand,
+    changing a finished job's priority); the HTTP layer answers 409."""
 
 
 @dataclass
@@ -87,6 +94,10 @@ class JobService(Protocol):
     def check_room(self, incoming_bytes: int) -> None: ...
     def submit(self, spec: JobSpec, incoming: Incoming, films: int) -> dict[str, Any]: ...
     def cancel(self, job_id: str) -> str | None: ...
+    def hold(self, job_id: str) -> str | None: ...
+    def release(self, job_id: str) -> str | None: ...
+    def set_priority(self, job_id: str, priority: str) -> str | None: ...
+    def reprint(self, job_id: str) -> dict[str, Any] | None: ...
     def job(self, job_id: str) -> dict[str, Any] | None: ...
     def jobs(self, states: tuple[str, ...] | None, limit: int) -> list[dict[str, Any]]: ...
     def preview(self, job_id: str, index: int) -> Path | None: ...
@@ -199,6 +210,79 @@ class Jobs:
         self.spool.request_cancel(job_id, "cancel requested: stops after the film being printed")
         self.log(job_id, "cancel_requested")
         return "cancelling"
+
+    def _waiting(self, job_id: str, what: str) -> dict[str, Any] | None:
+        """The unfinished job ``job_id``; None if there is no such job; JobConflict if
+        it is finished."""
+        rows = [r for r in self.spool.unfinished_rows() if r["id"] == job_id]
+        if rows:
+            return rows[0]
+        job = self.spool.job(job_id, detail=False)
+        if job is None:
+            return None
+        raise JobConflict(f"job {job_id} is {job['state']}: it cannot be {what}")
+
+    def hold(self, job_id: str) -> str | None:
+        """Hold a waiting job until a client releases it (it is never retried by
+        itself); None if there is no such job."""
+        job = self._waiting(job_id, "held")
+        if job is None:
+            return None
+        if job["owner"] is not None:
+            raise JobConflict(f"job {job_id} has a film being printed: hold it after that film")
+        if job["state"] == State.HELD.value and job["reason"] == CLIENT_HOLD:
+            return State.HELD.value
+        self.transition(job, State.HELD, CLIENT_HOLD, retry_at=None, event=CLIENT_HOLD)
+        return State.HELD.value
+
+    def release(self, job_id: str) -> str | None:
+        """Let a held job go on (a client's hold, or a not-ready hold retried now)."""
+        job = self._waiting(job_id, "released")
+        if job is None:
+            return None
+        if job["state"] != State.HELD.value:
+            return job["state"]
+        started = self.spool.next_film(job_id) > 0
+        new = State.PREEMPTED if started else State.QUEUED
+        self.transition(job, new, event="released by a client", retry_at=None)
+        return new.value
+
+    def set_priority(self, job_id: str, priority: str) -> str | None:
+        """Change a waiting job's priority: its place in the queue and the Print Priority
+        its next films are sent with. Returns the priority, None if no such job."""
+        priority = Priority.parse(priority).name
+        job = self._waiting(job_id, "given another priority")
+        if job is None:
+            return None
+        spec = {**job["spec"], "priority": priority}
+        self.spool.set_columns(job_id, priority=priority, spec=json.dumps(spec))
+        self.spool.add_event(job_id, f"priority {job['priority']} -> {priority}")
+        self.log(job_id, "priority", priority=priority)
+        self.wake(self.candidates(job["target"]))
+        return priority
+
+    def reprint(self, job_id: str) -> dict[str, Any] | None:
+        """A new job with the same options and images as ``job_id`` (printed, failed
+        or cancelled): it is queued like a new submission. None if no such job."""
+        source = self.spool.job(job_id, detail=False)
+        if source is None:
+            return None
+        spec = JobSpec.from_json(source["spec"])
+        frames: dict[Path, int] = {}
+        for path, _ in self.spool.frames(job_id):
+            frames[path] = frames.get(path, 0) + 1
+        incoming = self.spool.incoming()
+        try:
+            for path, count in frames.items():
+                incoming.copy_from(path.name, path)
+                incoming.images[-1].frames = count
+            job = self.submit(spec, incoming, source["film_count"])
+        except BaseException:
+            incoming.discard()
+            raise
+        self.spool.add_event(job["id"], f"reprint of job {job_id}")
+        self.spool.add_event(job_id, f"reprinted as job {job['id']}")
+        return self.spool.job(job["id"])
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         job = self.spool.job(job_id)

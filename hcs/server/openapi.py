@@ -261,6 +261,71 @@ DOCUMENT: dict[str, Any] = {
                 },
             },
         },
+        **{
+            f"/jobs/{{job_id}}/{action}": {
+                "parameters": [
+                    {
+                        "name": "job_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "post": {
+                    "summary": summary,
+                    **(
+                        {
+                            "requestBody": {
+                                "required": True,
+                                "content": {
+                                    "application/json": {
+                                        "schema": {
+                                            "type": "object",
+                                            "required": ["priority"],
+                                            "properties": {
+                                                "priority": {"enum": ["HIGH", "MED", "LOW"]}
+                                            },
+                                        }
+                                    }
+                                },
+                            }
+                        }
+                        if action == "priority"
+                        else {}
+                    ),
+                    "responses": {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/Job"}
+                            if action == "reprint"
+                            else {"type": "object"},
+                            answer,
+                        ),
+                        "400": _err("A priority that is not HIGH, MED or LOW"),
+                        "404": _err("No such job"),
+                        "409": _err("The job's state does not allow it (field 'state')"),
+                    },
+                },
+            }
+            for action, summary, answer in (
+                (
+                    "hold",
+                    "Hold a waiting job until a client releases it",
+                    "{id, state: held}",
+                ),
+                ("release", "Let a held job go on", "{id, state}"),
+                (
+                    "priority",
+                    "Change a waiting job's priority: its queue place and the Print "
+                    "Priority of its next films",
+                    "{id, priority}",
+                ),
+                (
+                    "reprint",
+                    "Print a job again: a new job with the same options and images",
+                    "the new job",
+                ),
+            )
+        },
         "/jobs/{job_id}/films/{index}/preview.png": {
             "parameters": [
                 {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}},

@@ -56,9 +56,7 @@ function drawJobs(data) {
       el("td", { title: job.reason || "" }, badge(job.state)),
       progress(job),
       el("td", {}, new Date(job.created * 1000).toLocaleTimeString()),
-      el("td", {}, ["queued", "printing", "preempted", "held"].includes(job.state)
-        ? el("button", { onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } }, "Cancel")
-        : ""));
+      el("td", {}, ...actions(job)));
     return row;
   }));
   if (!selected && data.jobs.length) selected = data.jobs[0].id;
@@ -69,6 +67,33 @@ async function cancelJob(id) {
   await fetch(`/jobs/${id}`, {
     method: "DELETE", credentials: "same-origin", headers: { "X-HCS-Client": "console" },
   });
+  refresh();
+}
+
+// The buttons of a job's row: cancel, hold/release and priority while it waits, reprint
+// when it is finished. Each is one POST of the HTTP API (docs/server.md).
+function actions(job) {
+  const button = (label, action, body) => el("button", {
+    "data-action": action,
+    onclick: (e) => { e.stopPropagation(); jobAction(job.id, action, body); } }, label);
+  const waiting = ["queued", "printing", "preempted", "held"].includes(job.state);
+  if (!waiting) return [button("Reprint", "reprint")];
+  const out = [el("button", { "data-action": "cancel",
+    onclick: (e) => { e.stopPropagation(); cancelJob(job.id); } }, "Cancel")];
+  out.push(job.state === "held" ? button("Release", "release") : button("Hold", "hold"));
+  for (const p of ["HIGH", "MED", "LOW"]) {
+    if (p !== job.priority) out.push(button(p, "priority", { priority: p }));
+  }
+  return out;
+}
+
+async function jobAction(id, action, body) {
+  const init = { method: "POST", credentials: "same-origin" };
+  if (body) {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  await fetch(`/jobs/${id}/${action}`, init);
   refresh();
 }
 
