@@ -384,12 +384,22 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "resume-prints-past-the-last-film",
         "hcs/server/jobs.py",
-        '        if index >= job["film_count"]:\n',
-        "        if False:\n",
+        '            if index < job["film_count"]:\n',
+        "            if True:\n",
         (
             "tests/hcs/server/test_durability.py::test_a_job_whose_films_all_printed_is_done_after_a_restart",
         ),
         "a job killed between its last film and done prints a blank extra film after a restart",
+    ),
+    Mutation(
+        "finished-job-leaves-the-printer-asleep",
+        "hcs/server/jobs.py",
+        '            )\n        was = State(job["state"])\n',
+        '            )\n            return None\n        was = State(job["state"])\n',
+        (
+            "tests/hcs/server/test_durability.py::test_a_job_whose_films_all_printed_is_done_after_a_restart",
+        ),
+        "after finishing such a job the worker sleeps with jobs waiting (caught by the 50-run)",
     ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(

@@ -320,16 +320,18 @@ class Jobs:
 
     def next_film(self, printer: str) -> Turn | None:
         """Take the best job's next film for ``printer``, or None if nothing waits."""
-        claimed = self.spool.claim(printer, self.targets(printer), self.instance)
-        if claimed is None:
-            return None
-        job, index = claimed
-        was = State(job["state"])
-        if index >= job["film_count"]:
+        while True:
+            claimed = self.spool.claim(printer, self.targets(printer), self.instance)
+            if claimed is None:
+                return None
+            job, index = claimed
+            if index < job["film_count"]:
+                break
             # Every film is recorded printed, the job not yet done: the server stopped
             # between the two writes. Printing "film N+1" would print a blank film that
-            # belongs to no film of the job (a 2-film job came out 3 times, no note).
-            if was is not State.PRINTING:
+            # belongs to no film of the job (a 2-film job came out 3 times, no note). It
+            # is done; the printer takes the next job at once (nothing else wakes it).
+            if State(job["state"]) is not State.PRINTING:
                 self.transition(job, State.PRINTING, printer=printer, log="")
             self.transition(
                 job,
@@ -339,7 +341,7 @@ class Jobs:
                 owner=None,
                 details={"printer": printer},
             )
-            return None
+        was = State(job["state"])
         if was is State.HELD:
             self.spool.add_event(job["id"], "retrying after hold")
         if was is not State.PRINTING:

@@ -106,28 +106,37 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run):
 
 def test_a_job_whose_films_all_printed_is_done_after_a_restart(tmp_path):
     """Killed after the last film's row said ``printed``, before the job's said ``done``:
-    the restarted server records the job done and prints nothing more of it."""
+    the restarted server records the job done, prints nothing more of it, and goes on
+    at once with the next job (nothing else wakes the printer's worker)."""
 
     async def go():
         async with virtual_printer(tmp_path / "vp", png=False) as vp:
             config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
             async with running_server(config) as server, Client(server.url) as client:
                 job = await client.submit({"printer": "vp", "label": "last"}, [MR, MR])
-                await wait_jobs(client, [job["id"]])
+                after = await client.submit({"printer": "vp", "label": "next"}, [MR])
+                await wait_jobs(client, [job["id"], after["id"]])
+            # what a kill between the two writes leaves, and a job still to print after it
             db = sqlite3.connect(tmp_path / "spool" / "spool.db")
             with db:
                 db.execute(
                     "UPDATE jobs SET state = 'printing', finished = NULL WHERE id = ?",
                     (job["id"],),
                 )
+                db.execute(
+                    "UPDATE jobs SET state = 'queued', finished = NULL WHERE id = ?",
+                    (after["id"],),
+                )
+                db.execute("UPDATE films SET state = 'pending' WHERE job_id = ?", (after["id"],))
             db.close()
             async with running_server(config) as server, Client(server.url) as client:
-                [again] = await wait_jobs(client, [job["id"]])
+                again = await wait_jobs(client, [job["id"], after["id"]], timeout=60)
                 await vp.wait_idle()
             return again
 
-    job = asyncio.run(asyncio.wait_for(go(), 120))
+    job, after = asyncio.run(asyncio.wait_for(go(), 150))
     assert job["state"] == "done", job
     assert [f["state"] for f in job["films"]] == ["printed", "printed"]
-    assert labels_printed(tmp_path / "vp") == ["last", "last"]
     assert any("every film was printed before the restart" in e["text"] for e in job["events"])
+    assert after["state"] == "done", after
+    assert labels_printed(tmp_path / "vp") == ["last", "last", "next", "next"]
