@@ -1,9 +1,11 @@
 """Hold, release, priority change and reprint: over HTTP (the client) and with the
 ``hcs hold/release/priority/reprint`` commands, on a virtual printer.
 
-Deterministic without clocks: job A (MED, two films, each N-ACTION answered after 1 s)
-prints first; job B is LOW, so no printer takes it while A has films left, and a held
-job is never taken at all until it is released.
+Job A (MED, two films, each N-ACTION answered after 1 s) prints first: its first film
+keeps the printer's only worker busy while B is held over HTTP right after it was
+submitted (the commands, which take seconds to start on a loaded machine, come after);
+B is LOW, so no printer takes it while A has films left, and a held job is never taken
+at all until it is released.
 """
 
 import asyncio
@@ -50,7 +52,8 @@ def test_hold_release_priority_and_reprint(tmp_path):
                 b = await client.submit(
                     {"printer": "vp", "label": "B", "priority": "LOW"}, [MR, MR]
                 )
-                held = await hcs("hold", b["id"], *url)
+                await client.hold(b["id"])  # at once: the printer is busy with A's film
+                held = await hcs("hold", b["id"], *url)  # the command; holding twice is fine
                 await wait_jobs(client, [a["id"]])
                 still = await client.job(b["id"])  # A is done: B stays held
                 try:
