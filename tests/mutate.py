@@ -78,9 +78,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "no-film-box-delete",
         SESSION,
+        "        await self._print_film_box(outcome, film_outcome, meta, film_uid)\n"
         '        await self._delete(outcome, "N-DELETE Film Box", meta, uids.BASIC_FILM_BOX, '
         "film_uid)\n",
-        "",
+        "        await self._print_film_box(outcome, film_outcome, meta, film_uid)\n",
         (W_ORDER,),
         "the Film Box is never deleted",
     ),
