@@ -58,6 +58,7 @@ from hcs.driver.session import (
     FilmFailed,
     PrintAssociation,
 )
+from hcs.job import terms
 from hcs.job.model import FilmBoxSpec, FilmSessionSpec, ImageBoxSpec, JobOutcome
 from hcs.probe.negotiation import negotiate
 from hcs.probe.report import (
@@ -99,32 +100,20 @@ DISPLAY_FORMATS = (
     "CUSTOM\\1",
     "CUSTOM\\2",
 )
-FILM_SIZES = (
-    "14INX17IN",
-    "8INX10IN",
-    "8_5INX11IN",
-    "10INX12IN",
-    "10INX14IN",
-    "11INX14IN",
-    "11INX17IN",
-    "14INX14IN",
-    "24CMX24CM",
-    "24CMX30CM",
-    "A4",
-    "A3",
-)
+# The most common size first: the trials stop when the time budget runs out.
+FILM_SIZES = ("14INX17IN", *(size for size in terms.FILM_SIZE_IDS if size != "14INX17IN"))
 # (FilmBoxSpec field, DICOM keyword, values)
 FILM_BOX_TRIALS: tuple[tuple[str, str, tuple], ...] = (
     ("film_size_id", "FilmSizeID", FILM_SIZES),
     ("image_display_format", "ImageDisplayFormat", DISPLAY_FORMATS),
-    ("film_orientation", "FilmOrientation", ("PORTRAIT", "LANDSCAPE")),
-    ("magnification_type", "MagnificationType", ("REPLICATE", "BILINEAR", "CUBIC", "NONE")),
+    ("film_orientation", "FilmOrientation", terms.FILM_ORIENTATIONS),
+    ("magnification_type", "MagnificationType", terms.MAGNIFICATION_TYPES),
     ("border_density", "BorderDensity", ("BLACK", "WHITE", "150")),
     ("empty_image_density", "EmptyImageDensity", ("BLACK", "WHITE", "20")),
     ("min_density", "MinDensity", (20,)),
     ("max_density", "MaxDensity", (250,)),
     ("trim", "Trim", ("NO", "YES")),
-    ("requested_resolution_id", "RequestedResolutionID", ("STANDARD", "HIGH")),
+    ("requested_resolution_id", "RequestedResolutionID", terms.RESOLUTION_IDS),
 )
 # (FilmSessionSpec field, DICOM keyword, values)
 FILM_SESSION_TRIALS: tuple[tuple[str, str, tuple], ...] = (
