@@ -88,9 +88,11 @@ function actions(job) {
 }
 
 async function jobAction(id, action, body) {
-  const init = { method: "POST", credentials: "same-origin" };
+  // X-HCS-Client on every POST: hold, release and reprint have no JSON body, and the
+  // server refuses a state-changing request with neither (docs/server.md).
+  const init = { method: "POST", credentials: "same-origin", headers: { "X-HCS-Client": "console" } };
   if (body) {
-    init.headers = { "Content-Type": "application/json" };
+    init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   await fetch(`/jobs/${id}/${action}`, init);
