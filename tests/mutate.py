@@ -36,6 +36,7 @@ DRIVER_WIRE = "tests/hcs/driver/test_wire.py"
 CLI_WIRE = "tests/hcs/test_print_command_wire.py"
 SERVER_WIRE = "tests/hcs/server/test_wire.py"
 BEFORE_ASSOCIATION = "tests/hcs/driver/test_checked_before_association.py"
+COLLATE = "tests/hcs/server/test_collate.py"
 DATASETS = "hcs/driver/datasets.py"
 SESSION = "hcs/driver/session.py"
 IMAGEBOX = "hcs/driver/imagebox.py"
@@ -401,6 +402,39 @@ MUTATIONS: tuple[Mutation, ...] = (
             "tests/hcs/server/test_durability.py::test_a_job_whose_films_all_printed_is_done_after_a_restart",
         ),
         "after finishing such a job the worker sleeps with jobs waiting (caught by the 50-run)",
+    ),
+    # --- collated jobs in the server (tests/hcs/server/test_collate.py)
+    Mutation(
+        "server-collate-prints-film-by-film",
+        "hcs/server/jobs.py",
+        'session = bool(spec.options.get("collate"))',
+        "session = False",
+        (f"{COLLATE}::test_a_collated_job_prints_as_one_film_session_action",),
+        "the server prints a collated job film by film",
+    ),
+    Mutation(
+        "server-collate-without-session-print",
+        "hcs/server/jobspec.py",
+        'if spec.options.get("collate") and not profile.session_print:',
+        "if False:",
+        (f"{COLLATE}::test_collate_is_refused_on_a_printer_without_session_print",),
+        "a collated job is accepted for a printer that cannot print a session",
+    ),
+    Mutation(
+        "session-films-sending-from-the-start",
+        "hcs/server/worker.py",
+        "staged = turn.session and self.profile.session_print",
+        "staged = False",
+        (f"{COLLATE}::test_killed_before_the_session_action_the_session_prints_once_with_no_note",),
+        "a session killed before its N-ACTION gets at-least-once notes though nothing printed",
+    ),
+    Mutation(
+        "session-films-never-sending",
+        "hcs/driver/session.py",
+        "            await before_action([film.index for film in films])",
+        "            pass",
+        (f"{COLLATE}::test_killed_during_the_session_action_every_film_keeps_the_note",),
+        "a session killed after its N-ACTION went out is printed again with no note",
     ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(

@@ -22,6 +22,7 @@ from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import check_pixels, optional_attributes
 from hcs.driver.profile import PrinterProfile
 from hcs.driver.session import (
+    BeforeAction,
     FilmFailed,
     PrintAssociation,
     PrinterNotReady,
@@ -79,20 +80,28 @@ class PrinterDriver:
     def has_open_association(self) -> bool:
         return self._association is not None and self._association.dimse.upper_layer.is_established
 
-    async def print(self, request: PrintRequest) -> JobOutcome:
+    async def print(
+        self, request: PrintRequest, before_action: BeforeAction | None = None
+    ) -> JobOutcome:
         """Print one film session; returns what happened to each film, never raises for
-        a printer's answer (only for a job that fails validation)."""
+        a printer's answer (only for a job that fails validation).
+
+        ``before_action`` (collated sessions) is awaited with the films' indexes just
+        before the Film Session N-ACTION goes out: from then on the printer may have
+        printed them, and the server's spool says so before it can happen."""
         validate_request(request, self.profile)
         outcome = JobOutcome(films=[FilmOutcome(i) for i in range(len(request.films))])
         async with self._lock:
             self._cancel_idle()
             try:
-                await self._print_with_retries(request, outcome)
+                await self._print_with_retries(request, outcome, before_action)
             finally:
                 self._schedule_idle_release()
         return outcome
 
-    async def _print_with_retries(self, request: PrintRequest, outcome: JobOutcome) -> None:
+    async def _print_with_retries(
+        self, request: PrintRequest, outcome: JobOutcome, before_action: BeforeAction | None
+    ) -> None:
         while True:
             outcome.attempts += 1
             remaining = [
@@ -108,7 +117,7 @@ class PrinterDriver:
                 return
             try:
                 association = await self._open(request.color)
-                await association.print_request(request, outcome, remaining)
+                await association.print_request(request, outcome, remaining, before_action)
                 outcome.events += self.state.events
                 self.state.events = []
                 return

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,9 @@ from hcs.job.model import (
 )
 
 log = logging.getLogger("hcs.driver")
+
+BeforeAction = Callable[[list[int]], Awaitable[None]]
+"""Awaited with the indexes of a collated session's films just before its N-ACTION."""
 
 GRAY_CONTEXT, COLOR_CONTEXT, PLUT_CONTEXT, ANNOTATION_CONTEXT, PRINT_JOB_CONTEXT = 1, 3, 5, 7, 9
 CONFIGURATION_CONTEXT, VERIFICATION_CONTEXT = 11, 13
@@ -326,9 +329,14 @@ class PrintAssociation:
         return self._decode(response, CONFIGURATION_CONTEXT)
 
     async def print_request(
-        self, request: PrintRequest, outcome: JobOutcome, films: list[int] | None = None
+        self,
+        request: PrintRequest,
+        outcome: JobOutcome,
+        films: list[int] | None = None,
+        before_action: BeforeAction | None = None,
     ) -> None:
-        """Print the films of ``request`` whose index is in ``films`` (default: all)."""
+        """Print the films of ``request`` whose index is in ``films`` (default: all);
+        ``before_action``: see :meth:`hcs.driver.PrinterDriver.print`."""
         color = request.color and self.color
         if request.color and not self.color:
             outcome.events.append(
@@ -390,7 +398,7 @@ class PrintAssociation:
                     film_outcome.state = "failed"
                     film_outcome.reason = failure.reason
             if collate and request.action:
-                await self._print_session(outcome, meta, session_uid, indexes)
+                await self._print_session(outcome, meta, session_uid, indexes, before_action)
         finally:
             if self.dimse.upper_layer.is_established:
                 await self._delete(
@@ -635,11 +643,18 @@ class PrintAssociation:
         await self._follow_print_job(outcome, [film_outcome], response, meta)
 
     async def _print_session(
-        self, outcome: JobOutcome, meta: int, session_uid: str, indexes: list[int]
+        self,
+        outcome: JobOutcome,
+        meta: int,
+        session_uid: str,
+        indexes: list[int],
+        before_action: BeforeAction | None = None,
     ) -> None:
         films = [outcome.films[i] for i in indexes if outcome.films[i].state == "created"]
         if not films:
             return
+        if before_action is not None:
+            await before_action([film.index for film in films])
         for film in films:
             film.state = "unknown"
         try:

@@ -411,8 +411,9 @@ FIELDS: tuple[JobField, ...] = (
         "collate",
         JOB,
         bool,
-        "print all films of the job as one collated session (one Film Session N-ACTION), "
-        "where the printer profile allows it (session_print)",
+        "print all films of the job as one collated session (one Film Session N-ACTION) "
+        "on a printer whose profile has session_print (elsewhere hcs print prints film by "
+        "film and the server refuses the job)",
     ),
 )
 BY_NAME = {f.name: f for f in FIELDS}

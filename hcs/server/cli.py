@@ -172,7 +172,14 @@ def _bar(done: float, width: int = 20) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-_FILM_PROGRESS = {"pending": 0.0, "formatting": 0.3, "sending": 0.6, "printed": 1.0, "failed": 1.0}
+_FILM_PROGRESS = {
+    "pending": 0.0,
+    "formatting": 0.3,
+    "staged": 0.45,
+    "sending": 0.6,
+    "printed": 1.0,
+    "failed": 1.0,
+}
 
 
 def render_progress(job: dict[str, Any]) -> list[str]:

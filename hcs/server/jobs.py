@@ -57,15 +57,27 @@ class JobConflict(ValueError):
 
 @dataclass
 class Turn:
-    """One film of one job, in a printer's hands until its outcome is applied."""
+    """One film of one job, in a printer's hands until its outcome is applied; or, for a
+    collated job, its whole session: every unprinted film, printed by one N-ACTION."""
 
     job_id: str
-    index: int  # the film, from 0
+    index: int  # the (first) film, from 0
     printer: str
     spec: JobSpec
-    films: int
+    films: int  # the job's film count
     attempts: int
-    film_state: FilmState = FilmState.PENDING
+    count: int = 1  # films in this turn
+    session: bool = False  # a collated job: one Film Session, one N-ACTION on it
+    states: dict[int, FilmState] = field(default_factory=dict)  # each film's, as written
+
+    @property
+    def indexes(self) -> range:
+        return range(self.index, self.index + self.count)
+
+    @property
+    def film_state(self) -> FilmState:
+        """The state of the turn's first film (a one-film turn's film)."""
+        return self.states.get(self.index, FilmState.PENDING)
 
 
 class Result(enum.Enum):
@@ -85,6 +97,14 @@ class FilmOutcome:
     result: Result
     reason: str | None = None
     record: dict[str, Any] = field(default_factory=dict)  # operations, warnings, uid, time
+    # a session turn: each film's own result and record (a film box can fail while the
+    # others print); empty: ``result`` and ``record`` hold for every film of the turn
+    films: dict[int, tuple[Result, dict[str, Any]]] = field(default_factory=dict)
+
+    def per_film(self) -> dict[int, tuple[Result, dict[str, Any]]]:
+        if self.films:
+            return self.films
+        return {index: (self.result, self.record) for index in self.turn.indexes}
 
 
 class JobService(Protocol):
@@ -102,9 +122,11 @@ class JobService(Protocol):
     def jobs(self, states: tuple[str, ...] | None, limit: int) -> list[dict[str, Any]]: ...
     def preview(self, job_id: str, index: int) -> Path | None: ...
     def next_film(self, printer: str) -> Turn | None: ...
-    def film(self, turn: Turn, state: FilmState, **values: Any) -> None: ...
+    def film(
+        self, turn: Turn, state: FilmState, only: Iterable[int] | None = None, **values: Any
+    ) -> None: ...
     def frames(self, turn: Turn) -> list[tuple[Path, int]]: ...
-    def store_preview(self, turn: Turn, png: bytes) -> None: ...
+    def store_preview(self, turn: Turn, png: bytes, index: int | None = None) -> None: ...
     def apply(self, outcome: FilmOutcome) -> None: ...
     def retry_at(self, printer: str) -> float | None: ...
     def hold_printer(self, printer: str, status: dict[str, Any]) -> bool: ...
@@ -170,13 +192,18 @@ class Jobs:
         """One structured log line per job event."""
         job_log.info(json.dumps({"event": event, "job": job_id, **details}, default=str))
 
-    def film(self, turn: Turn, state: FilmState, **values: Any) -> None:
-        if turn.film_state is not state:
-            check_film(turn.film_state, state)
-        elif not values:
-            return  # applied already (an outcome retried after the database came back)
-        self.spool.set_film(turn.job_id, turn.index, state=state.value, **values)
-        turn.film_state = state
+    def film(
+        self, turn: Turn, state: FilmState, only: Iterable[int] | None = None, **values: Any
+    ) -> None:
+        """Move the turn's films (or those of ``only``) to ``state``, writing ``values``."""
+        for index in turn.indexes if only is None else only:
+            current = turn.states.get(index, FilmState.PENDING)
+            if current is not state:
+                check_film(current, state)
+            elif not values:
+                continue  # applied already (an outcome retried after the database came back)
+            self.spool.set_film(turn.job_id, index, state=state.value, **values)
+            turn.states[index] = state
 
     # ------------------------------------------------------------------ HTTP
     def incoming(self) -> Incoming:
@@ -352,24 +379,23 @@ class Jobs:
                 event=f"printing on {printer} from film {index + 1}",
                 details={"printer": printer, "film": index + 1},
             )
-        film = self.spool.film(job["id"], index) or {}
-        turn = Turn(
-            job["id"],
-            index,
-            printer,
-            JobSpec.from_json(job["spec"]),
-            job["film_count"],
-            film.get("attempts", 0),
-            FilmState(film.get("state", "pending")),
-        )
+        spec = JobSpec.from_json(job["spec"])
+        session = bool(spec.options.get("collate"))
+        count = job["film_count"] - index if session else 1
+        turn = Turn(job["id"], index, printer, spec, job["film_count"], 0, count, session)
+        for number in turn.indexes:
+            film = self.spool.film(job["id"], number) or {}
+            turn.states[number] = FilmState(film.get("state", "pending"))
+            if number == index:
+                turn.attempts = film.get("attempts", 0)
         self.film(turn, FilmState.FORMATTING, printer=printer)
         return turn
 
     def frames(self, turn: Turn) -> list[tuple[Path, int]]:
         return self.spool.frames(turn.job_id)
 
-    def store_preview(self, turn: Turn, png: bytes) -> None:
-        self.spool.store_preview(turn.job_id, turn.index, png)
+    def store_preview(self, turn: Turn, png: bytes, index: int | None = None) -> None:
+        self.spool.store_preview(turn.job_id, turn.index if index is None else index, png)
 
     def retry_at(self, printer: str) -> float | None:
         return self.spool.next_retry(self.targets(printer))
@@ -406,7 +432,8 @@ class Jobs:
         job = self.spool.job(turn.job_id, detail=False)
         if job is None or State(job["state"]) in TERMINAL:
             return
-        printer, number = turn.printer, turn.index + 1
+        # the turn's last film, from 1 (a session's films end together)
+        printer, number = turn.printer, turn.index + turn.count
         mine = self.instance
         if job["owner"] != mine:
             # another server took the printer over while this one could not reach the
@@ -430,14 +457,15 @@ class Jobs:
                 owner=None,
             )
         elif outcome.result is Result.PRINTED:
-            self.film(turn, FilmState.PRINTED, **outcome.record)
-            self.log(
-                turn.job_id,
-                "film_printed",
-                printer=printer,
-                film=number,
-                warnings=len(outcome.record.get("warnings", ())),
-            )
+            for index, (_, record) in outcome.per_film().items():
+                self.film(turn, FilmState.PRINTED, only=[index], **record)
+                self.log(
+                    turn.job_id,
+                    "film_printed",
+                    printer=printer,
+                    film=index + 1,
+                    warnings=len(record.get("warnings", ())),
+                )
             if number >= turn.films:
                 self.transition(
                     job,
@@ -471,7 +499,8 @@ class Jobs:
                         details={"by": best},
                     )
         elif outcome.result is Result.HELD:
-            self.film(turn, FilmState.PENDING, **outcome.record)
+            for index, (_, record) in outcome.per_film().items():
+                self.film(turn, FilmState.PENDING, only=[index], **record)
             reason = f"printer {printer} not ready: {outcome.reason}"
             unpin = {"pinned": None} if turn.index == 0 else {}
             self.transition(
@@ -485,8 +514,17 @@ class Jobs:
                 **unpin,
             )
         else:
-            reason = f"film {number}: {outcome.reason or 'failed'}"
-            self.film(turn, FilmState.FAILED, **{"reason": outcome.reason, **outcome.record})
+            failed = [
+                i for i, (result, _) in outcome.per_film().items() if result is not Result.PRINTED
+            ]
+            first = failed[0] + 1 if failed else number
+            reason = f"film {first}: {outcome.reason or 'failed'}"
+            for index, (result, record) in outcome.per_film().items():
+                if result is Result.PRINTED:  # a session's other films: printed all the same
+                    self.film(turn, FilmState.PRINTED, only=[index], **record)
+                else:
+                    values = {"reason": outcome.reason, **record}
+                    self.film(turn, FilmState.FAILED, only=[index], **values)
             self.transition(
                 job, State.FAILED, reason, only_owner=mine, owner=None, details={"reason": reason}
             )

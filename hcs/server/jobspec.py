@@ -124,12 +124,6 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
         options = job_fields.parse(data)
     except job_fields.FieldError as error:
         raise JobError(error.field, error.reason) from None
-    if options.get("collate"):
-        raise JobError(
-            "collate",
-            "the server prints a job film by film, so that a HIGH job can pre-empt it "
-            "between films; a collated session is for hcs print and the Python API",
-        )
     images_field = "images" if uploads else "paths"
     other = "paths" if uploads else "images"
     if data.get(other):
@@ -173,3 +167,9 @@ def check_against_printers(spec: JobSpec, config: Config) -> None:
             raise JobError(option, f"{reason} (printer {name})") from None
         if spec.color and not profile.color:
             raise JobError("color", f"printer {name} prints grayscale only")
+        if spec.options.get("collate") and not profile.session_print:
+            raise JobError(
+                "collate",
+                f"printer {name} is not configured to print a Film Session (N-ACTION on"
+                f" the session): set session_print = true in [printers.{name}] if it can",
+            )

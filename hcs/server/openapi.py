@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hcs.job import fields as job_fields
+from hcs.server.states import FilmState
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -81,7 +82,7 @@ DOCUMENT: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "index": {"type": "integer"},
-                    "state": {"enum": ["pending", "formatting", "sending", "printed", "failed"]},
+                    "state": {"enum": [s.value for s in FilmState]},
                     "printer": {"type": ["string", "null"]},
                     "attempts": {"type": "integer"},
                     "reason": {"type": ["string", "null"]},

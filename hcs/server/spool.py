@@ -25,7 +25,9 @@ answer, ``printed`` (or ``failed``) with every DIMSE status. A server killed bet
 the two cannot know whether the printer printed the film (the N-ACTION may have been
 sent and its answer lost): on restart that film is printed again and its row keeps a
 note saying so. That is the at-least-once edge: a film can come out twice, never with
-no record of why, and never zero times.
+no record of why, and never zero times. A collated job's films are ``staged`` while their
+Film Boxes are made (nothing printed: a restart prints the session again, no note) and
+all ``sending`` just before the session's one N-ACTION (each gets the note if caught).
 
 The queue lives in the ``jobs`` table: a job is *claimable* by a printer when no film of
 it is in hand (``owner`` is NULL), its target is one the printer serves, it is not
@@ -533,7 +535,7 @@ class SqlSpool:
             caught = self._execute(
                 db,
                 "SELECT job_id, idx, state, notes FROM films"
-                " WHERE state IN ('sending', 'formatting')",
+                " WHERE state IN ('sending', 'staged', 'formatting')",
             ).fetchall()
             for row in caught:
                 self._note_film(db, row)
@@ -550,7 +552,9 @@ class SqlSpool:
 
     def _note_film(self, db: Any, row: Any) -> None:
         """A film caught in hand goes back to ``pending``; one caught ``sending`` (its
-        N-ACTION may have reached the printer) keeps the at-least-once note."""
+        N-ACTION may have reached the printer) keeps the at-least-once note. One caught
+        ``formatting`` or ``staged`` (a collated session's Film Box, its N-ACTION not
+        yet sent) was not printed: no note."""
         notes = json.loads(row["notes"])
         if row["state"] == "sending":
             notes.append(AT_LEAST_ONCE_NOTE)
@@ -667,8 +671,9 @@ class SqlSpool:
 
     def recover(self, pinned: str | None = None) -> list[tuple[dict[str, Any], int, str]]:
         """Jobs whose film was in hand when the server holding them stopped (all of
-        them, or those pinned to one printer): their films caught in ``formatting`` or
-        ``sending`` go back to ``pending`` with the at-least-once note, the job back in
+        them, or those pinned to one printer): their films caught in ``formatting``,
+        ``staged`` or ``sending`` go back to ``pending`` (``sending`` ones with the
+        at-least-once note), the job back in
         the queue. Returns (job, its first unprinted film, the state it had)."""
         where = "(state = 'printing' OR owner IS NOT NULL)"
         args: tuple = ()
@@ -687,7 +692,7 @@ class SqlSpool:
                 caught = self._execute(
                     db,
                     "SELECT job_id, idx, state, notes FROM films WHERE job_id = ?"
-                    " AND state IN ('sending', 'formatting')",
+                    " AND state IN ('sending', 'staged', 'formatting')",
                     (row["id"],),
                 ).fetchall()
                 for film in caught:

@@ -63,6 +63,9 @@ class FilmState(enum.StrEnum):
 
     PENDING = "pending"  # not printed yet (again, after a hold or a restart)
     FORMATTING = "formatting"  # being formatted for its printer
+    # a collated job's film: its Film Box is being made on the printer, to be printed by
+    # the session's one N-ACTION; nothing of it can have printed yet
+    STAGED = "staged"
     SENDING = "sending"  # its DIMSE exchange is under way: the at-least-once window
     PRINTED = "printed"
     FAILED = "failed"
@@ -70,7 +73,12 @@ class FilmState(enum.StrEnum):
 
 FILM_TRANSITIONS: dict[FilmState, frozenset[FilmState]] = {
     FilmState.PENDING: frozenset({FilmState.FORMATTING, FilmState.FAILED}),
-    FilmState.FORMATTING: frozenset({FilmState.SENDING, FilmState.FAILED, FilmState.PENDING}),
+    FilmState.FORMATTING: frozenset(
+        {FilmState.SENDING, FilmState.STAGED, FilmState.FAILED, FilmState.PENDING}
+    ),
+    # SENDING once the session's N-ACTION is about to go out; PENDING when the printer
+    # was not ready, the spool went away or a restart found it (no note: not printed)
+    FilmState.STAGED: frozenset({FilmState.SENDING, FilmState.FAILED, FilmState.PENDING}),
     # PENDING from SENDING: the printer was not ready (held), or a restart/failover
     # found the film in hand (the at-least-once edge, with a note)
     FilmState.SENDING: frozenset({FilmState.PRINTED, FilmState.FAILED, FilmState.PENDING}),

@@ -6,6 +6,11 @@ film's state to the spool before and after the DIMSE exchange (``sending``, then
 ``printed``/``failed`` with every status), which is what lets a restarted server resume
 from the last completed film.
 
+A collated job (``collate``, on a printer whose profile has ``session_print``) is one
+turn: all its films are formatted, made as Film Boxes of one Film Session and printed by
+one N-ACTION on the session, so a HIGH job waits for the session to end. Its films are
+``staged`` until just before that N-ACTION and ``sending`` from then on.
+
 A film's outcome from the driver decides the job: printed -> next film; held (the
 printer said FAILURE before printing) -> the job waits ``hold_retry`` seconds and may
 go to another printer of its group; failed (a DICOM failure status, or the network gave
@@ -20,6 +25,7 @@ import contextlib
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from hcs.driver import PrinterDriver, PrinterProfile
@@ -292,16 +298,23 @@ class PrinterWorker:
                 delay = min(2.0, delay * 2)
 
     async def print_one(self, turn: Turn) -> FilmOutcome:
-        """Format and print the turn's film; the outcome is returned, not applied."""
+        """Format and print the turn's film (a collated job's turn: every film of its
+        session, printed by one Film Session N-ACTION); the outcome is returned, not
+        applied."""
         jobs, metrics = self.jobs, self.metrics
         turn_started = time.perf_counter()
-        spec, index = turn.spec, turn.index
+        spec = turn.spec
         started = time.perf_counter()
+        formatted = []
         try:
             per_film = boxes_per_film(spec, self.profile)
-            frames = jobs.frames(turn)[index * per_film : (index + 1) * per_film]
-            formatted = await self.formatter.format(spec, frames)
-            jobs.store_preview(turn, formatted.preview_png)  # small; the spool is loop-only
+            frames = jobs.frames(turn)
+            for index in turn.indexes:
+                film = await self.formatter.format(
+                    spec, frames[index * per_film : (index + 1) * per_film]
+                )
+                jobs.store_preview(turn, film.preview_png, index)  # small; loop-only spool
+                formatted.append(film)
         except (HcsError, OSError) as error:  # bad input; a bug (ValueError...) stays one
             if isinstance(error, SpoolUnavailable):
                 raise
@@ -309,16 +322,33 @@ class PrinterWorker:
             return FilmOutcome(turn, Result.FAILED, str(error))
         format_seconds = time.perf_counter() - started
         metrics.observe("hcs_formatting_seconds", format_seconds)
+        request = formatted[0].request
+        before_action = None
+        # A collated session's films are only staged while their Film Boxes are made:
+        # they go to ``sending`` just before the one N-ACTION (a restart before it prints
+        # the session again with no note). On a printer whose profile lost session_print
+        # since the job was accepted, the driver prints film by film: ``sending`` at once.
+        staged = turn.session and self.profile.session_print
+        if turn.session:
+            request = replace(request, films=[f.request.films[0] for f in formatted], collate=True)
         jobs.film(
             turn,
-            FilmState.SENDING,
+            FilmState.STAGED if staged else FilmState.SENDING,
             preview=1,
             attempts=turn.attempts + 1,
-            format_seconds=format_seconds,
+            format_seconds=format_seconds / turn.count,
         )
+        if staged:
+
+            async def before_action(films: list[int]) -> None:
+                jobs.film(turn, FilmState.SENDING, only=[turn.index + i for i in films])
+
         started = time.perf_counter()
         try:
-            outcome = await self.driver.print(formatted.request)
+            if before_action is None:
+                outcome = await self.driver.print(request)
+            else:
+                outcome = await self.driver.print(request, before_action=before_action)
         except InvalidAttribute as error:
             return FilmOutcome(turn, Result.FAILED, str(error))
         print_seconds = time.perf_counter() - started
@@ -336,7 +366,7 @@ class PrinterWorker:
                         "event": "dimse",
                         "printer": self.name,
                         "job": turn.job_id,
-                        "film": index + 1,
+                        "film": turn.index + 1,
                         "operation": record["operation"],
                         "status": record["status_hex"],
                         "category": record["category"],
@@ -344,27 +374,39 @@ class PrinterWorker:
                     }
                 )
             )
-        result = outcome.films[0]
         # The job's notes (what the driver tolerated in the printer's answers) go with
         # the warnings, so the console and the API show them.
         notes = [f"note: {note}" for note in outcome.notes]
-        warnings = [*outcome.warnings, *result.warnings, *notes]
-        record = dict(
-            operations=operations,
-            warnings=warnings,
-            print_job_uid=result.print_job_uid,
-            print_seconds=print_seconds,
-            reason=result.reason,
-        )
-        if result.state == "printed":
-            metrics.inc("hcs_films_printed_total", printer=self.name)
-            self.films_printed += 1
-            verdict = FilmOutcome(turn, Result.PRINTED, None, record)
-        elif result.state == "held":
-            verdict = FilmOutcome(turn, Result.HELD, result.reason, record)
+        films: dict[int, tuple[Result, dict[str, Any]]] = {}
+        for offset, result in enumerate(outcome.films):
+            record = dict(
+                operations=operations,
+                warnings=[*outcome.warnings, *result.warnings, *notes],
+                print_job_uid=result.print_job_uid,
+                print_seconds=print_seconds,
+                reason=result.reason,
+            )
+            if result.state == "printed":
+                metrics.inc("hcs_films_printed_total", printer=self.name)
+                self.films_printed += 1
+                films[turn.index + offset] = (Result.PRINTED, record)
+            elif result.state == "held":
+                films[turn.index + offset] = (Result.HELD, record)
+            else:
+                metrics.inc("hcs_films_failed_total", printer=self.name)
+                films[turn.index + offset] = (Result.FAILED, record)
+        # The turn's verdict: printed if every film printed, held if every film was held
+        # (a session is held as a whole), else failed with the first bad film's reason
+        # (a session's printed films are recorded printed all the same).
+        results = [result for result, _ in films.values()]
+        bad = next((r for r in outcome.films if r.state != "printed"), outcome.films[0])
+        first = films[turn.index][1]
+        if all(result is Result.PRINTED for result in results):
+            verdict = FilmOutcome(turn, Result.PRINTED, None, first, films)
+        elif all(result is Result.HELD for result in results):
+            verdict = FilmOutcome(turn, Result.HELD, bad.reason, first, films)
         else:
-            metrics.inc("hcs_films_failed_total", printer=self.name)
-            verdict = FilmOutcome(turn, Result.FAILED, result.reason or "failed", record)
+            verdict = FilmOutcome(turn, Result.FAILED, bad.reason or "failed", first, films)
         overhead = time.perf_counter() - turn_started - format_seconds - print_seconds
         metrics.observe("hcs_overhead_seconds", overhead)
         return verdict

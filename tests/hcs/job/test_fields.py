@@ -123,15 +123,23 @@ def test_corner_texts_overlay_planes_and_scale_bar_from_json_and_command_line():
         fields.parse({"text": "top-left"})
 
 
-def test_the_server_refuses_collate_saying_why(tmp_path):
+def test_the_server_refuses_collate_on_a_printer_without_session_print(tmp_path):
     from hcs.server import config as configuration
     from hcs.server.jobspec import JobError, parse
 
     path = tmp_path / "hcs.toml"
-    path.write_text('[server]\nspool = "spool"\n[printers.vp]\nhost = "h"\nport = 104\n')
+    path.write_text(
+        '[server]\nspool = "spool"\n[printers.vp]\nhost = "h"\nport = 104\n'
+        '[printers.sp]\nhost = "h"\nport = 105\nsession_print = true\n'
+        '[groups]\nboth = ["vp", "sp"]\n'
+    )
     config = configuration.load(path)
     spec = parse({"printer": "vp", "images": ["a.dcm"], "copies": 2}, config, uploads=True)
     assert spec.options == {"copies": 2} and spec.priority == "MED"
-    with pytest.raises(JobError) as caught:
-        parse({"printer": "vp", "images": ["a.dcm"], "collate": True}, config, uploads=True)
-    assert caught.value.field == "collate" and "film by film" in caught.value.reason
+    for target in ("vp", "both"):  # a group: every printer it may go to must collate
+        with pytest.raises(JobError) as caught:
+            parse({"printer": target, "images": ["a.dcm"], "collate": True}, config, uploads=True)
+        assert caught.value.field == "collate" and caught.value.status == 400
+        assert "printer vp" in caught.value.reason and "session_print" in caught.value.reason
+    spec = parse({"printer": "sp", "images": ["a.dcm"], "collate": True}, config, uploads=True)
+    assert spec.options == {"collate": True}

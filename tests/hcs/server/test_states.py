@@ -34,6 +34,15 @@ def test_a_film_goes_pending_formatting_sending_printed_and_not_backwards():
         check_film(FilmState.PENDING, FilmState.PRINTED)
 
 
+def test_a_collated_film_is_staged_until_its_session_action():
+    check_film(FilmState.FORMATTING, FilmState.STAGED)
+    check_film(FilmState.STAGED, FilmState.SENDING)  # just before the session's N-ACTION
+    check_film(FilmState.STAGED, FilmState.PENDING)  # held, abandoned, or a restart: no note
+    check_film(FilmState.STAGED, FilmState.FAILED)
+    with pytest.raises(IllegalTransition):
+        check_film(FilmState.STAGED, FilmState.PRINTED)  # printed only after an N-ACTION
+
+
 def test_a_finished_job_never_moves_again():
     check_job(State.QUEUED, State.PRINTING)
     check_job("printing", State.PREEMPTED)
