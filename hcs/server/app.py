@@ -28,6 +28,7 @@ from hcs.server import config as configuration
 from hcs.server.config import Config, ConfigError
 from hcs.server.http import build_app
 from hcs.server.jobs import Jobs
+from hcs.server.live import Change, Changes
 from hcs.server.metrics import Metrics
 from hcs.server.spool import SpoolUnavailable, SqliteSpool, SqlSpool
 from hcs.server.states import State
@@ -58,14 +59,15 @@ class Server:
         self.reloads = 0
         self._purge_task: asyncio.Task | None = None
         self.changed = asyncio.Event()
+        self.live = Changes()  # what changed, for the consoles' streams (GET /events)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         self.spool.open()
+        loop = asyncio.get_running_loop()
+        self.spool.listen(lambda text: loop.call_soon_threadsafe(self._spool_changed, text))
         if self.spool.shared:
             # the group's jobs are resumed printer by printer, by whoever takes each one
-            loop = asyncio.get_running_loop()
-            self.spool.listen(lambda payload: loop.call_soon_threadsafe(self.wake, None))
             log.info("instance %s on a shared %s spool", self.jobs.instance, self.spool.backend)
         else:
             resumed = self.jobs.resume_all()
@@ -110,6 +112,7 @@ class Server:
     async def stop(self, grace: float = 30.0) -> None:
         if self._purge_task is not None:
             self._purge_task.cancel()
+        self.live.close()  # the consoles' streams end; browsers reconnect by themselves
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
@@ -120,8 +123,21 @@ class Server:
         worker = PrinterWorker(
             self.jobs, profile, self.executor, self.metrics, self.config.server.status_poll
         )
+        worker.on_change = self._printer_changed
         self.workers[profile.name] = worker
         worker.start()
+
+    def _spool_changed(self, text: str) -> None:
+        """A note from the spool (PostgreSQL: from any server of the group): the
+        consoles hear of it; in a group, the workers look at the queue again."""
+        change = self.live.publish_note(text)
+        if self.spool.shared and change.kind != "film":
+            self.wake(None)
+
+    def _printer_changed(self, name: str) -> None:
+        """A worker's state that only this server knows changed (a film taken, a
+        status poll answered): the consoles hear of it."""
+        self.live.publish(Change("printer", name))
 
     def wake(self, printers=None) -> None:
         """A job changed: the printers that may print it look at the queue again."""

@@ -15,6 +15,8 @@ at 127.0.0.1 (DNS rebinding) and then read the answers. So, on every listener:
 * The token, when the server has one, comes in ``Authorization: Bearer``, or in the
   ``hcs_token`` cookie (HttpOnly, SameSite=Strict) that ``GET /?token=...`` sets for the
   console; a token in the URL is taken nowhere else (URLs end up in logs and history).
+  That holds for the live stream ``GET /events`` too: the console's EventSource cannot
+  set a header but sends the cookie, like its other same-origin requests.
 * A declared body over the server's limit is refused with 413 before it is read.
 
 Bad input is a 4xx, never a 500: :func:`load_json` refuses JSON nested deeper than

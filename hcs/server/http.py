@@ -12,6 +12,7 @@ Routes (see :data:`hcs.server.openapi.DOCUMENT` for the full description)::
     POST   /jobs/{id}/priority             {"priority": "HIGH"}: its queue place and Print Priority
     POST   /jobs/{id}/reprint              a new job with the same options and images
     GET    /jobs/{id}/films/{n}/preview.png
+    GET    /events                         Server-Sent Events: a note per change (the console)
     POST   /config/reload
     GET    /metrics, /openapi.json, /healthz, /health, / (the console)
 
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
 
-from hcs.server import guard, jobspec
+from hcs.server import guard, jobspec, live
 from hcs.server.config import Config, ConfigError
 from hcs.server.formatting import FormatError, boxes_per_film, film_count
 from hcs.server.jobs import JobConflict, JobService
@@ -51,6 +52,7 @@ class Server(Protocol):
     metrics: Metrics
     executor: Executor
     jobs: JobService
+    live: live.Changes
 
     def printers(self) -> list[dict[str, Any]]: ...
     def gauges(self) -> dict[str, dict[tuple, float]]: ...
@@ -72,7 +74,11 @@ def _error(status: int, field: str, reason: str) -> web.Response:
 def build_app(server: Server) -> web.Application:
     max_upload = int(server.config.server.max_upload_mb * 2**20)
     app = web.Application(
-        middlewares=[guard.middleware(lambda r: _server(r).config.server), _json_errors],
+        middlewares=[
+            _count,
+            guard.middleware(lambda r: _server(r).config.server),
+            _json_errors,
+        ],
         client_max_size=max_upload + 2**20,
     )
     app[SERVER_KEY] = server
@@ -94,6 +100,7 @@ def build_app(server: Server) -> web.Application:
     app.router.add_get("/jobs/{job_id}/films/{index}/preview.png", preview)
     app.router.add_post("/config/reload", reload)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/events", events)
     return app
 
 
@@ -102,6 +109,16 @@ def _server(request: web.Request) -> Server:
 
 
 # ---------------------------------------------------------------------- middlewares
+@web.middleware
+async def _count(request: web.Request, handler):
+    """Requests by method and route (the route's pattern, never the job id), in
+    ``hcs_http_requests_total``: what clients ask of the server, polling included."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    _server(request).metrics.inc("hcs_http_requests_total", method=request.method, route=route)
+    return await handler(request)
+
+
 @web.middleware
 async def _json_errors(request: web.Request, handler):
     try:
@@ -256,6 +273,35 @@ async def metrics(request: web.Request) -> web.Response:
         charset="utf-8",
         headers={"X-Prometheus-Format": "0.0.4"},
     )
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """``text/event-stream``: ``hello`` when connected, then a ``change`` event for
+    each change of a job, film or printer in the whole group (:mod:`hcs.server.live`).
+    Nothing here reads the database: the stream stays up while it does not answer."""
+    server = _server(request)
+    try:
+        body = live.stream(server.live)
+        first = await anext(body)
+    except live.TooManyStreams as error:
+        return _error(503, "events", str(error))
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",  # a proxy in front must not hold events back
+        }
+    )
+    await response.prepare(request)
+    try:
+        await response.write(first)
+        async for chunk in body:
+            await response.write(chunk)
+    except (ConnectionError, RuntimeError):  # the console went away
+        pass
+    finally:
+        await body.aclose()
+    return response
 
 
 # ---------------------------------------------------------------------- submit

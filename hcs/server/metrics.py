@@ -41,6 +41,10 @@ _COUNTERS = {
     "hcs_associations_opened_total": ("Associations opened, by printer.", ("printer",)),
     "hcs_preemptions_total": ("Times a job was pre-empted between films.", ()),
     "hcs_takeovers_total": ("Printers this server took over with jobs in hand.", ("printer",)),
+    "hcs_http_requests_total": (
+        "HTTP requests by method and route (the route's pattern, not the job id).",
+        ("method", "route"),
+    ),
 }
 _HISTOGRAMS = {
     "hcs_formatting_seconds": ("Time spent formatting a film (thread pool).", (), FILM_BUCKETS),

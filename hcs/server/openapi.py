@@ -381,6 +381,26 @@ DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/events": {
+            "get": {
+                "summary": "Live updates (Server-Sent Events): what changed, never its content",
+                "description": "A text/event-stream that stays open. First an event 'hello' "
+                "(fetch the state once, also after every reconnect), then an event 'change' "
+                "for each change of a job, film or printer anywhere in the group of servers, "
+                'whose data is JSON: {"kind": "job", "id": ID}, {"kind": "film", "id": ID, '
+                '"film": N}, {"kind": "printer", "id": NAME}, or {"kind": "resync"} (some '
+                "changes may have been missed: fetch everything). A comment line every 15 s "
+                "keeps the connection alive. Read requests need the token like the others "
+                "(Authorization, or the console's cookie: EventSource sends it).",
+                "responses": {
+                    "200": {
+                        "description": "The stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    "503": _err("Too many streams open on this server, or it is stopping"),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",

@@ -15,8 +15,12 @@ The same interface and SQL as :class:`hcs.server.spool.SqlSpool`; what differs:
   held. An instance that dies stops renewing; after the lease time another takes the
   printer and resumes its jobs from their first unprinted film (the film caught in
   ``sending`` gets the at-least-once note, and is counted).
-- **Wake-ups**: every change of a job sends ``NOTIFY hcs``; each instance ``LISTEN``\\ s
-  on its own connection and wakes its workers, so no instance polls the queue.
+- **Wake-ups and live updates**: every change of a job, film or printer sends
+  ``NOTIFY hcs`` with a short note naming it (``job ID``, ``film ID N``, ``printer
+  NAME``: :mod:`hcs.server.live`), in the transaction that made it. Each instance
+  ``LISTEN``\\ s on its own connection: job and printer notes wake its workers, and
+  every note goes to the consoles that follow it (``GET /events``), so neither the
+  workers nor the consoles poll.
 - **Outage**: an error on the connection raises :class:`SpoolUnavailable`; the
   instance stops taking work, ``/health`` says why, and the next call after a short
   back-off connects again.
@@ -33,6 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from hcs.server.live import note
 from hcs.server.spool import Incoming, SpoolUnavailable, SqlSpool
 
 log = logging.getLogger("hcs.server.spool")
@@ -156,6 +161,7 @@ class PostgresSpool(SqlSpool):
         self._listener: threading.Thread | None = None
         self._closing = threading.Event()
         self._sql: dict[str, str] = {}
+        self._status_told: dict[str, str] = {}  # printer -> the status last announced
 
     # ------------------------------------------------------------------ connection
     def _connect(self) -> Any:
@@ -257,6 +263,9 @@ class PostgresSpool(SqlSpool):
     def _notify(self, db: Any, payload: str) -> None:
         self._execute(db, "SELECT pg_notify(?, ?)", (CHANNEL, payload))
 
+    def _announce(self, db: Any, text: str) -> None:
+        self._notify(db, text)
+
     # ------------------------------------------------------------------ open / close
     def open(self) -> None:
         for sub in ("incoming", "jobs"):
@@ -276,8 +285,9 @@ class PostgresSpool(SqlSpool):
             self.conn = None
 
     def listen(self, callback: Callable[[str], None]) -> None:
-        """Call ``callback(payload)`` (from a thread) for every ``NOTIFY hcs``; it
-        reconnects by itself after the database comes back."""
+        """Call ``callback(note)`` (from a thread) for every ``NOTIFY hcs``, whichever
+        instance sent it; it reconnects by itself after the database comes back (and
+        calls ``callback("")``: whatever happened meanwhile was missed)."""
 
         def run() -> None:
             while not self._closing.is_set():
@@ -286,8 +296,8 @@ class PostgresSpool(SqlSpool):
                         conn.execute(f"LISTEN {CHANNEL}")
                         callback("")  # (re)connected: whatever happened meanwhile
                         while not self._closing.is_set():
-                            for note in conn.notifies(timeout=1.0):
-                                callback(note.payload)
+                            for message in conn.notifies(timeout=1.0):
+                                callback(message.payload)
                 except Exception:
                     self._closing.wait(0.5)
 
@@ -303,7 +313,6 @@ class PostgresSpool(SqlSpool):
                 "INSERT INTO image_data (job_id, file, data) VALUES (?, ?, ?)",
                 (job_id, image.file, data),
             )
-        self._notify(db, "queued")
 
     def _fetch_images(self, job_id: str) -> None:
         folder = self.job_dir(job_id)
@@ -339,9 +348,6 @@ class PostgresSpool(SqlSpool):
         return path
 
     # ------------------------------------------------------------------ jobs
-    def _job_written(self, db: Any, job_id: str, state: str) -> None:
-        self._notify(db, state)
-
     def _note_film(self, db: Any, row: Any) -> None:
         super()._note_film(db, row)
         if row["state"] != "sending":
@@ -377,7 +383,19 @@ class PostgresSpool(SqlSpool):
             " RETURNING owner",
             (name, owner, lease, json.dumps(status or {}, default=str)),
         )
+        self._tell_printer(name, row is not None, status)
         return row is not None
+
+    def _tell_printer(self, name: str, held: bool, status: dict[str, Any] | None) -> None:
+        """Announce a printer taken, or its status changed, to the group's consoles
+        (a lease renewal with the same status says nothing)."""
+        if not held:
+            self._status_told.pop(name, None)
+            return
+        text = json.dumps(status or {}, default=str, sort_keys=True)
+        if self._status_told.get(name) != text:
+            self._status_told[name] = text
+            self._one("SELECT pg_notify(?, ?) AS told", (CHANNEL, note("printer", name)))
 
     def release_printer(self, name: str, owner: str) -> None:
         with self.transaction() as db:
@@ -386,7 +404,8 @@ class PostgresSpool(SqlSpool):
                 "UPDATE printers SET owner = NULL, expires = 0 WHERE name = ? AND owner = ?",
                 (name, owner),
             )
-            self._notify(db, f"released {name}")
+            self._notify(db, note("printer", name))
+        self._status_told.pop(name, None)
 
     def printer_holders(self) -> dict[str, dict[str, Any]]:
         rows = self._query(

@@ -46,12 +46,13 @@ import shutil
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hcs.errors import HcsError
+from hcs.server.live import note
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -253,9 +254,15 @@ class SqlSpool:
         """Whether the database answers now."""
         return True
 
-    def listen(self, callback: Any) -> None:
-        """Call ``callback(payload)`` when another server changes the queue (shared
-        spools only)."""
+    def listen(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(note)`` for every change of a job, film or printer
+        (:mod:`hcs.server.live`): SQLite after the commit, in the thread that made it;
+        PostgreSQL from its listener thread, for the changes of every server of the
+        group; an empty note means "something may have been missed"."""
+
+    def _announce(self, db: Any, text: str) -> None:
+        """Inside the transaction that changed something: tell the listeners (SQLite
+        after the commit; PostgreSQL by ``NOTIFY``, which is sent at the commit)."""
 
     def edges(self) -> int:
         """Films printed again because a server stopped while sending them (the
@@ -367,6 +374,7 @@ class SqlSpool:
                     (job_id, now, "queued"),
                 )
                 self._store_images(db, job_id, target_dir, incoming)
+                self._announce(db, note("job", job_id))
         except BaseException:
             shutil.rmtree(target_dir, ignore_errors=True)
             raise
@@ -422,17 +430,15 @@ class SqlSpool:
                 "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
                 (job_id, now, event or (state + (f": {reason}" if reason else ""))),
             )
-            self._job_written(db, job_id, state)
+            self._announce(db, note("job", job_id))
         return True
-
-    def _job_written(self, db: Any, job_id: str, state: str) -> None:
-        """Inside the transaction that changed a job (PostgreSQL: tell the group)."""
 
     def set_columns(self, job_id: str, **columns: Any) -> None:
         """Queue bookkeeping that is no change of state (``pinned``, ``retry_at``)."""
         sets = ", ".join(f"{key} = ?" for key in columns)
         with self.transaction() as db:
             self._execute(db, f"UPDATE jobs SET {sets} WHERE id = ?", (*columns.values(), job_id))
+            self._announce(db, note("job", job_id))
 
     def request_cancel(self, job_id: str, event: str) -> None:
         with self.transaction() as db:
@@ -442,6 +448,7 @@ class SqlSpool:
                 "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
                 (job_id, time.time(), event),
             )
+            self._announce(db, note("job", job_id))
 
     def cancel_requested(self, job_id: str) -> bool:
         row = self._one("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,))
@@ -460,6 +467,7 @@ class SqlSpool:
                 f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
                 (*values.values(), job_id, idx),
             )
+            self._announce(db, note("film", job_id, idx))
 
     def film(self, job_id: str, idx: int) -> dict[str, Any] | None:
         row = self._one("SELECT * FROM films WHERE job_id = ? AND idx = ?", (job_id, idx))
@@ -483,6 +491,7 @@ class SqlSpool:
                 "INSERT INTO events (job_id, t, text) VALUES (?, ?, ?)",
                 (job_id, time.time(), text),
             )
+            self._announce(db, note("job", job_id))
 
     # ------------------------------------------------------------------ reading
     def job(self, job_id: str, detail: bool = True) -> dict[str, Any] | None:
@@ -703,6 +712,7 @@ class SqlSpool:
                     (row["id"],),
                 ).fetchone()
                 self._execute(db, "UPDATE jobs SET owner = NULL WHERE id = ?", (row["id"],))
+                self._announce(db, note("job", row["id"]))
                 out.append((_job(row), int(done["n"]), row["state"]))
         return out
 
@@ -733,6 +743,7 @@ class SqlSpool:
             with self.transaction() as db:
                 self._execute(db, "DELETE FROM events WHERE job_id = ?", (job_id,))
                 self._execute(db, "DELETE FROM jobs WHERE id = ?", (job_id,))
+                self._announce(db, note("job", job_id))
             shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
         return gone
 
@@ -745,6 +756,8 @@ class SqliteSpool(SqlSpool):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.db: sqlite3.Connection | None = None
+        self._listeners: list[Callable[[str], None]] = []
+        self._notes: list[str] = []  # the open transaction's changes, told after COMMIT
 
     def open(self) -> None:
         for sub in ("incoming", "jobs"):
@@ -779,8 +792,19 @@ class SqliteSpool(SqlSpool):
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._notes.clear()
             raise
         self.db.execute("COMMIT")
+        notes, self._notes = self._notes, []
+        for text in dict.fromkeys(notes):
+            for listener in self._listeners:
+                listener(text)
+
+    def listen(self, callback: Callable[[str], None]) -> None:
+        self._listeners.append(callback)
+
+    def _announce(self, db: Any, text: str) -> None:
+        self._notes.append(text)
 
 
 Spool = SqliteSpool  # the name tests and older callers use

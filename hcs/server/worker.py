@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,8 @@ class PrinterWorker:
         self.films_printed = 0
         self.holding = not jobs.shared  # a lone server always holds its printers
         self._new_profile: PrinterProfile | None = None
+        # told when what only this server knows of the printer changes (the consoles)
+        self.on_change: Callable[[str], None] = lambda name: None
         self._associations_seen = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -169,6 +172,7 @@ class PrinterWorker:
             self.driver.state.status = None  # the newest answer wins
             self.driver.state.status_info = None
         self.polled_at = time.time()
+        self.on_change(self.name)
 
     # ------------------------------------------------------------------ the loop
     async def run(self) -> None:
@@ -203,6 +207,7 @@ class PrinterWorker:
                             last_poll = time.monotonic()
                     continue
                 self.current, self.current_film = turn, turn.index
+                self.on_change(self.name)
                 try:
                     outcome = await self.print_one(turn)
                 except asyncio.CancelledError:
@@ -219,6 +224,7 @@ class PrinterWorker:
                     await self._apply(outcome)
                 finally:
                     self.current, self.current_film = None, None
+                    self.on_change(self.name)
         finally:
             if keeper is not None:
                 keeper.cancel()

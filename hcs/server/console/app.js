@@ -1,4 +1,5 @@
-// The console: polls the server's JSON API every second and redraws. No build step.
+// The console: follows the server's change stream (GET /events, Server-Sent Events) and
+// redraws from the JSON API when something changed; it never polls. No build step.
 "use strict";
 
 let selected = null;
@@ -49,7 +50,7 @@ function drawJobs(data) {
   body.replaceChildren(...data.jobs.map((job) => {
     const row = el("tr", { class: "clickable" + (job.id === selected ? " selected" : ""),
                            "data-job": job.id, "data-state": job.state,
-                           onclick: () => { selected = job.id; refresh(); } },
+                           onclick: () => { selected = job.id; schedule(); } },
       el("td", {}, job.id),
       el("td", {}, job.priority),
       el("td", {}, job.printer || job.target),
@@ -67,7 +68,7 @@ async function cancelJob(id) {
   await fetch(`/jobs/${id}`, {
     method: "DELETE", credentials: "same-origin", headers: { "X-HCS-Client": "console" },
   });
-  refresh();
+  schedule();
 }
 
 // The buttons of a job's row: cancel, hold/release and priority while it waits, reprint
@@ -96,7 +97,7 @@ async function jobAction(id, action, body) {
     init.body = JSON.stringify(body);
   }
   await fetch(`/jobs/${id}/${action}`, init);
-  refresh();
+  schedule();
 }
 
 const previewStamp = {};
@@ -131,20 +132,47 @@ function drawDetail(job) {
     el("li", {}, `${new Date(e.t * 1000).toLocaleTimeString()} ${e.text}`)));
 }
 
+// One redraw at a time, at most one per REDRAW_MS: a burst of changes (a job's films
+// going formatting -> sending -> printed) costs one fetch of the state, not one each.
+const REDRAW_MS = 100;
+let timer = null;
+let drawing = false;
+let again = false;
+
+function schedule() {
+  if (timer === null) timer = setTimeout(() => { timer = null; refresh(); }, REDRAW_MS);
+}
+
 async function refresh() {
+  if (drawing) { again = true; return; }
+  drawing = true;
   const live = document.getElementById("live");
   try {
     const [printers, jobs] = await Promise.all([getJSON("/printers"), getJSON("/jobs?limit=100")]);
     drawPrinters(printers);
     drawJobs(jobs);
     if (selected) drawDetail(await getJSON(`/jobs/${selected}`));
-    live.textContent = `live · ${new Date().toLocaleTimeString()}`;
-    live.className = "live ok";
+    if (stream.readyState === EventSource.OPEN) {
+      live.textContent = `live · ${new Date().toLocaleTimeString()}`;
+      live.className = "live ok";
+    }
   } catch (error) {
     live.textContent = `offline: ${error.message}`;
     live.className = "live";
+  } finally {
+    drawing = false;
+    if (again) { again = false; schedule(); }
   }
 }
 
-refresh();
-setInterval(refresh, 1000);
+// The server says "hello" on every (re)connection: the state is fetched once then, and
+// again only after a "change". EventSource reconnects by itself (the server asks for
+// 2 s) and sends the console's cookie (the token) like the other requests.
+const stream = new EventSource("/events");
+stream.addEventListener("hello", () => refresh());
+stream.addEventListener("change", () => schedule());
+stream.addEventListener("error", () => {
+  const live = document.getElementById("live");
+  live.textContent = "offline: reconnecting…";
+  live.className = "live";
+});
