@@ -21,6 +21,7 @@ SCRIPTS = (
     "formatter_compare.py",
     "fastpath_compare.py",
     "spool_compare.py",
+    "live_latency.py",
 )
 
 
