@@ -124,6 +124,11 @@ CREATE TABLE IF NOT EXISTS edges (
     owner TEXT,
     t DOUBLE PRECISION NOT NULL
 );
+CREATE INDEX IF NOT EXISTS edges_job ON edges(job_id);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
 """
 NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
 CHANNEL = "hcs"
@@ -275,6 +280,7 @@ class PostgresSpool(SqlSpool):
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            self._start_counters(db)
         self._sweep_folders()
 
     def close(self) -> None:
@@ -358,9 +364,15 @@ class PostgresSpool(SqlSpool):
             (row["job_id"], row["idx"], None, self.instance, time.time()),
         )
 
-    def edges(self) -> int:
-        """Films sent by an instance that stopped before their answer was recorded."""
-        return int(self._one("SELECT COUNT(*) AS n FROM edges")["n"])
+    def _count_edges(self, db: Any) -> int:
+        return int(self._execute(db, "SELECT COUNT(*) AS n FROM edges").fetchone()["n"])
+
+    def _purge_rows(self, db: Any, job_id: str) -> None:
+        """The job's edge rows (who sent which film again, and when) go with it; the
+        ``edges`` counter keeps counting them. Image bytes and previews would go by
+        ``ON DELETE CASCADE``; they are deleted here too, so no purge depends on it."""
+        for table in ("edges", "image_data", "previews"):
+            self._execute(db, f"DELETE FROM {table} WHERE job_id = ?", (job_id,))
 
     def _claim_guard(self, printer: str, owner: str) -> tuple[str, tuple]:
         return (

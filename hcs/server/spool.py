@@ -108,7 +108,12 @@ CREATE TABLE IF NOT EXISTS events (
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 """
+EDGES = "edges"  # the counter of films sent again (survives the purge of their jobs)
 
 # Columns added after the first release: an older spool.db gets them on open.
 _ADDED_COLUMNS = {
@@ -266,9 +271,24 @@ class SqlSpool:
 
     def edges(self) -> int:
         """Films printed again because a server stopped while sending them (the
-        at-least-once edge): each has a note on its film."""
-        rows = self._query("SELECT notes FROM films WHERE notes != '[]'")
+        at-least-once edge): each has a note on its film, and the ``edges`` counter
+        counts them, so the count stays when the purge forgets their jobs."""
+        row = self._one("SELECT value FROM counters WHERE name = ?", (EDGES,))
+        return int(row["value"]) if row else 0
+
+    def _count_edges(self, db: Any) -> int:
+        """The edges recorded before the counter existed (an older spool): the notes."""
+        rows = self._execute(db, "SELECT notes FROM films WHERE notes != '[]'").fetchall()
         return sum(json.loads(r["notes"]).count(AT_LEAST_ONCE_NOTE) for r in rows)
+
+    def _start_counters(self, db: Any) -> None:
+        """At open, inside its transaction: the edge counter exists (an older spool's
+        starts at the edges its films record)."""
+        if self._execute(db, "SELECT 1 FROM counters WHERE name = ?", (EDGES,)).fetchone():
+            return
+        self._execute(
+            db, "INSERT INTO counters (name, value) VALUES (?, ?)", (EDGES, self._count_edges(db))
+        )
 
     def _store_images(self, db: Any, job_id: str, folder: Path, incoming: Incoming) -> None:
         """Image bytes beyond the files in ``folder`` (PostgreSQL keeps them in rows)."""
@@ -567,6 +587,7 @@ class SqlSpool:
         notes = json.loads(row["notes"])
         if row["state"] == "sending":
             notes.append(AT_LEAST_ONCE_NOTE)
+            self._execute(db, "UPDATE counters SET value = value + 1 WHERE name = ?", (EDGES,))
         self._execute(
             db,
             "UPDATE films SET state = 'pending', notes = ? WHERE job_id = ? AND idx = ?",
@@ -733,7 +754,8 @@ class SqlSpool:
 
     # ------------------------------------------------------------------ retention
     def purge(self, now: float | None = None) -> list[str]:
-        """Forget finished jobs older than the retention time: rows and files."""
+        """Forget finished jobs older than the retention time: rows and files. The
+        counters (the at-least-once edges) keep counting what was forgotten."""
         cutoff = (now or time.time()) - self.retention
         rows = self._query(
             "SELECT id FROM jobs WHERE finished IS NOT NULL AND finished < ?", (cutoff,)
@@ -742,10 +764,15 @@ class SqlSpool:
         for job_id in gone:
             with self.transaction() as db:
                 self._execute(db, "DELETE FROM events WHERE job_id = ?", (job_id,))
+                self._purge_rows(db, job_id)
                 self._execute(db, "DELETE FROM jobs WHERE id = ?", (job_id,))
                 self._announce(db, note("job", job_id))
             shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
         return gone
+
+    def _purge_rows(self, db: Any, job_id: str) -> None:
+        """The engine's own rows of a job being purged (films and images go with the
+        job's row: ``ON DELETE CASCADE``)."""
 
 
 class SqliteSpool(SqlSpool):
@@ -774,6 +801,8 @@ class SqliteSpool(SqlSpool):
         for column, kind in _ADDED_COLUMNS.items():
             if column not in have:
                 self.db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
+        with self.transaction() as db:
+            self._start_counters(db)
         self._sweep_folders()
 
     def close(self) -> None:

@@ -65,3 +65,58 @@ def test_retention_purges_finished_jobs(tmp_path, make_spool):
     assert spool.purge(time.time() + 120) == ["old"]
     assert spool.job("old") is None and not spool.job_dir("old").exists()
     assert spool.job("live") is not None
+
+
+def test_the_purge_forgets_a_job_and_keeps_its_at_least_once_edge_counted(tmp_path, make_spool):
+    """A film caught ``sending`` is counted once; purging its finished job (rows, files,
+    and with PostgreSQL its edge row, image bytes and previews) keeps the count, and so
+    does reopening the spool."""
+    import time
+
+    image = make_dicom(tmp_path / "a.dcm")
+    spool = make_spool(tmp_path / "spool", retention=60)
+    spool.open()
+    commit(spool, "old", 1, source=image)
+    commit(spool, "live", 2, source=image)
+    spool.store_preview("old", 0, b"\x89PNG old")
+    spool.set_film("old", 0, state="sending")
+    spool.set_job("old", "printing", printer="p")
+    spool.unfinished()  # as a restart finds it: the film gets its note, the edge is counted
+    assert spool.film("old", 0)["notes"] == [AT_LEAST_ONCE_NOTE]
+    assert spool.edges() == 1
+    spool.set_job("old", "done")
+    assert spool.purge(time.time() + 120) == ["old"]
+    assert spool.job("old") is None and spool.edges() == 1
+    if spool.backend == "postgresql":
+        for table in ("edges", "image_data", "previews", "films", "images", "events"):
+            row = spool._one(f"SELECT COUNT(*) AS n FROM {table} WHERE job_id = 'old'")
+            assert row["n"] == 0, table
+        assert spool._one("SELECT COUNT(*) AS n FROM image_data")["n"] == 1  # the live job's
+    spool.close()
+    again = make_spool(tmp_path / "spool")
+    again.open()
+    assert again.edges() == 1 and again.job("live") is not None
+    again.close()
+
+
+def test_an_older_spool_starts_its_edge_counter_from_its_films_notes(tmp_path):
+    """A spool.db written before the counter existed: the count starts at the notes."""
+    import json
+    import sqlite3
+
+    from hcs.server.spool import SqliteSpool
+
+    image = make_dicom(tmp_path / "a.dcm")
+    spool = SqliteSpool(tmp_path / "spool")
+    spool.open()
+    commit(spool, "job1", 1, source=image)
+    spool.close()
+    db = sqlite3.connect(tmp_path / "spool" / "spool.db")
+    with db:
+        db.execute("DROP TABLE counters")
+        db.execute("UPDATE films SET notes = ?", (json.dumps([AT_LEAST_ONCE_NOTE]),))
+    db.close()
+    again = SqliteSpool(tmp_path / "spool")
+    again.open()
+    assert again.edges() == 2  # two films, each with its note
+    again.close()
