@@ -10,8 +10,8 @@ killed with ``kill -9`` loses nothing; the database stopped and started again), 
 of those the PostgreSQL server itself stops cleanly or keeps running, so its writes reach
 the disk through the operating system either way. Only a crash of the machine would need
 the flushes, and no test crashes the machine; ``synchronous_commit`` stays on, so a
-commit still returns only once its WAL is written. Without the flushes each commit costs
-no disk wait, which is most of a PostgreSQL test's time on a busy CI disk."""
+commit still returns only once its WAL is written. Without the flushes a commit waits for
+no disk, which matters when other work keeps the CI disk busy."""
 
 from __future__ import annotations
 
