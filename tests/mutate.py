@@ -57,6 +57,13 @@ W_COLOR = _wire("a_colour_image_box_is_rgb_frame_interleaved")
 W_COLLATE = _wire("a_collated_session_is_printed_with_one_film_session_action")
 W_PLUT_SESSION = _wire("the_film_session_references_the_lut_on_pre_cp173_printers")
 W_EXPLICIT = _wire("explicit_vr_carries_the_same_values_as_implicit_vr")
+SPATIAL = "hcs/formatter/spatial.py"
+SPATIAL_TESTS = "tests/hcs/formatter/test_formatter_spatial.py"
+_TURN = (
+    "        if self.rotate:\n"
+    "            pixels = np.rot90(pixels, k=-self.rotate // 90, axes=(0, 1))\n"
+)
+_MIRROR = '        if self.flip == "HORIZONTAL":\n            pixels = pixels[:, ::-1]\n'
 
 
 @dataclass(frozen=True)
@@ -435,6 +442,97 @@ MUTATIONS: tuple[Mutation, ...] = (
         "            pass",
         (f"{COLLATE}::test_killed_during_the_session_action_every_film_keeps_the_note",),
         "a session killed after its N-ACTION went out is printed again with no note",
+    ),
+    # --- the formatter's viewing transformations (hcs/formatter/spatial.py, frame.py)
+    Mutation(
+        "rotation-ignored",
+        SPATIAL,
+        "pixels = np.rot90(pixels, k=-self.rotate // 90, axes=(0, 1))",
+        "pixels = pixels",
+        (SPATIAL_TESTS,),
+        "rotate turns nothing",
+    ),
+    Mutation(
+        "rotation-anticlockwise",
+        SPATIAL,
+        "k=-self.rotate // 90",
+        "k=self.rotate // 90",
+        (SPATIAL_TESTS,),
+        "rotate turns anticlockwise",
+    ),
+    Mutation(
+        "flip-ignored",
+        SPATIAL,
+        '        if self.flip == "HORIZONTAL":\n            pixels = pixels[:, ::-1]',
+        '        if self.flip == "HORIZONTAL":\n            pass',
+        (SPATIAL_TESTS,),
+        "flip horizontal mirrors nothing",
+    ),
+    Mutation(
+        "vertical-flip-ignored",
+        SPATIAL,
+        '        elif self.flip == "VERTICAL":\n            pixels = pixels[::-1]',
+        '        elif self.flip == "VERTICAL":\n            pass',
+        (SPATIAL_TESTS,),
+    ),
+    Mutation(
+        "flip-before-rotation",
+        SPATIAL,
+        _TURN + _MIRROR,
+        _MIRROR + _TURN,
+        (SPATIAL_TESTS,),
+        "the flip is applied before the rotation (PS3.3 C.10.6 says after)",
+    ),
+    Mutation(
+        "roi-ignored",
+        SPATIAL,
+        "        return cls(x, y, w, h, rotate, flip)",
+        "        return cls(0, 0, columns, rows, rotate, flip)",
+        (SPATIAL_TESTS,),
+        "the region of interest is not cut",
+    ),
+    Mutation(
+        "roi-not-checked-against-the-image",
+        SPATIAL,
+        "        if x + w > columns or y + h > rows:",
+        "        if False:",
+        (SPATIAL_TESTS,),
+    ),
+    Mutation(
+        "zoom-ignored",
+        "hcs/formatter/frame.py",
+        "rows, columns, target.width, target.height, method, aspect, zoom",
+        "rows, columns, target.width, target.height, method, aspect, 1.0",
+        (SPATIAL_TESTS,),
+    ),
+    Mutation(
+        "spacing-not-swapped-by-a-turn",
+        SPATIAL,
+        "return (value[1], value[0]) if self.turned else",
+        "return (value[0], value[1]) if self.turned else",
+        (SPATIAL_TESTS,),
+        "a quarter turn keeps the row/column pixel spacing (aspect and scale bar wrong)",
+    ),
+    Mutation(
+        "overlay-planes-not-turned",
+        "hcs/formatter/overlay.py",
+        "        if canvas.view is not None:  # the plane is in image coordinates",
+        "        if False:  # the plane is in image coordinates",
+        (SPATIAL_TESTS,),
+    ),
+    Mutation(
+        "graphics-not-turned",
+        "hcs/formatter/overlay.py",
+        "            x, y = self.view.point(x, y)",
+        "            pass",
+        (SPATIAL_TESTS,),
+    ),
+    Mutation(
+        "zoom-out-not-padded-for-the-printer",
+        "hcs/formatter/frame.py",
+        "        if zoom < 1.0:\n            out_rows",
+        "        if False:\n            out_rows",
+        (SPATIAL_TESTS,),
     ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(

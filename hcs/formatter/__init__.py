@@ -3,7 +3,8 @@ the film layout that places frames on film (the seed's Formatter, DESIGN.md step
 
 Modules, one job each: ``source`` (reading a frame and its LUT attributes), ``gray``
 (Modality, VOI, polarity, Presentation LUT -> P-values), ``magnify`` (fit into a box),
-``overlay`` (text and graphics at print resolution), ``density`` (densities as
+``spatial`` (region of interest, rotation, flip: the viewing
+transformations), ``overlay`` (text and graphics at print resolution), ``density`` (densities as
 P-values), ``frame`` (one frame through all of it), ``engine`` (the thread pool and
 films), ``request`` (a job -> the driver's PrintRequest). Geometry is ``hcs.film``;
 previews are ``hcs.preview``. See docs/formatter.md.

@@ -1,7 +1,9 @@
 """One frame into one image box: the whole pipeline, run in a worker thread.
 
-source -> (gray) Modality LUT -> VOI -> polarity / MONOCHROME1 -> Presentation LUT
+source -> region of interest (a view; zooming in cuts it to what shows)
+       -> (gray) Modality LUT -> VOI -> polarity / MONOCHROME1 -> Presentation LUT
        -> P-values at the image's size (8 or 12 bits)
+       -> rotation, then flip (views; copied once where the 8-bit kernel needs rows)
        -> magnification into the box (aspect kept, centred, empty density around it)
        -> overlays at print resolution
        -> 8/12-bit gray, or RGB for colour films.
@@ -12,14 +14,15 @@ replicated into R, G and B after magnification (a third of the resampling work).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from hcs._fastpath.lut import apply_lut
-from hcs.formatter import gray, magnify, overlay, scratch
+from hcs.formatter import gray, magnify, overlay, scratch, spatial
 from hcs.formatter.job import FormattedBox, Frame
-from hcs.formatter.source import Image, SourceError, load
+from hcs.formatter.source import Image, SourceError, kernel_readable, load
 from hcs.job.model import ImageBoxSpec
 
 
@@ -54,8 +57,11 @@ _TO_12 = np.floor(np.arange(256) * (4095 / 255) + 0.5).astype(np.uint16)
 _INVERT8 = np.arange(255, -1, -1, dtype=np.uint8)
 
 
-def _pvalues(image: Image, frame: Frame, target: BoxTarget) -> tuple[np.ndarray, str]:
-    """The frame at its own size as P-values: gray (target bits) or RGB uint8."""
+def _pvalues(
+    image: Image, frame: Frame, target: BoxTarget, voi_from: Image | None = None
+) -> tuple[np.ndarray, str]:
+    """The frame at its own size as P-values: gray (target bits) or RGB uint8. The VOI
+    is chosen on ``voi_from`` (the region of interest) when the pixels are a part of it."""
     reverse = (frame.polarity or "NORMAL").upper()
     if reverse not in ("NORMAL", "REVERSE"):
         raise gray.VoiError(f"Polarity {frame.polarity!r} is not NORMAL or REVERSE")
@@ -71,7 +77,7 @@ def _pvalues(image: Image, frame: Frame, target: BoxTarget) -> tuple[np.ndarray,
             return y8, "Rec.601 luma"
         return apply_lut(y8, _TO_12, scratch.buffer("gray16", y8.shape, np.uint16)), "Rec.601 luma"
     voi = gray.choose_voi(
-        image,
+        voi_from or image,
         gray.VoiRequest(frame.window, frame.voi_function, frame.voi_index, frame.voi_explanation),
     )
     bits = 8 if target.color else target.bits
@@ -81,6 +87,32 @@ def _pvalues(image: Image, frame: Frame, target: BoxTarget) -> tuple[np.ndarray,
         image, voi, out, polarity=reverse, shape=frame.presentation_shape, bits_out=bits
     )
     return out, voi.describe()
+
+
+def _part(image: Image, view: spatial.View) -> Image:
+    """The image cut to the view's source rectangle (a view of its pixels, no copy)."""
+    if (view.x, view.y, view.width, view.height) == (0, 0, image.columns, image.rows):
+        return image
+    return replace(image, pixels=view.crop(image.pixels))
+
+
+def _readable(pixels: np.ndarray) -> np.ndarray:
+    """A turned or mirrored view copied once into a reused buffer, where the kernels
+    cannot read it in place (a crop and a vertical flip they read as they are)."""
+    if kernel_readable(pixels):
+        return pixels
+    out = scratch.buffer("oriented", pixels.shape, pixels.dtype)
+    np.copyto(out, pixels)
+    return out
+
+
+def _spatial_of(frame: Frame, image: Image) -> tuple[spatial.View, float]:
+    """The frame's region of interest, rotation and flip as a view of the image, and its
+    zoom; a value that does not fit names its field (``roi: ...``)."""
+    view = spatial.View.of(
+        image.rows, image.columns, roi=frame.roi, rotate=frame.rotate, flip=frame.flip
+    )
+    return view, spatial.check_zoom(frame.zoom)
 
 
 def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
@@ -100,25 +132,57 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
         raise SourceError(
             f"Magnification Type {method!r} is not one of {', '.join(magnify.METHODS)}"
         )
-    pv, voi_text = _pvalues(image, frame, target)
-    rows, columns = image.rows, image.columns
-    fit = magnify.place(rows, columns, target.width, target.height, method, image.pixel_aspect)
+    view, zoom = _spatial_of(frame, image)
+    rows, columns = view.shape  # of the region of interest, turned
+    aspect = view.pair(image.pixel_aspect) or (1.0, 1.0)
+    try:
+        shown, fit = magnify.place_zoomed(
+            rows, columns, target.width, target.height, method, aspect, zoom
+        )
+    except ValueError as error:
+        raise spatial.SpatialError(f"zoom: {error}") from None
+    region = _part(image, view)  # the region of interest: its VOI, as if it were the image
+    view = view.narrowed(*shown)  # what shows in the box once zoomed in
+    visible = _part(image, view)
+    pv, voi_text = _pvalues(visible, frame, target, region if visible is not region else None)
+    pv = view.orient(pv)
+    rows, columns = pv.shape[:2]
     film_ppm = target.px_per_mm
 
     if target.scaling == "printer":
-        # The printer magnifies: send the image at its own size; overlays are sized for
-        # the scale the printer will apply, so points on film stay points on film.
-        if rows > 65535 or columns > 65535:
-            raise SourceError(f"{image.description}: {rows} x {columns} is too large to send")
-        placement = magnify.Placement(0, 0, columns, rows, 1.0, 1.0)
-        scale = fit.scale_x if method != "NONE" else 1.0
+        # The printer magnifies: send the image at its own size (turned, cut to its
+        # region and to what a zoom shows; a zoom out pads it with the empty density);
+        # overlays are sized for the scale the printer will apply, so points on film
+        # stay points on film.
+        out_rows, out_columns = rows, columns
+        if zoom < 1.0:
+            out_rows = max(rows, math.floor(rows / zoom + 0.5))
+            out_columns = max(columns, math.floor(columns / zoom + 0.5))
+        if out_rows > 65535 or out_columns > 65535:
+            raise SourceError(
+                f"{image.description}: {out_rows} x {out_columns} is too large to send"
+            )
+        placement = magnify.Placement(
+            (out_columns - columns) // 2, (out_rows - rows) // 2, columns, rows, 1.0, 1.0
+        )
+        scale = (
+            magnify.place(
+                out_rows, out_columns, target.width, target.height, method, aspect
+            ).scale_x
+            if method != "NONE"
+            else 1.0
+        )
         canvas_ppm = (film_ppm[0] / scale, film_ppm[1] / scale)
-        shape = (rows, columns, 3) if target.color else (rows, columns)
+        shape = (out_rows, out_columns, 3) if target.color else (out_rows, out_columns)
         pixels = np.empty(shape, pv.dtype if not target.color else np.uint8)
+        if (out_rows, out_columns) != (rows, columns):
+            eight = pixels.dtype == np.uint8 and target.bits != 8  # a colour film
+            pixels[...] = round(target.fill * 255 / 4095) if eight else target.fill
+        inner = pixels[placement.y : placement.y + rows, placement.x : placement.x + columns]
         if target.color and pv.ndim == 2:
-            pixels[...] = pv[:, :, None]
+            inner[...] = pv[:, :, None]
         else:
-            pixels[...] = pv
+            inner[...] = pv
         spec_magnification = method
     else:
         placement = fit
@@ -136,6 +200,7 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
             white,
             image,
             fields={"Frame": str(image.frame_index + 1), "Window": voi_text},
+            view=view,
         )
         overlay.draw(canvas, frame.overlays)
 
@@ -152,13 +217,16 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
         scale=scale,
         source=image.description or frame.describe(),
         voi=voi_text,
-        image_size=(rows, columns),
+        image_size=(image.rows, image.columns),
+        view=view,
     )
 
 
 def _magnified(pv: np.ndarray, target: BoxTarget, p: magnify.Placement, method: str) -> np.ndarray:
     """The box buffer: ``pv`` magnified into it, empty density around."""
     h, w = target.height, target.width
+    if pv.dtype == np.uint8:
+        pv = _readable(pv)  # the 8-bit kernel reads rows in place; 12 bits go by numpy
     if target.color:
         out = np.empty((h, w, 3), np.uint8)
         fill8 = target.fill if target.bits == 8 else round(target.fill * 255 / 4095)

@@ -14,6 +14,7 @@ from hcs.film import DEFAULT_DPI, CustomFormat, FilmLayout, Rect, Resolution, cu
 from hcs.formatter.magnify import Placement
 from hcs.formatter.overlay import Overlay
 from hcs.formatter.source import Image
+from hcs.formatter.spatial import View
 from hcs.job.model import FilmBoxSpec, FilmSpec, ImageBoxSpec
 
 SCALING_MODES = ("host", "printer")
@@ -50,6 +51,10 @@ class Frame:
     overlays: tuple[Overlay, ...] = ()
     photometric: str | None = None  # for arrays: MONOCHROME1 or MONOCHROME2
     pixel_spacing: tuple[float, float] | None = None  # for arrays and Pillow images
+    rotate: int = 0  # degrees clockwise: 0, 90, 180, 270 (Image Rotation)
+    flip: str | None = None  # HORIZONTAL or VERTICAL, applied after the rotation
+    zoom: float = 1.0  # times the size that fits the box (>1: the middle, larger)
+    roi: tuple[int, int, int, int] | None = None  # column, row, width, height (pixels)
 
     def describe(self) -> str:
         source = self.source
@@ -141,6 +146,7 @@ class FormattedBox:
     source: str
     voi: str
     image_size: tuple[int, int]  # (rows, columns) of the source frame
+    view: View | None = None  # the part of the source shown, turned and flipped
 
     @property
     def pixels(self) -> np.ndarray:
@@ -164,7 +170,17 @@ class FormattedBox:
                 self.placement.height,
             ],
             "scale": round(self.scale, 4),
+            **(self._view_json() if self.view is not None else {}),
         }
+
+    def _view_json(self) -> dict[str, Any]:
+        """The region shown ([column, row, width, height] of the source), rotation and
+        flip, when they are not the whole image as it is."""
+        v = self.view
+        assert v is not None
+        if v.is_identity_for(*self.image_size):
+            return {}
+        return {"shown": [v.x, v.y, v.width, v.height], "rotate": v.rotate, "flip": v.flip}
 
 
 @dataclass

@@ -13,6 +13,7 @@ and weights (``axis_weights``), rounded once: the same filter at 16 times the pr
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,55 @@ def place(
         width / columns,
         height / rows,
     )
+
+
+def place_zoomed(
+    rows: int,
+    columns: int,
+    box_width: int,
+    box_height: int,
+    method: str,
+    pixel_aspect: tuple[float, float],
+    zoom: float,
+) -> tuple[tuple[int, int, int, int], Placement]:
+    """Fit a rows x columns image into a box, ``zoom`` times the fitted size, centred.
+
+    Returns the part of the image that shows (column, row, width, height) and where it
+    lands. Each axis on its own: when the zoomed image is no larger than the box along
+    it, all of it shows at ``round(fitted * zoom)`` pixels; when it is larger, the middle
+    ``round(n * box / (fitted * zoom))`` source pixels show and fill the box. Cutting to
+    whole source pixels keeps the scale within one source pixel of the factor, and what
+    falls outside the box is never resampled. NONE does not scale, so it cannot zoom.
+    """
+    if zoom == 1.0:
+        return (0, 0, columns, rows), place(
+            rows, columns, box_width, box_height, method, pixel_aspect
+        )
+    if method == "NONE":
+        raise ValueError(
+            f"zoom {zoom:g} needs a Magnification Type that scales "
+            "(REPLICATE, BILINEAR or CUBIC), not NONE"
+        )
+    fit = place(rows, columns, box_width, box_height, method, pixel_aspect)
+
+    def axis(n: int, fitted: int, box: int) -> tuple[int, int, int]:
+        zoomed = fitted * zoom
+        if zoomed <= box:
+            return 0, n, max(1, math.floor(zoomed + 0.5))
+        keep = min(n, max(1, math.floor(n * box / zoomed + 0.5)))
+        return (n - keep) // 2, keep, box
+
+    x, width, out_w = axis(columns, fit.width, box_width)
+    y, height, out_h = axis(rows, fit.height, box_height)
+    placement = Placement(
+        (box_width - out_w) // 2,
+        (box_height - out_h) // 2,
+        out_w,
+        out_h,
+        out_w / width,
+        out_h / height,
+    )
+    return (x, y, width, height), placement
 
 
 def printer_scale(

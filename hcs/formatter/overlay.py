@@ -31,6 +31,7 @@ from hcs._fastpath.resize import resize
 from hcs.errors import HcsError
 from hcs.formatter.magnify import Placement
 from hcs.formatter.source import Image
+from hcs.formatter.spatial import View
 
 if TYPE_CHECKING:  # Pillow is the images extra: imported when an overlay is drawn
     from PIL import Image as PILImage
@@ -135,6 +136,13 @@ class Canvas:
     white: int  # the largest P-value (255 or 4095)
     image: Image
     fields: dict[str, str] = field(default_factory=dict)
+    view: View | None = None  # region, rotation, flip: image coordinates -> placement
+
+    def image_point(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the source image (column, row) in output pixel coordinates."""
+        if self.view is not None:
+            x, y = self.view.point(x, y)
+        return self.placement.to_output(x, y)
 
 
 # -- values -----------------------------------------------------------------------------
@@ -210,7 +218,7 @@ class _Layers:
 
 def _point(canvas: Canvas, xy: Sequence[float], units: str) -> tuple[float, float]:
     if units == "image":
-        return canvas.placement.to_output(float(xy[0]), float(xy[1]))
+        return canvas.image_point(float(xy[0]), float(xy[1]))
     if units == "mm":
         return (float(xy[0]) * canvas.px_per_mm[0], float(xy[1]) * canvas.px_per_mm[1])
     raise OverlayError(f"units {units!r} are not 'image' or 'mm'")
@@ -355,6 +363,8 @@ def _draw_arrow(layers: _Layers, canvas: Canvas, item: Arrow) -> None:
 
 def _draw_scale_bar(layers: _Layers, canvas: Canvas, item: ScaleBar) -> None:
     spacing = canvas.image.pixel_spacing
+    if canvas.view is not None:
+        spacing = canvas.view.pair(spacing)  # a quarter turn swaps row and column spacing
     if spacing is None:
         return  # nothing to measure with: an image without Pixel Spacing gets no bar
     length = item.length_mm / spacing[1] * canvas.placement.scale_x  # output pixels
@@ -418,6 +428,8 @@ def _draw_planes(layers: _Layers, canvas: Canvas, item: OverlayPlanes) -> None:
         mask[dst_r0 : dst_r0 + h, dst_c0 : dst_c0 + w] = (
             bits[src_r0 : src_r0 + h, src_c0 : src_c0 + w] != 0
         ) * np.uint8(255)
+        if canvas.view is not None:  # the plane is in image coordinates: it goes with them
+            mask = np.ascontiguousarray(canvas.view.apply(mask))
         scaled = np.empty((p.height, p.width), np.uint8)
         if (p.height, p.width) == mask.shape:
             scaled[...] = mask
