@@ -59,6 +59,12 @@ W_PLUT_SESSION = _wire("the_film_session_references_the_lut_on_pre_cp173_printer
 W_EXPLICIT = _wire("explicit_vr_carries_the_same_values_as_implicit_vr")
 SPATIAL = "hcs/formatter/spatial.py"
 SPATIAL_TESTS = "tests/hcs/formatter/test_formatter_spatial.py"
+SPATIAL_CLI = (
+    "tests/hcs/test_print_command_wire.py::test_rotate_flip_zoom_and_roi_reach_the_image_box"
+)
+SPATIAL_HTTP = (
+    "tests/hcs/server/test_wire.py::test_http_rotate_flip_zoom_and_roi_reach_the_image_box"
+)
 _TURN = (
     "        if self.rotate:\n"
     "            pixels = np.rot90(pixels, k=-self.rotate // 90, axes=(0, 1))\n"
@@ -533,6 +539,54 @@ MUTATIONS: tuple[Mutation, ...] = (
         "        if zoom < 1.0:\n            out_rows",
         "        if False:\n            out_rows",
         (SPATIAL_TESTS,),
+    ),
+    # --- rotate, flip, zoom, roi through every interface (hcs/job/fields.py -> JobOptions)
+    Mutation(
+        "job-rotate-dropped",
+        "hcs/formatter/request.py",
+        "            rotate=self.rotate or 0,",
+        "            rotate=0,",
+        (SPATIAL_CLI, SPATIAL_HTTP),
+        "--rotate / HTTP rotate never reach the formatter",
+    ),
+    Mutation(
+        "job-flip-dropped",
+        "hcs/formatter/request.py",
+        "            flip=self.flip,",
+        "            flip=None,",
+        (SPATIAL_CLI, SPATIAL_HTTP),
+    ),
+    Mutation(
+        "job-zoom-dropped",
+        "hcs/formatter/request.py",
+        "            zoom=1.0 if self.zoom is None else self.zoom,",
+        "            zoom=1.0,",
+        (SPATIAL_CLI, SPATIAL_HTTP),
+    ),
+    Mutation(
+        "job-roi-dropped",
+        "hcs/formatter/request.py",
+        "            roi=tuple(self.roi) if self.roi is not None else None,",
+        "            roi=None,",
+        (SPATIAL_CLI, SPATIAL_HTTP),
+    ),
+    Mutation(
+        "job-rotate-values-not-checked",
+        "hcs/job/fields.py",
+        "            if self.terms is not None and value not in self.terms:",
+        "            if False:",
+        (
+            "tests/hcs/test_print_command_wire.py::test_a_wrong_value_exits_2_and_opens_no_association",
+        ),
+        "--rotate 45 is refused only by the formatter, not named as the option",
+    ),
+    Mutation(
+        "http-roi-not-checked-at-submit",
+        "hcs/server/http.py",
+        '    if problem:\n        raise JobError("roi"',
+        '    if False:\n        raise JobError("roi"',
+        ("tests/hcs/server/test_bad_input.py",),
+        "a region outside the image is found only when its film is formatted",
     ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(

@@ -62,6 +62,10 @@ class JobOptions:
     text: dict[str, str] | None = None  # corner -> template, drawn on every box
     overlay_planes: bool = False  # burn in each image's overlay planes
     scale_bar: float | None = None  # mm
+    roi: tuple[int, int, int, int] | None = None  # column, row, width, height
+    rotate: int | None = None  # degrees clockwise (0, 90, 180, 270)
+    flip: str | None = None  # HORIZONTAL or VERTICAL, after the rotation
+    zoom: float | None = None  # times the size that fits the box
     collate: bool = False
 
     def with_printer_defaults(self, profile: Any | None) -> JobOptions:
@@ -108,6 +112,10 @@ class JobOptions:
             image_box_polarity=self.polarity,
             requested_image_size=self.requested_image_size,
             overlays=self.all_overlays(),
+            rotate=self.rotate or 0,
+            flip=self.flip,
+            zoom=1.0 if self.zoom is None else self.zoom,
+            roi=tuple(self.roi) if self.roi is not None else None,  # type: ignore[arg-type]
         )
 
     def all_overlays(self) -> tuple[Overlay, ...]:

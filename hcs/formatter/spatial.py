@@ -33,10 +33,9 @@ from typing import Any
 import numpy as np
 
 from hcs.errors import HcsError
+from hcs.job.terms import FLIPS, MAX_ZOOM, ROTATIONS
 
-ROTATIONS = (0, 90, 180, 270)
-FLIPS = ("HORIZONTAL", "VERTICAL")
-MAX_ZOOM = 16.0
+__all__ = ["FLIPS", "MAX_ZOOM", "ROTATIONS", "SpatialError", "View"]
 
 
 class SpatialError(HcsError, ValueError):

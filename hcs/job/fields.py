@@ -29,6 +29,7 @@ SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB = "film session", "film box", "image bo
 LEVELS = (SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB)
 WINDOW = "window"  # a [center, width] pair
 TEXTS = "texts"  # text at box corners: {corner: template}; --text CORNER=TEMPLATE, repeated
+ROI = "roi"  # a region of interest [column, row, width, height]; --roi X,Y,W,H
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -50,7 +51,7 @@ class JobField:
     kind: Any  # str, int, float, bool or WINDOW
     help: str
     keyword: str | None = None  # the DICOM attribute it is sent as
-    terms: tuple[str, ...] | None = None  # the values it may take (upper-cased on input)
+    terms: tuple[Any, ...] | None = None  # the values it may take (strings upper-cased)
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
@@ -77,6 +78,8 @@ class JobField:
             return value
         if self.kind is TEXTS:
             return _texts(self.name, value)
+        if self.kind is ROI:
+            return _roi(self.name, value)
         if self.kind is WINDOW:
             if (
                 not isinstance(value, list | tuple)
@@ -89,6 +92,10 @@ class JobField:
         if self.kind is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise FieldError(self.name, f"{value!r} must be an integer")
+            if self.terms is not None and value not in self.terms:
+                raise FieldError(
+                    self.name, f"{value!r} is not one of {', '.join(map(str, self.terms))}"
+                )
             self._bounds(value)
         elif self.kind is float:
             if not _is_number(value):
@@ -141,8 +148,13 @@ class JobField:
             if self.kind is WINDOW:
                 center, width = (float(v) for v in text.split(","))
                 return [center, width]
+            if self.kind is ROI:
+                x, y, w, h = (int(v) for v in text.split(","))
+                return [x, y, w, h]
         except ValueError:
-            kind = "CENTER,WIDTH" if self.kind is WINDOW else f"a {self.kind.__name__}"
+            kind = {WINDOW: "CENTER,WIDTH", ROI: "X,Y,WIDTH,HEIGHT (whole pixels)"}.get(
+                self.kind
+            ) or f"a {self.kind.__name__}"
             raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
         return text
 
@@ -155,6 +167,13 @@ class JobField:
                 "items": {"type": "number"},
                 "minItems": 2,
                 "maxItems": 2,
+            }
+        elif self.kind is ROI:
+            out = {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+                "minItems": 4,
+                "maxItems": 4,
             }
         elif self.kind is TEXTS:
             out = {
@@ -197,6 +216,23 @@ def _texts(name: str, value: Any) -> dict[str, str]:
             raise
         raise FieldError(name, "must be an object of corner: text") from None
     return texts
+
+
+def _roi(name: str, value: Any) -> tuple[int, int, int, int]:
+    """A region of interest: four whole numbers, column and row from 0, width and height
+    from 1 (whether it lies inside each image is checked against the image)."""
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 4
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise FieldError(name, "must be [column, row, width, height]: four whole numbers")
+    x, y, w, h = value
+    if x < 0 or y < 0 or w < 1 or h < 1:
+        raise FieldError(
+            name, f"{list(value)}: column and row must be 0 or more, width and height 1 or more"
+        )
+    return (x, y, w, h)
 
 
 def _words(keyword: str) -> str:
@@ -403,6 +439,41 @@ FIELDS: tuple[JobField, ...] = (
         "VOI LUT function of the window",
         terms=("LINEAR", "LINEAR_EXACT", "SIGMOID"),
     ),
+    JobField(
+        "roi",
+        FRAME,
+        ROI,
+        "region of interest of every image, in its pixels from the top left (0,0): the box "
+        "shows only that region, as if it were the image",
+        metavar="X,Y,W,H",
+    ),
+    JobField(
+        "rotate",
+        FRAME,
+        int,
+        "turn every image clockwise by this many degrees",
+        terms=terms.ROTATIONS,
+        default=0,
+    ),
+    JobField(
+        "flip",
+        FRAME,
+        str,
+        "mirror every image, after the rotation (as DICOM's Image Rotation then Image "
+        "Horizontal Flip): HORIZONTAL (left to right) or VERTICAL (top to bottom)",
+        terms=terms.FLIPS,
+    ),
+    JobField(
+        "zoom",
+        FRAME,
+        float,
+        "magnify every image this many times the size that fits its box: above 1 the "
+        "middle of the image (or region) larger, cut to the box; below 1 smaller",
+        minimum=0.01,
+        maximum=terms.MAX_ZOOM,
+        default=1.0,
+        metavar="FACTOR",
+    ),
     # --- the job
     JobField(
         "color", JOB, bool, "print on the colour meta SOP class (a colour printer)", default=False
@@ -458,7 +529,8 @@ def add_arguments(parser: argparse.ArgumentParser, exclude: Iterable[str] = ()) 
             dest=field.name,
             type=field.from_text,
             default=None,
-            metavar=field.metavar or ("{" + ",".join(field.terms) + "}" if field.terms else None),
+            metavar=field.metavar
+            or ("{" + ",".join(map(str, field.terms)) + "}" if field.terms else None),
             help=help_text,
         )
 

@@ -38,6 +38,12 @@ TRIM_VALUES = ("YES", "NO")
 RESOLUTION_IDS = ("STANDARD", "HIGH")
 DECIMATE_CROP = ("DECIMATE", "CROP", "FAIL")
 PRESENTATION_LUT_SHAPES = ("IDENTITY", "LIN OD")
+# Image viewing transformations the formatter applies (hcs.formatter.spatial): Image
+# Rotation's values (0070,0042), degrees clockwise; the flips, applied after the rotation
+# (PS3.3 C.10.6 orders Image Rotation before Image Horizontal Flip); the largest zoom.
+ROTATIONS = (0, 90, 180, 270)
+FLIPS = ("HORIZONTAL", "VERTICAL")
+MAX_ZOOM = 16.0
 
 # N-EVENT-REPORT Event Type IDs (PS3.4 H.4.9.1.2 Printer, H.4.10.1.2 Print Job): the
 # printer's status and a Print Job's execution status, by the number on the wire.

@@ -28,6 +28,7 @@ import ipaddress
 import json
 import logging
 import os
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Protocol
@@ -396,6 +397,7 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
             )
             if problem:
                 raise JobError(f"images[{order[image.name]}]", f"{image.name}: {problem}", 415)
+            await _check_roi(server, spec, incoming.path / image.file, image.name)
         return _commit(server, spec, incoming)
     except JobError as error:
         incoming.discard()
@@ -450,6 +452,33 @@ def check_dicom(path: Path) -> tuple[str | None, int]:
     return None, frames
 
 
+def roi_problem(path: Path, roi: Sequence[int]) -> str | None:
+    """Why a region of interest does not lie inside the image at ``path`` (or None)."""
+    import pydicom
+
+    dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Rows", "Columns"])
+    rows, columns = int(dataset.Rows), int(dataset.Columns)
+    x, y, w, h = roi
+    if x + w <= columns and y + h <= rows:
+        return None
+    return (
+        f"columns {x}..{x + w - 1}, rows {y}..{y + h - 1} do not lie inside the image "
+        f"({columns} columns x {rows} rows)"
+    )
+
+
+async def _check_roi(server: Server, spec: jobspec.JobSpec, path: Path, name: str) -> None:
+    """The job's region of interest is checked against each image when the job comes in
+    (400 naming ``roi``), not found when its film is formatted."""
+    roi = spec.options.get("roi")
+    if roi is None:
+        return
+    loop = asyncio.get_running_loop()
+    problem = await loop.run_in_executor(server.executor, roi_problem, path, roi)
+    if problem:
+        raise JobError("roi", f"{name}: {problem}")
+
+
 async def _submit_paths(server: Server, request: web.Request) -> web.Response:
     try:
         data = guard.load_json(await request.text())
@@ -487,6 +516,10 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         problem, frames = await loop.run_in_executor(server.executor, check_dicom, real)
         if problem:
             return _reject(server, JobError(f"paths[{i}]", f"{real.name}: {problem}", 415))
+        try:
+            await _check_roi(server, spec, real, real.name)
+        except JobError as error:
+            return _reject(server, error)
         counts.append(frames)
     incoming = server.jobs.incoming()
     try:

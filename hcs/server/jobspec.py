@@ -75,7 +75,7 @@ class JobSpec:
         """A spec as :meth:`as_json` stored it (checked when it was submitted; ``None``
         values, which older spools stored for absent options, are dropped)."""
         options = {
-            name: tuple(value) if name == "window" else value
+            name: tuple(value) if name in ("window", "roi") else value
             for name, value in data.items()
             if name in job_fields.BY_NAME and value is not None
         }

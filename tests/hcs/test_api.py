@@ -98,6 +98,10 @@ def test_async_twin_in_a_running_loop(tmp_path):
         ({"film_size": "2INX2IN"}, "2INX2IN"),
         ({"colour": True}, "unknown job option.*colour"),
         ({"host": None}, "host= and port="),
+        ({"rotate": 45}, "rotate: 45 is not one of 0, 90, 180, 270"),
+        ({"flip": "diagonal"}, "flip: 'diagonal' is not horizontal or vertical"),
+        ({"zoom": -1}, "zoom: -1 must be a number above 0"),
+        ({"roi": (100, 0, 40, 40)}, r"roi: columns 100..139, rows 0..39 do not lie inside"),
     ],
 )
 def test_a_bad_job_raises_before_any_association(tmp_path, arguments, message):

@@ -10,9 +10,13 @@ import contextlib
 import json
 import socket
 
+import numpy as np
+import pydicom
+import pytest
 from pydicom.data import get_testdata_file
 
 from hcs.cli import main
+from tests.hcs.formatter.helpers import at_own_size
 from tests.hcs.vprinter.helpers import background_printer
 from tests.hcs.wire import print_associations
 
@@ -140,6 +144,10 @@ def test_a_wrong_value_exits_2_and_opens_no_association(capsys):
             (["--medium", "GLASS"], "--medium: 'GLASS' is not a Medium Type"),
             (["--format", "STANDARD\\0,1"], "'0' is not a positive whole number"),
             (["--requested-image-size", "-1"], "--requested-image-size: -1.0 must be"),
+            (["--rotate", "45"], "--rotate: 45 is not one of 0, 90, 180, 270"),
+            (["--flip", "diagonal"], "--flip: 'DIAGONAL' is not one of HORIZONTAL, VERTICAL"),
+            (["--zoom", "0"], "--zoom: 0.0 must be from 0.01 to 16"),
+            (["--roi", "60,0,10,10"], "roi: columns 60..69, rows 0..9 do not lie inside"),
         ):
             base = ["print", MR, "--host", "127.0.0.1", "--port", str(port)]
             code = main([*base, *wrong])
@@ -147,6 +155,12 @@ def test_a_wrong_value_exits_2_and_opens_no_association(capsys):
             assert code == 2 and message in err, (wrong, err)
             with contextlib.suppress(TimeoutError):
                 connections.append(listener.accept())
+        with pytest.raises(SystemExit) as usage:  # argparse's own type check
+            main(["print", MR, "--host", "127.0.0.1", "--port", str(port), "--roi", "1,2,3"])
+        assert usage.value.code == 2
+        assert "--roi: '1,2,3' is not X,Y,WIDTH,HEIGHT" in capsys.readouterr().err
+        with contextlib.suppress(TimeoutError):
+            connections.append(listener.accept())
         assert connections == []
     finally:
         listener.close()
@@ -174,3 +188,38 @@ def test_a_dash_leaves_an_image_box_empty(capsys, tmp_path):
     [association] = print_associations(out)
     images = association.all("N-SET Grayscale Image Box")
     assert [b.dataset["ImageBoxPosition"] for b in images] == [1, 3]
+
+
+def test_rotate_flip_zoom_and_roi_reach_the_image_box(capsys, tmp_path):
+    """``--rotate 90 --flip horizontal --roi 3,5,40,20 --zoom 0.5`` on a printer that
+    magnifies itself: the Image Box carries the 40 x 20 region turned (40 rows, 20
+    columns), mirrored, padded to twice its size for the zoom, pixel for pixel."""
+    from tests.hcs.formatter.helpers import sent_at_own_size
+
+    raw = pydicom.dcmread(MR).pixel_array  # 64 x 64, 16-bit
+    window = (float(raw.max()) / 2 + 0.5, float(raw.max()) + 1)
+    out = tmp_path / "vprinter"
+    with background_printer(out, store_dicom=True) as printer:
+        config = tmp_path / "hcs.toml"
+        config.write_text(
+            f'[printers.vp]\nhost = "127.0.0.1"\nport = {printer.port}\n'
+            'ae_title = "VPRINTER"\nscaling = "printer"\nresolution_dpi = 30\n'
+        )
+        argv = ["print", MR, "--printer", "vp", "--config", str(config), "--json"]
+        argv += ["--rotate", "90", "--flip", "horizontal", "--roi", "3,5,40,20", "--zoom", "0.5"]
+        argv += ["--window", f"{window[0]},{window[1]}"]
+        code = main(argv)
+        report, err = capsys.readouterr()
+        assert code == 0, err
+        printer.wait_idle()
+    box = json.loads(report)["films"][0]["boxes"][0]
+    assert (box["shown"], box["rotate"], box["flip"]) == ([3, 5, 40, 20], 90, "HORIZONTAL")
+    [association] = print_associations(out)
+    [item] = association.only("N-SET Grayscale Image Box").dataset["BasicGrayscaleImageSequence"]
+    assert (item["Rows"], item["Columns"]) == (80, 40)
+    [stored] = (out / "films").glob("*-box01.dcm")
+    sent = pydicom.dcmread(stored).BasicGrayscaleImageSequence[0]
+    pixels = np.frombuffer(sent.PixelData, np.uint8).reshape(sent.Rows, sent.Columns)
+    pvalues = at_own_size(MR, window=window)  # the untransformed P-values
+    view, where, shape = sent_at_own_size(pvalues, 90, "horizontal", (3, 5, 40, 20), 0.5)
+    assert shape == (80, 40) and np.array_equal(pixels[where], view)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pydicom
 import pytest
 from PIL import Image as PILImage
 from pydicom import examples
 
 import hcs
 from hcs.formatter import OverlayPlanes, Text
-from tests.hcs.formatter.helpers import bundled
+from tests.hcs.formatter.helpers import at_own_size, bundled, numpy_view
 from tests.hcs.vprinter.helpers import background_printer
 from tests.hcs.wire import print_associations
 
@@ -110,3 +111,28 @@ def test_printer_scaling_sends_the_turned_region_at_its_own_size(tmp_path):
     assert sizes == [(50, 30), (64, 32)]  # turned: rows and columns trade places
     films = [r.outcome.as_json()["films"][0]["print_job_uid"] for r in (result, reference)]
     assert np.array_equal(rendered(out, films[0]), rendered(out, films[1]))
+
+
+def test_print_images_takes_rotate_flip_zoom_and_roi_as_job_options(tmp_path):
+    """The Python API's keywords (JobOptions fields) reach the Image Box: the region,
+    turned and mirrored, sent at its own size to a printer that magnifies."""
+    ct = examples.get_path("ct")  # 128 x 128
+    out = tmp_path / "vprinter"
+    with background_printer(out, store_dicom=True) as printer:
+        profile = hcs.PrinterProfile(
+            name="vp",
+            host="127.0.0.1",
+            port=printer.port,
+            ae_title="VPRINTER",
+            resolution_dpi=DPI,
+            scaling="printer",
+        )
+        job = {"rotate": 270, "flip": "vertical", "roi": (10, 20, 64, 32), "window": (40, 400)}
+        result = hcs.print_images(ct, printer=profile, **job)
+        printer.wait_idle()
+    assert result.printed, result.outcome.as_json()
+    [stored] = (out / "films").glob("*-box01.dcm")
+    sent = pydicom.dcmread(stored).BasicGrayscaleImageSequence[0]
+    pixels = np.frombuffer(sent.PixelData, np.uint8).reshape(sent.Rows, sent.Columns)
+    pvalues = at_own_size(ct, window=(40, 400))
+    assert np.array_equal(pixels, numpy_view(pvalues, 270, "vertical", (10, 20, 64, 32)))

@@ -46,3 +46,28 @@ def in_box(
     """Format one frame into a box of ``width`` x ``height`` film pixels (host scaling)."""
     target = BoxTarget(1, width, height, (ppm, ppm), bits, color, "host", method, fill)
     return format_frame(Frame(source, **frame), target)
+
+
+def numpy_view(pixels, rotate=0, flip=None, roi=None):
+    """What the formatter should show of ``pixels`` for a rotate/flip/region of interest,
+    said with plain numpy: slice, np.rot90 (clockwise), then np.flip."""
+    if roi is not None:
+        x, y, w, h = roi
+        pixels = pixels[y : y + h, x : x + w]
+    pixels = np.rot90(pixels, k=-(rotate // 90))
+    if flip is not None and flip.lower() == "horizontal":
+        pixels = np.flip(pixels, axis=1)
+    elif flip is not None and flip.lower() == "vertical":
+        pixels = np.flip(pixels, axis=0)
+    return np.ascontiguousarray(pixels)
+
+
+def sent_at_own_size(pixels, rotate=0, flip=None, roi=None, zoom=1.0):
+    """(the numpy view, where it lies in what is sent, the shape sent) when the printer
+    magnifies: zoomed out, the view is padded to ``size / zoom`` (zoom <= 1 only)."""
+    view = numpy_view(pixels, rotate, flip, roi)
+    rows, columns = view.shape[:2]
+    out_rows = max(rows, int(np.floor(rows / zoom + 0.5)))
+    out_columns = max(columns, int(np.floor(columns / zoom + 0.5)))
+    y, x = (out_rows - rows) // 2, (out_columns - columns) // 2
+    return view, (slice(y, y + rows), slice(x, x + columns)), (out_rows, out_columns)

@@ -23,7 +23,7 @@ from hcs.formatter import (
 from hcs.formatter.job import PrinterSettings
 from hcs.formatter.spatial import SpatialError, View
 from hcs.job.model import FilmBoxSpec
-from tests.hcs.formatter.helpers import at_own_size, bundled, in_box
+from tests.hcs.formatter.helpers import at_own_size, bundled, in_box, numpy_view
 
 ROTATIONS = (0, 90, 180, 270)
 FLIPS = (None, "horizontal", "vertical")
@@ -32,19 +32,6 @@ CT = RNG.integers(0, 4096, (37, 53), dtype=np.uint16)  # 12-bit stored values, n
 WINDOW = (2000.0, 3000.0)
 RGB = RNG.integers(0, 256, (29, 41, 3), dtype=np.uint8)
 ROI = (5, 3, 31, 22)  # column, row, width, height
-
-
-def numpy_view(pixels, rotate=0, flip=None, roi=None):
-    """What the formatter should magnify, said with plain numpy."""
-    if roi is not None:
-        x, y, w, h = roi
-        pixels = pixels[y : y + h, x : x + w]
-    pixels = np.rot90(pixels, k=-(rotate // 90))
-    if flip == "horizontal":
-        pixels = np.flip(pixels, axis=1)
-    elif flip == "vertical":
-        pixels = np.flip(pixels, axis=0)
-    return np.ascontiguousarray(pixels)
 
 
 def magnified(pv, width, height, method="BILINEAR", fill=0, aspect=(1.0, 1.0)):

@@ -55,6 +55,15 @@ def test_every_option_says_where_it_applies_and_what_it_is_sent_as():
         ({"requested_image_size": -3}, "requested_image_size", "must be from"),
         ({"label": "x" * 65}, "label", "longer than 64"),
         ({"collate": "yes"}, "collate", "true or false"),
+        ({"rotate": 45}, "rotate", "45 is not one of 0, 90, 180, 270"),
+        ({"rotate": "90"}, "rotate", "must be an integer"),
+        ({"flip": "diagonal"}, "flip", "'DIAGONAL' is not one of HORIZONTAL, VERTICAL"),
+        ({"zoom": 0}, "zoom", "must be from 0.01 to 16"),
+        ({"zoom": 20}, "zoom", "must be from 0.01 to 16"),
+        ({"roi": [1, 2, 3]}, "roi", "four whole numbers"),
+        ({"roi": [1, 2, 3.5, 4]}, "roi", "four whole numbers"),
+        ({"roi": [-1, 0, 10, 10]}, "roi", "column and row must be 0 or more"),
+        ({"roi": [0, 0, 0, 10]}, "roi", "width and height 1 or more"),
     ],
 )
 def test_a_bad_value_is_refused_naming_the_option(data, field, reason):
@@ -143,3 +152,26 @@ def test_the_server_refuses_collate_on_a_printer_without_session_print(tmp_path)
         assert "printer vp" in caught.value.reason and "session_print" in caught.value.reason
     spec = parse({"printer": "sp", "images": ["a.dcm"], "collate": True}, config, uploads=True)
     assert spec.options == {"collate": True}
+
+
+def test_rotate_flip_zoom_and_roi_from_json_and_command_line_reach_the_frame():
+    from hcs.server.cli import job_from_args
+
+    parsed = fields.parse({"rotate": 90, "flip": "horizontal", "zoom": 1.5, "roi": [1, 2, 30, 40]})
+    assert parsed == {"rotate": 90, "flip": "HORIZONTAL", "zoom": 1.5, "roi": (1, 2, 30, 40)}
+    argv = ["x.dcm", "--rotate", "270", "--flip", "vertical", "--zoom", "0.5", "--roi", "4,5,6,7"]
+    expected = {"rotate": 270, "flip": "VERTICAL", "zoom": 0.5, "roi": (4, 5, 6, 7)}
+    assert fields.from_args(subcommand("print").parse_args(argv)) == expected
+    submitted = job_from_args(subcommand("submit").parse_args(argv))  # hcs submit's JSON
+    assert submitted == {**expected, "roi": [4, 5, 6, 7]}
+    frame = JobOptions(**fields.job_options_arguments(expected)).frame("x.dcm")
+    assert (frame.rotate, frame.flip, frame.zoom, frame.roi) == (270, "VERTICAL", 0.5, (4, 5, 6, 7))
+    plain = JobOptions().frame("x.dcm")  # absent: the whole image as it is
+    assert (plain.rotate, plain.flip, plain.zoom, plain.roi) == (0, None, 1.0, None)
+    with pytest.raises(SystemExit):
+        subcommand("print").parse_args(["x.dcm", "--roi", "1,2,3"])
+    schema = DOCUMENT["components"]["schemas"]["JobSpec"]["properties"]
+    assert schema["rotate"]["enum"] == [0, 90, 180, 270]
+    assert schema["flip"]["enum"] == ["HORIZONTAL", "VERTICAL"]
+    assert (schema["zoom"]["minimum"], schema["zoom"]["maximum"]) == (0.01, 16.0)
+    assert schema["roi"]["minItems"] == schema["roi"]["maxItems"] == 4

@@ -86,6 +86,25 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path, backend):
                     json.dumps({"printer": "vp", "copies": 0, "images": ["a.dcm"]}),
                     {"a.dcm": ct},
                 )
+                results["bad rotate"] = await _post_multipart(
+                    url,
+                    json.dumps({"printer": "vp", "rotate": 45, "images": ["a.dcm"]}),
+                    {"a.dcm": ct},
+                )
+                results["roi outside the image"] = await _post_multipart(
+                    url,
+                    json.dumps({"printer": "vp", "roi": [20, 0, 20, 10], "images": ["a.dcm"]}),
+                    {"a.dcm": ct},
+                )
+                try:
+                    await client.submit_paths(
+                        {"printer": "vp", "roi": [0, 0, 33, 1]}, [str(inside)]
+                    )
+                except ServerError as error:
+                    results["roi outside a path's image"] = (
+                        error.status,
+                        {"field": error.field, "error": str(error)},
+                    )
                 results["named, not uploaded"] = await _post_multipart(
                     url, json.dumps({"printer": "vp", "images": ["a.dcm", "b.dcm"]}), {"a.dcm": ct}
                 )
@@ -108,6 +127,9 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path, backend):
         "non-DICOM upload": (415, "images[0]"),
         "oversize upload": (413, "images"),
         "bad copies": (400, "copies"),
+        "bad rotate": (400, "rotate"),
+        "roi outside the image": (400, "roi"),
+        "roi outside a path's image": (400, "roi"),
         "named, not uploaded": (400, "images"),
         "path outside": (403, "paths[0]"),
     }
@@ -117,6 +139,10 @@ def test_each_bad_input_is_refused_and_nothing_is_queued(tmp_path, backend):
         assert body["field"] == field, (label, body)
     assert "not a DICOM file" in results["non-DICOM upload"][1]["reason"]
     assert "outside the allowed directories" in results["path outside"][1]["error"]
+    assert (
+        "a.dcm: columns 20..39, rows 0..9 do not lie inside the image (32 columns x 32 rows)"
+        in (results["roi outside the image"][1]["reason"])
+    )
     # only the one good job (a path inside the allowed directory) was queued
     assert results["path inside"][0] == 201
     assert [j["id"] for j in jobs] == [results["path inside"][1]["id"]]

@@ -3,9 +3,14 @@ names (the virtual printer's association record, see ``tests/hcs/wire.py``)."""
 
 import asyncio
 
+import numpy as np
+import pydicom
+
 from hcs.client import Client
+from tests.hcs.formatter.helpers import sent_at_own_size
 from tests.hcs.server.helpers import (
     MR,
+    make_dicom,
     printer_table,
     running_server,
     virtual_printer,
@@ -153,3 +158,34 @@ def test_status_is_polled_on_the_open_association(tmp_path):
     [printing] = print_associations(out)
     after = printing.operations[printing.operations.index("N-DELETE Film Session") :]
     assert after.count("N-GET Printer") >= 2  # the polls after the job, on its association
+
+
+def test_http_rotate_flip_zoom_and_roi_reach_the_image_box(tmp_path):
+    """On a printer that magnifies itself, the Image Box of a job with ``rotate``,
+    ``flip``, ``roi`` and ``zoom`` carries the region turned, mirrored and padded for the
+    zoom, pixel for pixel (the virtual printer keeps the Image Boxes it received)."""
+    image = make_dicom(tmp_path / "sc.dcm", rows=30, columns=50, seed=3)  # 8 bits, no VOI
+    out = tmp_path / "vp"
+    job = {"rotate": 90, "flip": "HORIZONTAL", "roi": [3, 5, 20, 10], "zoom": 0.5}
+
+    async def go():
+        async with virtual_printer(out, store_dicom=True) as vp:
+            table = printer_table(vp.port, scaling="printer")
+            config = write_config(tmp_path / "hcs.toml", {"vp": table})
+            async with running_server(config) as server, Client(server.url) as client:
+                created = await client.submit({"printer": "vp", **job}, [image])
+                [done] = await wait_jobs(client, [created["id"]])
+                await vp.wait_idle()
+                return done
+
+    done = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    [association] = print_associations(out)
+    [item] = association.only("N-SET Grayscale Image Box").dataset["BasicGrayscaleImageSequence"]
+    assert (item["Rows"], item["Columns"]) == (40, 20)  # 20 x 10 turned, twice for zoom 0.5
+    [stored] = (out / "films").glob("*-box01.dcm")
+    sent = pydicom.dcmread(stored).BasicGrayscaleImageSequence[0]
+    pixels = np.frombuffer(sent.PixelData, np.uint8).reshape(sent.Rows, sent.Columns)
+    raw = pydicom.dcmread(image).pixel_array  # 8-bit, no VOI: the P-values as stored
+    view, where, shape = sent_at_own_size(raw, 90, "horizontal", (3, 5, 20, 10), 0.5)
+    assert shape == (40, 20) and np.array_equal(pixels[where], view)
