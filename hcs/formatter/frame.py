@@ -3,7 +3,7 @@
 source -> region of interest (a view; zooming in cuts it to what shows)
        -> (gray) Modality LUT -> VOI -> polarity / MONOCHROME1 -> Presentation LUT
        -> P-values at the image's size (8 or 12 bits)
-       -> rotation, then flip (views; copied once where the 8-bit kernel needs rows)
+       -> rotation, then flip (views; copied once where rows are not adjacent pixels)
        -> magnification into the box (aspect kept, centred, empty density around it)
        -> overlays at print resolution
        -> 8/12-bit gray, or RGB for colour films.
@@ -96,13 +96,30 @@ def _part(image: Image, view: spatial.View) -> Image:
     return replace(image, pixels=view.crop(image.pixels))
 
 
+_TILE = 128
+
+
+def _copy(src: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = src``; a turned view (its rows a pixel apart in memory) is copied in
+    square tiles that stay in cache, which is two to three times faster than numpy's copy
+    of a transposed view (``bench/spatial_compare.py``)."""
+    if src.ndim >= 2 and abs(src.strides[0]) < abs(src.strides[1]):
+        rows, columns = src.shape[:2]
+        for y in range(0, rows, _TILE):
+            for x in range(0, columns, _TILE):
+                out[y : y + _TILE, x : x + _TILE] = src[y : y + _TILE, x : x + _TILE]
+    else:
+        np.copyto(out, src)
+
+
 def _readable(pixels: np.ndarray) -> np.ndarray:
-    """A turned or mirrored view copied once into a reused buffer, where the kernels
-    cannot read it in place (a crop and a vertical flip they read as they are)."""
+    """A turned or mirrored view copied once into a reused buffer, where its rows are not
+    adjacent pixels (a crop and a vertical flip are read as they are): the 8-bit kernel
+    needs such rows, and the 12-bit resampling reads rows much faster."""
     if kernel_readable(pixels):
         return pixels
     out = scratch.buffer("oriented", pixels.shape, pixels.dtype)
-    np.copyto(out, pixels)
+    _copy(pixels, out)
     return out
 
 
@@ -180,9 +197,9 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
             pixels[...] = round(target.fill * 255 / 4095) if eight else target.fill
         inner = pixels[placement.y : placement.y + rows, placement.x : placement.x + columns]
         if target.color and pv.ndim == 2:
-            inner[...] = pv[:, :, None]
+            inner[...] = _readable(pv)[:, :, None]
         else:
-            inner[...] = pv
+            _copy(pv, inner)
         spec_magnification = method
     else:
         placement = fit
@@ -225,8 +242,7 @@ def format_frame(frame: Frame, target: BoxTarget) -> FormattedBox:
 def _magnified(pv: np.ndarray, target: BoxTarget, p: magnify.Placement, method: str) -> np.ndarray:
     """The box buffer: ``pv`` magnified into it, empty density around."""
     h, w = target.height, target.width
-    if pv.dtype == np.uint8:
-        pv = _readable(pv)  # the 8-bit kernel reads rows in place; 12 bits go by numpy
+    pv = _readable(pv)  # a turn or a mirror: copied once, rows adjacent
     if target.color:
         out = np.empty((h, w, 3), np.uint8)
         fill8 = target.fill if target.bits == 8 else round(target.fill * 255 / 4095)
