@@ -33,25 +33,16 @@ import os
 import pstats
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hcs.driver import (  # noqa: E402
-    FilmBoxSpec,
-    FilmSessionSpec,
-    FilmSpec,
-    ImageBoxSpec,
-    PrinterDriver,
-    PrinterProfile,
-    PrintRequest,
-)
+from bench.print_compare import Sink, make_images, request_for  # noqa: E402
+from bench.print_compare import profile as sink_profile  # noqa: E402
+from hcs.driver import PrinterDriver, PrinterProfile, PrintRequest  # noqa: E402
 
 FILMS = {
     "4x5": ("STANDARD\\4,5", 20, 512),
@@ -60,42 +51,10 @@ FILMS = {
 TARGET_MS = {"4x5": 4.0, "1x1": 2.0}
 
 
-def start_sink(max_pdu: int) -> tuple[subprocess.Popen, int]:
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bench" / "print_sink.py"), "--max-pdu", str(max_pdu)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()
-    return process, int(line.split()[1])
-
-
 def film_request(name: str) -> PrintRequest:
+    """The film ``name`` of :data:`FILMS`, built the way print_compare builds its films."""
     display_format, count, size = FILMS[name]
-    rng = np.random.default_rng(13)
-    images = [rng.integers(0, 256, (size, size), dtype=np.uint8) for _ in range(count)]
-    return PrintRequest(
-        FilmSessionSpec(number_of_copies=1, print_priority="MED", medium_type="BLUE FILM"),
-        [
-            FilmSpec(
-                FilmBoxSpec(display_format, film_size_id="14INX17IN"),
-                [ImageBoxSpec(p) for p in images],
-            )
-        ],
-    )
-
-
-def sink_profile(port: int, max_pdu: int) -> PrinterProfile:
-    return PrinterProfile(
-        name="sink",
-        host="127.0.0.1",
-        port=port,
-        ae_title="SINK",
-        max_pdu=max_pdu,
-        presentation_lut=False,
-        annotation=False,
-        print_job=False,
-    )
+    return request_for(display_format, make_images(count, (size, size)))
 
 
 async def one_film(profile: PrinterProfile, request: PrintRequest) -> None:
@@ -135,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=25, help="cProfile lines to print")
     args = parser.parse_args(argv)
     films = args.films if args.films is not None else (5 if args.quick else 60)
-    sink, port = start_sink(args.max_pdu)
+    sink = Sink(args.max_pdu)
     try:
-        profile = sink_profile(port, args.max_pdu)
+        profile = sink_profile(sink.port, args.max_pdu)
         print(
             f"CPU of the SCU per film, association included; max PDU {args.max_pdu}; "
             f"{films} films each; load average {os.getloadavg()[0]:.2f} at the start"
@@ -163,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(text.getvalue())
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
     finally:
-        sink.terminate()
-        sink.wait(10)
+        sink.stop()
     return 0
 
 

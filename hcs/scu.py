@@ -14,9 +14,10 @@ from dimse.flat import UnsupportedCharacterSet, read_text
 from dimse.messages import NGetRQ
 from dimse.status import describe_status, status_category, status_meaning
 from dul.items import PresentationContextRQ
-from dul.net import Timeouts, connect
+from dul.net import Timeouts
 from hcs.defaults import CALLING_AE_TITLE
-from hcs.driver.profile import TLSSettings
+from hcs.driver.connect import open_upper_layer
+from hcs.driver.profile import PrinterProfile, TLSSettings
 
 TRANSFER_SYNTAXES = (uids.EXPLICIT_VR_LITTLE_ENDIAN, uids.IMPLICIT_VR_LITTLE_ENDIAN)
 
@@ -32,6 +33,19 @@ class Peer:
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_pdu_length: int = 65536
     tls: TLSSettings | None = None
+
+    def as_profile(self) -> PrinterProfile:
+        """The same addressing as a printer profile, which is what associations open from."""
+        return PrinterProfile(
+            name=self.host,
+            host=self.host,
+            port=self.port,
+            ae_title=self.called_ae_title,
+            calling_ae_title=self.calling_ae_title,
+            max_pdu=self.max_pdu_length,
+            timeouts=self.timeouts,
+            tls=self.tls,
+        )
 
 
 @dataclass(frozen=True)
@@ -62,18 +76,7 @@ class StatusResult:
 
 
 async def _open(peer: Peer, contexts: list[PresentationContextRQ]) -> DimseConnection:
-    upper = await connect(
-        peer.host,
-        peer.port,
-        called_ae_title=peer.called_ae_title,
-        calling_ae_title=peer.calling_ae_title,
-        contexts=contexts,
-        max_pdu_length=peer.max_pdu_length,
-        timeouts=peer.timeouts,
-        tls_context=peer.tls.context() if peer.tls else None,
-        server_hostname=peer.tls.server_hostname if peer.tls else None,
-    )
-    return DimseConnection(upper)
+    return DimseConnection(await open_upper_layer(peer.as_profile(), contexts))
 
 
 async def echo(peer: Peer) -> StatusResult:

@@ -16,8 +16,9 @@ import contextlib
 import logging
 
 from dimse.client import DimseConnection
-from dul.net import AssociationFailed, NetworkError, connect
+from dul.net import AssociationFailed, NetworkError
 from hcs.driver import quirks
+from hcs.driver.connect import open_upper_layer
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.driver.imagebox import check_pixels, optional_attributes
 from hcs.driver.profile import PrinterProfile
@@ -172,17 +173,7 @@ class PrinterDriver:
             return self._association
         await self._drop(release=True)
         p = self.profile
-        upper = await connect(
-            p.host,
-            p.port,
-            called_ae_title=p.ae_title,
-            calling_ae_title=p.calling_ae_title,
-            contexts=proposed_contexts(p, color),
-            max_pdu_length=p.max_pdu,
-            timeouts=p.timeouts,
-            tls_context=p.tls.context() if p.tls else None,
-            server_hostname=p.tls.server_hostname if p.tls else None,
-        )
+        upper = await open_upper_layer(p, proposed_contexts(p, color))
         self.associations_opened += 1
         self._association = PrintAssociation(
             DimseConnection(upper), p, self.state, ask_status=not self.skip_printer_status

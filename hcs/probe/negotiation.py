@@ -18,8 +18,8 @@ from dul.net import (
     AssociationRejectedError,
     NetworkError,
     UpperLayerConnection,
-    connect,
 )
+from hcs.driver.connect import open_upper_layer
 from hcs.driver.profile import PrinterProfile
 from hcs.probe.report import ProbeReport
 
@@ -52,17 +52,7 @@ def _contexts(classes) -> tuple[list[PresentationContextRQ], dict[int, tuple[str
 
 async def _ask(profile: PrinterProfile, classes) -> tuple[UpperLayerConnection, dict]:
     contexts, names = _contexts(classes)
-    upper = await connect(
-        profile.host,
-        profile.port,
-        called_ae_title=profile.ae_title,
-        calling_ae_title=profile.calling_ae_title,
-        contexts=contexts,
-        max_pdu_length=profile.max_pdu,
-        timeouts=profile.timeouts,
-        tls_context=profile.tls.context() if profile.tls else None,
-        server_hostname=profile.tls.server_hostname if profile.tls else None,
-    )
+    upper = await open_upper_layer(profile, contexts)
     return upper, names
 
 
