@@ -184,16 +184,20 @@ def dcmprscp(
     ae_title: str = "PRINTER",
     settings: dict[str, str] | None = None,
     emulate: str | None = None,
+    log: bool = False,
 ) -> Iterator[int]:
     """DCMTK's print SCP on a free loopback port; yields the port.
 
     It keeps every film it printed under ``directory/database`` (``SP_*.dcm`` Stored
     Print, ``HG_*.dcm`` Hardcopy Grayscale images). ``settings`` and ``emulate`` as in
-    :func:`write_dcmprscp_config`.
+    :func:`write_dcmprscp_config`. ``log``: it also writes every DIMSE message it
+    received and sent, with its data set, to ``directory/spool/PrintSCP_*.log``.
     """
     binary = require("dcmprscp")
     port = free_port()
     config = write_dcmprscp_config(directory, port, ae_title, settings, emulate)
     command = [binary, "--config", str(config), "--printer", "PRINTER"]
+    if log:
+        command += ["--logfile", "--dump"]
     with running(command, port, cwd=directory.resolve()):
         yield port

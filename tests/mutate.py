@@ -37,6 +37,7 @@ CLI_WIRE = "tests/hcs/test_print_command_wire.py"
 SERVER_WIRE = "tests/hcs/server/test_wire.py"
 BEFORE_ASSOCIATION = "tests/hcs/driver/test_checked_before_association.py"
 COLLATE = "tests/hcs/server/test_collate.py"
+DCMPRSCP_WIRE = "tests/hcs/driver/test_dcmprscp_wire.py"
 DATASETS = "hcs/driver/datasets.py"
 SESSION = "hcs/driver/session.py"
 IMAGEBOX = "hcs/driver/imagebox.py"
@@ -415,6 +416,16 @@ MUTATIONS: tuple[Mutation, ...] = (
             "tests/hcs/server/test_durability.py::test_a_job_whose_films_all_printed_is_done_after_a_restart",
         ),
         "after finishing such a job the worker sleeps with jobs waiting (caught by the 50-run)",
+    ),
+    # --- only DCMTK's stored images see it: the virtual printer's records keep the pixel
+    # data's length, not its bytes (tests/hcs/dcmprscp_wire.py)
+    Mutation(
+        "image-pixels-upside-down",
+        IMAGEBOX,
+        "    pixels = np.ascontiguousarray(spec.pixels)\n",
+        "    pixels = np.ascontiguousarray(spec.pixels[::-1])\n",
+        (f"{DCMPRSCP_WIRE}::test_dcmprscp_stored_every_image_box_attribute_and_its_pixels",),
+        "the image box's pixels go out upside down (same length: only dcmprscp's HG sees it)",
     ),
     # --- collated jobs in the server (tests/hcs/server/test_collate.py)
     Mutation(

@@ -39,10 +39,12 @@ def dcmprscp(
     ae_title: str = "PRINTER",
     settings: dict[str, str] | None = None,
     emulate: str | None = None,
+    log: bool = False,
 ) -> Iterator[int]:
     """DCMTK's print SCP (see :func:`hcs.peers.dcmprscp`); its files under tmp/dcmprscp.
-    ``settings`` replace printer keys, ``emulate`` picks one of DCMTK's printers.cfg."""
-    with hcs.peers.dcmprscp(tmp_path / "dcmprscp", ae_title, settings, emulate) as port:
+    ``settings`` replace printer keys, ``emulate`` picks one of DCMTK's printers.cfg,
+    ``log`` writes its DIMSE log (read by ``tests.hcs.dcmprscp_wire``)."""
+    with hcs.peers.dcmprscp(tmp_path / "dcmprscp", ae_title, settings, emulate, log) as port:
         yield port
 
 
