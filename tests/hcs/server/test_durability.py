@@ -4,7 +4,8 @@ virtual printer's records count the films of each job: none is missing, and a fi
 printed twice has a note in the spool saying why (the at-least-once edge: killed after
 the N-ACTION went out, before its answer was recorded).
 
-CI runs a short version (2 films per job, 3 kills); ``HCS_LOAD_FULL=1`` runs 4 films
+It runs twice: jobs printed film by film, and collated jobs (one Film Session each,
+printed whole or not at all). CI runs a short version (2 films per job, 3 kills); ``HCS_LOAD_FULL=1`` runs 4 films
 per job and 8 kills; ``HCS_DURABILITY_RUNS=50`` runs it 50 times in a row (each with its
 own random moments).
 
@@ -43,25 +44,28 @@ JOBS, FILMS, KILLS = 20, (4 if FULL else 2), (8 if FULL else 3)
 RUNS = int(os.environ.get("HCS_DURABILITY_RUNS", "1"))
 
 
+@pytest.mark.parametrize("collate", [False, True], ids=["film-by-film", "collated"])
 @pytest.mark.parametrize("run", range(RUNS))
-def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run):
-    rng = random.Random(20 + run)
+def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run, collate):
+    """``collated``: every job is one Film Session (docs/server.md): it comes out whole
+    (a multiple of its films), and more than once only with the note on its films."""
+    rng = random.Random(20 + run + (1000 if collate else 0))
     log = tmp_path / "server.log"
 
     async def go():
         async with virtual_printer(
             tmp_path / "vp", faults=["delay:op=N-ACTION,seconds=0.08"], png=False
         ) as vp:
-            config = write_config(
-                tmp_path / "hcs.toml", {"vp": printer_table(vp.port)}, spool=backend
-            )
+            table = printer_table(vp.port, session_print=collate)
+            config = write_config(tmp_path / "hcs.toml", {"vp": table}, spool=backend)
             with server_process(config, log) as (process, port):
                 url = f"http://127.0.0.1:{port}"
                 async with Client(url) as client:
                     ids = [
                         (
                             await client.submit(
-                                {"printer": "vp", "label": f"job{i:02d}"}, [MR] * FILMS
+                                {"printer": "vp", "label": f"job{i:02d}", "collate": collate},
+                                [MR] * FILMS,
                             )
                         )["id"]
                         for i in range(JOBS)
@@ -99,6 +103,8 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run):
         assert all(f["state"] == "printed" for f in job["films"])
         notes = sum(len(f["notes"]) for f in job["films"])
         assert FILMS <= counts[label] <= FILMS + notes, (label, counts[label], notes)
+        if collate:  # a session prints whole or not at all
+            assert counts[label] % FILMS == 0, (label, counts[label], notes)
     assert len(details) == JOBS
     restarts = log.read_text().count("resumed")
     assert restarts >= 1
