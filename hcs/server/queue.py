@@ -12,6 +12,10 @@ the HIGH job is done, resuming from its next film.
 A job that has started on a printer stays on that printer (its films should come out of
 one printer), unless that printer is removed. A job for a group goes to the first of
 its printers that asks while it waits ("first free").
+
+A collated job is printed as one Film Session: the worker's one turn takes all its
+films (:class:`hcs.server.jobs.Turn`), so the question is next asked when the session
+has ended, and a HIGH job that arrived meanwhile waits for it.
 """
 
 from __future__ import annotations
