@@ -6,8 +6,8 @@ the N-ACTION went out, before its answer was recorded).
 
 It runs twice: jobs printed film by film, and collated jobs (one Film Session each,
 printed whole or not at all). CI runs a short version (2 films per job, 3 kills);
-``HCS_LOAD_FULL=1`` runs 4 films per job and 8 kills; ``HCS_DURABILITY_RUNS=50`` runs it 50 times in a row (each with its
-own random moments).
+``HCS_LOAD_FULL=1`` runs 4 films per job and 8 kills; ``HCS_DURABILITY_RUNS=50`` runs it
+50 times in a row (each with its own random moments).
 
 A kill between the spool's two last writes of a job (its last film ``printed``, then the
 job ``done``) once made the restarted server print a blank third film of a two-film job,
