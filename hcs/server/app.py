@@ -58,6 +58,7 @@ class Server:
         self.started = time.time()
         self.reloads = 0
         self._purge_task: asyncio.Task | None = None
+        self._group_task: asyncio.Task | None = None
         self.changed = asyncio.Event()
         self.live = Changes()  # what changed, for the consoles' streams (GET /events)
 
@@ -68,6 +69,8 @@ class Server:
         self.spool.listen(lambda text: loop.call_soon_threadsafe(self._spool_changed, text))
         if self.spool.shared:
             # the group's jobs are resumed printer by printer, by whoever takes each one
+            self.jobs.announce()
+            self._group_task = loop.create_task(self._group_loop())
             log.info("instance %s on a shared %s spool", self.jobs.instance, self.spool.backend)
         else:
             resumed = self.jobs.resume_all()
@@ -110,12 +113,16 @@ class Server:
         return self.urls[0]
 
     async def stop(self, grace: float = 30.0) -> None:
-        if self._purge_task is not None:
-            self._purge_task.cancel()
+        for task in (self._purge_task, self._group_task):
+            if task is not None:
+                task.cancel()
         self.live.close()  # the consoles' streams end; browsers reconnect by themselves
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
+        if self.spool.shared:
+            with contextlib.suppress(Exception):
+                self.spool.retire(self.jobs.instance)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.spool.close()
 
@@ -146,6 +153,19 @@ class Server:
             if worker is not None:
                 worker.wake.set()
         self.changed.set()
+
+    async def _group_loop(self) -> None:
+        """A shared spool: this server's heartbeat (with the targets it serves), every
+        third of the lease, so the group counts it in the printers' spread even while
+        it holds none."""
+        while True:
+            await asyncio.sleep(max(0.1, self.jobs.lease / 3))
+            try:
+                self.jobs.announce()
+            except SpoolUnavailable:
+                pass  # said on /health; the heartbeat goes on when the database is back
+            except Exception:  # pragma: no cover - keep beating whatever happens
+                log.exception("the group heartbeat")
 
     async def _purge_loop(self) -> None:
         while True:
@@ -189,7 +209,10 @@ class Server:
             self.workers[name].update(new.printers[name])
         for name in added:
             self._add_worker(new.printers[name])
-        if not self.spool.shared:
+        if self.spool.shared:
+            with contextlib.suppress(SpoolUnavailable):
+                self.jobs.announce()  # the group sees the printers this server serves now
+        else:
             # in a group another server may still have the printer: jobs wait for it
             self.jobs.retarget()
         self.reloads += 1

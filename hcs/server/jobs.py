@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from hcs.server import balance
 from hcs.server.config import Config
 from hcs.server.jobspec import JobSpec
 from hcs.server.metrics import Metrics
@@ -129,9 +130,10 @@ class JobService(Protocol):
     def store_preview(self, turn: Turn, png: bytes, index: int | None = None) -> None: ...
     def apply(self, outcome: FilmOutcome) -> None: ...
     def retry_at(self, printer: str) -> float | None: ...
-    def hold_printer(self, printer: str, status: dict[str, Any]) -> bool: ...
-    def release_printer(self, printer: str) -> None: ...
+    def hold_printer(self, printer: str, status: dict[str, Any], busy: bool = False) -> bool: ...
+    def release_printer(self, printer: str, to: str | None = None) -> None: ...
     def take_over(self, printer: str) -> int: ...
+    def hand_over(self, printer: str) -> str | None: ...
 
     @property
     def shared(self) -> bool: ...
@@ -160,6 +162,7 @@ class Jobs:
         self.metrics = metrics
         self.wake = wake
         self.instance = instance or instance_name()
+        self._handing: dict[str, str] = {}  # printer -> the instance it is being handed to
 
     # ------------------------------------------------------------------ the one transition
     def transition(
@@ -409,12 +412,52 @@ class Jobs:
     def lease(self) -> float:
         return self.config.spool.lease
 
-    def hold_printer(self, printer: str, status: dict[str, Any]) -> bool:
-        """Hold (or renew) this server's lease on ``printer``; False if another has it."""
-        return self.spool.acquire_printer(printer, self.instance, self.lease, status)
+    def hold_printer(self, printer: str, status: dict[str, Any], busy: bool = False) -> bool:
+        """Hold (or renew) this server's lease on ``printer`` (``busy``: it has work for
+        it); False if another has it. Renews this server's heartbeat too."""
+        return self.spool.acquire_printer(printer, self.instance, self.lease, status, busy)
 
-    def release_printer(self, printer: str) -> None:
-        self.spool.release_printer(printer, self.instance)
+    def release_printer(self, printer: str, to: str | None = None) -> None:
+        """Give ``printer`` up (to the group, or handed ``to`` one instance)."""
+        try:
+            self.spool.release_printer(printer, self.instance, to)
+        finally:
+            self._handing.pop(printer, None)
+
+    def announce(self) -> None:
+        """The group's heartbeat of this server, with the targets its configuration
+        serves (each with its printers)."""
+        targets = {t: list(self.config.printers_for(t)) for t in self.config.targets()}
+        self.spool.announce(self.instance, targets, self.lease)
+
+    def hand_over(self, printer: str) -> str | None:
+        """At a film boundary on ``printer`` (this server holds it): the instance to give
+        it to, so that the group's busy printers are spread fairly
+        (:mod:`hcs.server.balance`); None: keep printing. The worker closes its
+        association, then calls :meth:`release_printer` with the answer."""
+        if not self.shared:
+            return None
+        members = self.spool.members(self.lease)
+        if not members:
+            return None
+        group = [balance.Member(m["name"], frozenset(m["printers"]), m["busy"]) for m in members]
+        pending: dict[str, int] = {}
+        for to in self._handing.values():
+            pending[to] = pending.get(to, 0) + 1
+        to = balance.hand_over_to(printer, self.instance, group, pending)
+        if to is not None:
+            self._handing[printer] = to
+            log.info(
+                json.dumps(
+                    {
+                        "event": "printer_handed_over",
+                        "printer": printer,
+                        "to": to,
+                        "load": {m.name: m.busy for m in group},
+                    }
+                )
+            )
+        return to
 
     def take_over(self, printer: str) -> int:
         """This server now holds ``printer``: jobs whose film was in another's hands

@@ -116,6 +116,16 @@ CREATE TABLE IF NOT EXISTS printers (
     status TEXT,
     updated DOUBLE PRECISION NOT NULL DEFAULT 0
 );
+ALTER TABLE printers ADD COLUMN IF NOT EXISTS busy INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE printers ADD COLUMN IF NOT EXISTS offered TEXT;
+CREATE TABLE IF NOT EXISTS instances (
+    name TEXT PRIMARY KEY,
+    expires DOUBLE PRECISION NOT NULL,
+    printers TEXT NOT NULL DEFAULT '[]',
+    targets TEXT NOT NULL DEFAULT '{}',
+    started DOUBLE PRECISION NOT NULL,
+    updated DOUBLE PRECISION NOT NULL
+);
 CREATE TABLE IF NOT EXISTS edges (
     id BIGSERIAL PRIMARY KEY,
     job_id TEXT NOT NULL,
@@ -383,17 +393,39 @@ class PostgresSpool(SqlSpool):
 
     # ------------------------------------------------------------------ printers
     def acquire_printer(
-        self, name: str, owner: str, lease: float, status: dict[str, Any] | None = None
+        self,
+        name: str,
+        owner: str,
+        lease: float,
+        status: dict[str, Any] | None = None,
+        busy: bool = False,
     ) -> bool:
+        """Take or renew ``name``'s lease; the instance's heartbeat is renewed in the
+        same statement. A printer released *to* another instance (a hand-over) is only
+        that instance's to take, until the offer is a lease time old."""
         row = self._one(
-            "INSERT INTO printers (name, owner, expires, status, updated)"
-            f" VALUES (?, ?, {NOW} + ?, ?, {NOW})"
+            f"WITH beat AS (UPDATE instances SET expires = {NOW} + ? WHERE name = ?)"
+            " INSERT INTO printers (name, owner, expires, status, busy, updated)"
+            f" VALUES (?, ?, {NOW} + ?, ?, ?, {NOW})"
             " ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner,"
-            " expires = EXCLUDED.expires, status = EXCLUDED.status, updated = EXCLUDED.updated"
-            " WHERE printers.owner = EXCLUDED.owner OR printers.owner IS NULL"
-            " OR printers.expires < EXCLUDED.updated"
+            " expires = EXCLUDED.expires, status = EXCLUDED.status,"
+            " busy = CASE WHEN printers.offered = EXCLUDED.owner THEN 1 ELSE EXCLUDED.busy END,"
+            " offered = NULL, updated = EXCLUDED.updated"
+            " WHERE printers.owner = EXCLUDED.owner"
+            " OR ((printers.owner IS NULL OR printers.expires < EXCLUDED.updated)"
+            "     AND (printers.offered IS NULL OR printers.offered = EXCLUDED.owner"
+            "          OR printers.updated < EXCLUDED.updated - ?))"
             " RETURNING owner",
-            (name, owner, lease, json.dumps(status or {}, default=str)),
+            (
+                lease,
+                owner,
+                name,
+                owner,
+                lease,
+                json.dumps(status or {}, default=str),
+                int(busy),
+                lease,
+            ),
         )
         self._tell_printer(name, row is not None, status)
         return row is not None
@@ -409,15 +441,62 @@ class PostgresSpool(SqlSpool):
             self._status_told[name] = text
             self._one("SELECT pg_notify(?, ?) AS told", (CHANNEL, note("printer", name)))
 
-    def release_printer(self, name: str, owner: str) -> None:
+    def release_printer(self, name: str, owner: str, to: str | None = None) -> None:
         with self.transaction() as db:
             self._execute(
                 db,
-                "UPDATE printers SET owner = NULL, expires = 0 WHERE name = ? AND owner = ?",
-                (name, owner),
+                f"UPDATE printers SET owner = NULL, expires = 0, busy = 0, offered = ?,"
+                f" updated = {NOW} WHERE name = ? AND owner = ?",
+                (to, name, owner),
             )
             self._notify(db, note("printer", name))
         self._status_told.pop(name, None)
+
+    def _claimed(self, db: Any, printer: str, owner: str) -> None:
+        self._execute(
+            db, "UPDATE printers SET busy = 1 WHERE name = ? AND owner = ?", (printer, owner)
+        )
+
+    # ------------------------------------------------------------------ the group
+    def announce(self, instance: str, targets: dict[str, list[str]], lease: float) -> None:
+        printers = sorted({p for members in targets.values() for p in members})
+        self._read(
+            "INSERT INTO instances (name, expires, printers, targets, started, updated)"
+            f" VALUES (?, {NOW} + ?, ?, ?, {NOW}, {NOW})"
+            " ON CONFLICT (name) DO UPDATE SET expires = EXCLUDED.expires,"
+            " printers = EXCLUDED.printers, targets = EXCLUDED.targets,"
+            " updated = EXCLUDED.updated",
+            (instance, lease, json.dumps(printers), json.dumps(targets, sort_keys=True)),
+        )
+
+    def retire(self, instance: str) -> None:
+        self._read("DELETE FROM instances WHERE name = ?", (instance,))
+
+    def members(self, lease: float = 5.0) -> list[dict[str, Any]]:
+        """The live instances: name, the printers and targets each serves, and how
+        many busy printers each holds or is being handed (an offer younger than
+        ``lease``, not yet taken)."""
+        rows = self._query(
+            "SELECT i.name, i.printers, i.targets, i.started,"
+            " (SELECT COUNT(*) FROM printers p WHERE (p.owner = i.name AND p.busy = 1"
+            f"   AND p.expires > {NOW}) OR (p.owner IS NULL AND p.offered = i.name"
+            f"   AND p.updated > {NOW} - ?)) AS busy,"
+            f" (SELECT COUNT(*) FROM printers p WHERE p.owner = i.name AND p.expires > {NOW})"
+            " AS held"
+            f" FROM instances i WHERE i.expires > {NOW} ORDER BY i.name",
+            (lease,),
+        )
+        return [
+            {
+                "name": r["name"],
+                "printers": json.loads(r["printers"]),
+                "targets": json.loads(r["targets"]),
+                "started": r["started"],
+                "busy": int(r["busy"]),
+                "held": int(r["held"]),
+            }
+            for r in rows
+        ]
 
     def printer_holders(self) -> dict[str, dict[str, Any]]:
         rows = self._query(

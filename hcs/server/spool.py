@@ -645,6 +645,7 @@ class SqlSpool:
                 "UPDATE jobs SET owner = ?, pinned = ?, retry_at = NULL WHERE id = ?",
                 (owner, printer, row["id"]),
             )
+            self._claimed(db, printer, owner)
             done = self._execute(
                 db,
                 "SELECT COUNT(*) AS n FROM films WHERE job_id = ? AND state = 'printed'",
@@ -739,18 +740,38 @@ class SqlSpool:
 
     # ------------------------------------------------------------------ printers
     def acquire_printer(
-        self, name: str, owner: str, lease: float, status: dict[str, Any] | None = None
+        self,
+        name: str,
+        owner: str,
+        lease: float,
+        status: dict[str, Any] | None = None,
+        busy: bool = False,
     ) -> bool:
-        """Hold (or renew) ``name`` for ``owner``: one server per printer in a group.
-        A lone server always holds its printers."""
+        """Hold (or renew) ``name`` for ``owner``: one server per printer in a group;
+        ``busy``: the holder has work for it. A lone server always holds its printers."""
         return True
 
-    def release_printer(self, name: str, owner: str) -> None:
-        """Give ``name`` up (removed from this server's configuration, or stopping)."""
+    def release_printer(self, name: str, owner: str, to: str | None = None) -> None:
+        """Give ``name`` up (removed from this server's configuration, stopping, or
+        handed ``to`` another instance of the group at a film boundary)."""
+
+    def _claimed(self, db: Any, printer: str, owner: str) -> None:
+        """Inside a claim's transaction (PostgreSQL: the printer is busy)."""
 
     def printer_holders(self) -> dict[str, dict[str, Any]]:
         """Each printer's holder and last status, as the group knows them."""
         return {}
+
+    def announce(self, instance: str, targets: dict[str, list[str]], lease: float) -> None:
+        """This instance is alive for ``lease`` seconds and serves ``targets`` (each
+        target's printers) — a group's heartbeat; nothing for a lone server."""
+
+    def retire(self, instance: str) -> None:
+        """This instance stops: the group no longer counts it."""
+
+    def members(self, lease: float = 5.0) -> list[dict[str, Any]] | None:
+        """The group's live instances (see PostgresSpool); None for a lone server."""
+        return None
 
     # ------------------------------------------------------------------ retention
     def purge(self, now: float | None = None) -> list[str]:

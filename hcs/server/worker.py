@@ -75,6 +75,7 @@ class PrinterWorker:
         self.status_error: str | None = None
         self.films_printed = 0
         self.holding = not jobs.shared  # a lone server always holds its printers
+        self.working = False  # the last look at the queue found a film for this printer
         self._new_profile: PrinterProfile | None = None
         # told when what only this server knows of the printer changes (the consoles)
         self.on_change: Callable[[str], None] = lambda name: None
@@ -193,6 +194,7 @@ class PrinterWorker:
                 except SpoolUnavailable:
                     await self._spool_away()
                     continue
+                self.working = turn is not None
                 if turn is None:
                     self.wake.clear()
                     timeout = None if poll <= 0 else max(0.0, poll - (time.monotonic() - last_poll))
@@ -225,13 +227,36 @@ class PrinterWorker:
                 finally:
                     self.current, self.current_film = None, None
                     self.on_change(self.name)
+                if self.jobs.shared and self.holding and not self.stopping:
+                    await self._hand_over()
         finally:
             if keeper is not None:
                 keeper.cancel()
             if self.jobs.shared and self.holding:
+                # the association ends before the lease does: one association per
+                # printer across the group, even while another instance takes it
+                with contextlib.suppress(Exception):
+                    await self.driver.close()
                 with contextlib.suppress(Exception):
                     self.jobs.release_printer(self.name)
                 self.holding = False
+
+    async def _hand_over(self) -> None:
+        """Between films: if this server holds more than its share of the group's busy
+        printers, give this one to the instance the jobs service names. The
+        association is closed first, then the lease released to that instance."""
+        try:
+            to = self.jobs.hand_over(self.name)
+        except SpoolUnavailable:
+            return
+        if to is None:
+            return
+        self.holding = False  # no claim and no renewal from here on
+        self.working = False
+        with contextlib.suppress(Exception):
+            await self.driver.close()
+        with contextlib.suppress(SpoolUnavailable):
+            self.jobs.release_printer(self.name, to)  # else the lease lapses by itself
 
     async def _spool_away(self) -> None:
         """The database cannot be reached: take no work; a shared spool's printer is
@@ -245,7 +270,7 @@ class PrinterWorker:
         """Take this printer's lease (a group of servers); False: another holds it,
         or the database is away, and the worker waited a little."""
         try:
-            if self.jobs.hold_printer(self.name, self.status):
+            if self.jobs.hold_printer(self.name, self.status, self.working):
                 self.holding = True
                 count = self.jobs.take_over(self.name)
                 log.info(
@@ -268,7 +293,7 @@ class PrinterWorker:
             if not self.holding:
                 continue
             try:
-                if not self.jobs.hold_printer(self.name, self.status):
+                if not self.jobs.hold_printer(self.name, self.status, self.working):
                     log.warning("%s: another server holds this printer now", self.name)
                     self.holding = False
             except SpoolUnavailable:

@@ -261,6 +261,10 @@ class VirtualPrinter:
             f" faults: {'; '.join(plan.describe())}" if plan else "",
         )
         self.counters["accepted"] += 1
+        # the most associations this printer had at once (a group of servers must
+        # never open a second one beside the first: tests read this)
+        at_once = sum(1 for other in self._live.values() if not other.gone)
+        self.counters["most_at_once"] = max(self.counters["most_at_once"], at_once)
 
     def _ended(self, connection: UpperLayerConnection, how: str) -> None:
         """The acceptor's ``ended`` hook: every connection's record is closed here."""

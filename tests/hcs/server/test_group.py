@@ -22,6 +22,7 @@ import random
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -109,9 +110,59 @@ async def wait_done(url: str, ids: list[str], timeout: float) -> list[dict]:
             await asyncio.sleep(0.2)
 
 
+class HolderLog:
+    """The printers' holders read from the database every 50 ms while the group runs
+    (a thread of its own): which instance held which printer, sample by sample."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.samples: list[tuple[float, dict[str, str]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> HolderLog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.05):
+                rows = conn.execute(
+                    "SELECT name, owner FROM printers WHERE owner IS NOT NULL"
+                    " AND expires > EXTRACT(EPOCH FROM clock_timestamp())"
+                ).fetchall()
+                self.samples.append((time.time(), dict(rows)))
+
+    def until(self, t: float) -> list[dict[str, str]]:
+        return [held for when, held in self.samples if when < t]
+
+    def holders(self) -> dict[str, list[str]]:
+        """Per printer, its holders in the order they came (a repeat is a new holding)."""
+        out: dict[str, list[str]] = {}
+        for _, held in self.samples:
+            for printer, owner in held.items():
+                seen = out.setdefault(printer, [])
+                if not seen or seen[-1] != owner:
+                    seen.append(owner)
+        return dict(sorted(out.items()))
+
+    def spread(self, until: float) -> dict[str, float]:
+        """Per instance: the printers it held, averaged over the samples before ``until``."""
+        samples = self.until(until)
+        total = collections.Counter(owner for held in samples for owner in held.values())
+        return {name: n / max(1, len(samples)) for name, n in sorted(total.items())}
+
+
 def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
     rng = random.Random(12)
     url = postgres.database()
+    holder_log = HolderLog(url)
     blocker_seconds = 12 if LONG else 4
     slow = "delay:op=N-ACTION,seconds=0.1"
     blocker = f"delay:op=N-SET,class=color-image-box,seconds={blocker_seconds}"
@@ -129,7 +180,8 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
             ]
             try:
                 await asyncio.gather(*(i.start() for i in group))
-                return await drive(group, vps)
+                with holder_log:
+                    return (*await drive(group, vps), {n: vp.counters for n, vp in vps.items()})
             finally:
                 for instance in group:
                     if instance.alive:
@@ -218,11 +270,27 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
             final_holders,
         )
 
-    jobs, details, blocked, lost, killed_at, taken, victim, stopped, metrics, final = asyncio.run(
-        go()
-    )
+    (
+        jobs,
+        details,
+        blocked,
+        lost,
+        killed_at,
+        taken,
+        victim,
+        stopped,
+        metrics,
+        final,
+        counters,
+    ) = asyncio.run(go())
     assert blocked == ["printing"] * len(PRINTERS), "the printers were not busy meanwhile"
     assert lost, "the killed instance held no printer"
+    # the printers were spread: before the kill every instance held one (read from the
+    # database), and no printer ever had two associations at once (its own count)
+    before = holder_log.until(killed_at)
+    assert {owner for held in before for owner in held.values()} == {"i0", "i1", "i2"}, before
+    assert all(c["most_at_once"] == 1 for c in counters.values()), counters
+    spread = holder_log.spread(killed_at)
     # every film counted from the virtual printers' records
     records = {name: film_times(tmp_path / name) for name in PRINTERS}
     counts = collections.Counter(
@@ -262,7 +330,12 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
         f" (held {', '.join(lost)}), {stopped.name} stopped cleanly; films printed"
         f" {sum(counts[label] for _, label, *_ in jobs)} for {JOBS * FILMS} films,"
         f" {extra} printed again, {edges} recorded at-least-once edge(s); failover"
-        f" (lease {LEASE:g} s): " + ", ".join(f"{p} {s:.2f} s" for p, s in sorted(failover.items()))
+        f" (lease {LEASE:g} s): "
+        + ", ".join(f"{p} {s:.2f} s" for p, s in sorted(failover.items()))
+        + "; printers held before the kill (mean of the database's holders): "
+        + ", ".join(f"{name} {n:.2f}" for name, n in spread.items())
+        + "; holders in turn: "
+        + ", ".join(f"{p} {'>'.join(h)}" for p, h in holder_log.holders().items())
     )
 
 
