@@ -157,11 +157,13 @@ class Server:
     async def _group_loop(self) -> None:
         """A shared spool: this server's heartbeat (with the targets it serves), every
         third of the lease, so the group counts it in the printers' spread even while
-        it holds none."""
+        it holds none; then the waiting jobs against what the group serves now (held
+        while no instance serves their printer, going on when one does again)."""
         while True:
             await asyncio.sleep(max(0.1, self.jobs.lease / 3))
             try:
                 self.jobs.announce()
+                self.jobs.retarget_group()
             except SpoolUnavailable:
                 pass  # said on /health; the heartbeat goes on when the database is back
             except Exception:  # pragma: no cover - keep beating whatever happens
@@ -212,6 +214,7 @@ class Server:
         if self.spool.shared:
             with contextlib.suppress(SpoolUnavailable):
                 self.jobs.announce()  # the group sees the printers this server serves now
+                self.jobs.retarget_group()
         else:
             # in a group another server may still have the printer: jobs wait for it
             self.jobs.retarget()

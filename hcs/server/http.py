@@ -363,7 +363,7 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
                 job_data = guard.load_json(await part.text())
                 # Checked now, before any upload is read: a job refused for its image
                 # count or a bad option costs the client nothing more.
-                spec = jobspec.parse(job_data, server.config, uploads=True)
+                spec = _parse_job(server, job_data, uploads=True)
                 continue
             label = part.filename or name
             if not label:
@@ -479,10 +479,32 @@ async def _check_roi(server: Server, spec: jobspec.JobSpec, path: Path, name: st
         raise JobError("roi", f"{name}: {problem}")
 
 
+def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
+    """The job checked against this server's configuration. In a group, a printer this
+    instance does not serve is refused (404) even if another instance serves it: the
+    job's options and film count depend on the printer's profile, which only an instance
+    configured with it knows; the answer names the instances that serve it."""
+    try:
+        return jobspec.parse(data, server.config, uploads=uploads)
+    except JobError as error:
+        target = data.get("printer") if isinstance(data, dict) else None
+        if error.field != "printer" or error.status != 404 or not isinstance(target, str):
+            raise
+        others = server.jobs.served_by(target)
+        if not others:
+            raise
+        raise JobError(
+            "printer",
+            f"this instance does not serve {target!r}; the group's instance(s)"
+            f" {', '.join(others)} do: submit the job there",
+            404,
+        ) from None
+
+
 async def _submit_paths(server: Server, request: web.Request) -> web.Response:
     try:
         data = guard.load_json(await request.text())
-        spec = jobspec.parse(data, server.config, uploads=False)
+        spec = _parse_job(server, data, uploads=False)
         if not _is_local(request):
             raise JobError(
                 "paths",

@@ -35,7 +35,7 @@ from hcs.server import balance
 from hcs.server.config import Config
 from hcs.server.jobspec import JobSpec
 from hcs.server.metrics import Metrics
-from hcs.server.spool import Incoming, SqlSpool
+from hcs.server.spool import Incoming, SpoolUnavailable, SqlSpool
 from hcs.server.states import (
     TERMINAL,
     FilmState,
@@ -134,6 +134,7 @@ class JobService(Protocol):
     def release_printer(self, printer: str, to: str | None = None) -> None: ...
     def take_over(self, printer: str) -> int: ...
     def hand_over(self, printer: str) -> str | None: ...
+    def served_by(self, target: str) -> list[str]: ...
 
     @property
     def shared(self) -> bool: ...
@@ -175,13 +176,22 @@ class Jobs:
         printer: str | None = None,
         only_owner: str | None = None,
         details: dict[str, Any] | None = None,
+        only_waiting: bool = False,
         **columns: Any,
     ) -> bool:
         """Move ``job`` (a row as the spool returns it) to ``new``: checked, written with
-        its event, logged (as ``log``, default the state's name), printers woken."""
+        its event, logged (as ``log``, default the state's name), printers woken.
+        ``only_waiting``: only if the job is still as read, with no film in hand."""
         check_job(job["state"], new)
         written = self.spool.set_job(
-            job["id"], new.value, reason, printer, event, only_owner=only_owner, **columns
+            job["id"],
+            new.value,
+            reason,
+            printer,
+            event,
+            only_owner=only_owner,
+            only_waiting=job["state"] if only_waiting else None,
+            **columns,
         )
         if not written:
             return False
@@ -613,6 +623,51 @@ class Jobs:
             if job["state"] == State.HELD.value and not (job["reason"] or "").startswith(REMOVED):
                 self.spool.set_columns(job["id"], retry_at=time.time())
         return len(unfinished)
+
+    def served_by(self, target: str) -> list[str]:
+        """The group's other live instances whose configuration serves ``target`` (a
+        printer or group this server does not know); [] for a lone server."""
+        try:
+            members = self.spool.members(self.lease) or []
+        except SpoolUnavailable:
+            return []
+        return [m["name"] for m in members if m["name"] != self.instance and target in m["targets"]]
+
+    def retarget_group(self) -> None:
+        """:meth:`retarget` for a group: a waiting job whose target no live instance
+        serves (removed from every instance's configuration) is held, its reason naming
+        the target; it goes on as soon as any instance serves it again. A job pinned to
+        a printer no instance serves may go to another printer of its group."""
+        members = self.spool.members(self.lease)
+        if not members or self.instance not in {m["name"] for m in members}:
+            return  # not announced: no view of the group to act on
+        served: dict[str, set[str]] = {}
+        for member in members:
+            for target, printers in member["targets"].items():
+                served.setdefault(target, set()).update(printers)
+        printers = {p for member in members for p in member["printers"]}
+        for job in self.spool.unfinished_rows():
+            if job["owner"] is not None:
+                continue
+            target = job["target"]
+            if job["pinned"] is not None and job["pinned"] not in printers:
+                self.spool.set_columns(job["id"], pinned=None)
+            state, reason = State(job["state"]), job["reason"] or ""
+            if not served.get(target):
+                if state is State.HELD and (reason.startswith(REMOVED) or reason == CLIENT_HOLD):
+                    continue
+                why = f"{REMOVED} of every instance: no instance serves {target}"
+                self.transition(
+                    job, State.HELD, why, retry_at=None, only_waiting=True, details={"reason": why}
+                )
+            elif state is State.HELD and reason.startswith(REMOVED):
+                started = self.spool.next_film(job["id"]) > 0
+                self.transition(
+                    job,
+                    State.PREEMPTED if started else State.QUEUED,
+                    event=f"{target} is served again",
+                    only_waiting=True,
+                )
 
     def retarget(self) -> None:
         """Apply the configuration's printers and groups to the waiting jobs: a job whose

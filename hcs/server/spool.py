@@ -423,11 +423,14 @@ class SqlSpool:
         printer: str | None = None,
         event: str | None = None,
         only_owner: str | None = None,
+        only_waiting: str | None = None,
         **columns: Any,
     ) -> bool:
         """Write a job's state (and ``columns``: pinned, owner, retry_at,
         cancel_requested) with its event line, in one transaction. With ``only_owner``
-        the write happens only while that instance holds the job's film; returns
+        the write happens only while that instance holds the job's film; with
+        ``only_waiting`` only while the job is still in that state with no film in
+        anyone's hands (another server may have acted since it was read). Returns
         whether the row was written."""
         now = time.time()
         finished = now if state in FINISHED else None
@@ -436,6 +439,9 @@ class SqlSpool:
         args = [state, reason, printer, now, finished, *columns.values(), job_id]
         if only_owner is not None:
             args.append(only_owner)
+        if only_waiting is not None:
+            where += " AND owner IS NULL AND state = ?"
+            args.append(only_waiting)
         with self.transaction() as db:
             cursor = self._execute(
                 db,

@@ -56,14 +56,24 @@ class Instance:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "server.log"
-        self.config = write_config(
-            folder / "hcs.toml",
-            tables,
-            server={"listen": f"127.0.0.1:{self.port}", "spool": str(folder / "spool")},
-            groups=groups,
-            spool={"backend": "postgresql", "url": url, "lease": LEASE, "instance": name},
-        )
+        self.folder, self.db_url = folder, url
+        self.config = self.write(tables, groups)
         self.process: subprocess.Popen | None = None
+
+    def write(self, tables: dict, groups=None) -> Path:
+        """(Re)write this instance's configuration file with these printers."""
+        return write_config(
+            self.folder / "hcs.toml",
+            tables,
+            server={"listen": f"127.0.0.1:{self.port}", "spool": str(self.folder / "spool")},
+            groups=groups,
+            spool={
+                "backend": "postgresql",
+                "url": self.db_url,
+                "lease": LEASE,
+                "instance": self.name,
+            },
+        )
 
     async def start(self) -> None:
         self.process = start_server_process(self.config, self.log)
