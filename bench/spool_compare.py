@@ -98,7 +98,7 @@ async def run_case(label: str, instances: int, spool: dict, jobs: int, root: Pat
 
 async def main(jobs: int) -> list[dict]:
     results = []
-    with tempfile.TemporaryDirectory() as tmp, pg.cluster() as cluster:
+    with tempfile.TemporaryDirectory() as tmp, pg.cluster(fsync=True) as cluster:
         root = Path(tmp)
         results.append(await run_case("1 server, SQLite", 1, {}, jobs, root / "a"))
         url = cluster.database()

@@ -193,9 +193,7 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
                 with holder_log:
                     return (*await drive(group, vps), {n: vp.counters for n, vp in vps.items()})
             finally:
-                for instance in group:
-                    if instance.alive:
-                        await instance.stop()
+                await asyncio.gather(*(i.stop() for i in group if i.alive))
 
     async def drive(group, vps):
         first = group[0].url
@@ -372,7 +370,7 @@ def test_the_database_stopped_for_ten_seconds_loses_nothing(tmp_path, postgres):
                                 {"printer": PRINTERS[k % 2], "label": f"job{k:02d}"}, [MR] * FILMS
                             )
                         )["id"]
-                        for k in range(10)
+                        for k in range(6)
                     ]
                     while not any(printed_films(tmp_path / n) for n in vps):
                         await asyncio.sleep(0.05)
@@ -386,9 +384,7 @@ def test_the_database_stopped_for_ten_seconds_loses_nothing(tmp_path, postgres):
                     await vp.wait_idle()
                 return ids, details, health, [i.log.read_text() for i in group]
             finally:
-                for instance in group:
-                    if instance.alive:
-                        await instance.stop()
+                await asyncio.gather(*(i.stop() for i in group if i.alive))
 
     _ids, details, health, logs = asyncio.run(go())
     assert all(code == 503 for code, _ in health), health
