@@ -233,6 +233,16 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
             for r in printed_films(tmp_path / vp)
         ):
             await asyncio.sleep(0.05)
+        # the printers spread at the blockers' film boundaries: wait until the database
+        # has shown every instance holding a printer (bounded), then kill at random
+        deadline = time.monotonic() + 30
+        while {o for held in holder_log.until(time.time()) for o in held.values()} != {
+            "i0",
+            "i1",
+            "i2",
+        }:
+            assert time.monotonic() < deadline, holder_log.holders()
+            await asyncio.sleep(0.05)
         await asyncio.sleep(rng.uniform(0.2, 1.5))
         held = await holders(first)
         count = collections.Counter(h for h in held.values() if h)
