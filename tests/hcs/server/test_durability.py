@@ -111,6 +111,13 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run, collate):
     assert len(details) == JOBS
     restarts = log.read_text().count("resumed")
     assert restarts >= 1
+    notes = sum(len(f["notes"]) for job in details for f in job["films"])
+    extra = sum(counts.values()) - JOBS * FILMS
+    print(
+        f"\n{'postgresql' if backend else 'sqlite'} run {run}: {kills} x kill -9,"
+        f" {sum(counts.values())} films printed for {JOBS * FILMS}, {extra} printed again,"
+        f" {notes} at-least-once note(s)"
+    )
 
 
 def test_a_job_whose_films_all_printed_is_done_after_a_restart(tmp_path):
