@@ -116,13 +116,15 @@ class Server:
         for task in (self._purge_task, self._group_task):
             if task is not None:
                 task.cancel()
+        if self.spool.shared:
+            # first: the group stops counting this server (no printer is handed to it;
+            # one offered to it already may be taken by another at once)
+            with contextlib.suppress(Exception):
+                self.spool.retire(self.jobs.instance)
         self.live.close()  # the consoles' streams end; browsers reconnect by themselves
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
-        if self.spool.shared:
-            with contextlib.suppress(Exception):
-                self.spool.retire(self.jobs.instance)
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.spool.close()
 

@@ -402,7 +402,8 @@ class PostgresSpool(SqlSpool):
     ) -> bool:
         """Take or renew ``name``'s lease; the instance's heartbeat is renewed in the
         same statement. A printer released *to* another instance (a hand-over) is only
-        that instance's to take, until the offer is a lease time old."""
+        that instance's to take, until the offer is a lease time old or that instance
+        is gone (stopped, or its heartbeat lapsed)."""
         row = self._one(
             f"WITH beat AS (UPDATE instances SET expires = {NOW} + ? WHERE name = ?)"
             " INSERT INTO printers (name, owner, expires, status, busy, updated)"
@@ -414,7 +415,9 @@ class PostgresSpool(SqlSpool):
             " WHERE printers.owner = EXCLUDED.owner"
             " OR ((printers.owner IS NULL OR printers.expires < EXCLUDED.updated)"
             "     AND (printers.offered IS NULL OR printers.offered = EXCLUDED.owner"
-            "          OR printers.updated < EXCLUDED.updated - ?))"
+            "          OR printers.updated < EXCLUDED.updated - ?"
+            "          OR NOT EXISTS (SELECT 1 FROM instances WHERE name = printers.offered"
+            "                         AND expires > EXCLUDED.updated)))"
             " RETURNING owner",
             (
                 lease,
