@@ -114,7 +114,8 @@ def test_kill_9_at_random_moments_loses_no_job(tmp_path, backend, run, collate):
     notes = sum(len(f["notes"]) for job in details for f in job["films"])
     extra = sum(counts.values()) - JOBS * FILMS
     print(
-        f"\n{'postgresql' if backend else 'sqlite'} run {run}: {kills} x kill -9,"
+        f"\n{'postgresql' if backend else 'sqlite'} {'collated' if collate else 'film-by-film'}"
+        f" run {run}: {kills} x kill -9,"
         f" {sum(counts.values())} films printed for {JOBS * FILMS}, {extra} printed again,"
         f" {notes} at-least-once note(s)"
     )
