@@ -148,7 +148,7 @@ def test_a_job_whose_films_all_printed_is_done_after_a_restart(tmp_path):
             db.close()
             async with running_server(config) as server, Client(server.url) as client:
                 again = await wait_jobs(client, [job["id"], after["id"]], timeout=60)
-                await vp.wait_idle()
+            await vp.wait_idle()  # after the server stopped: its idle association is closed
             return again
 
     job, after = asyncio.run(asyncio.wait_for(go(), 150))
