@@ -408,6 +408,11 @@ class PrinterWorker:
         # The job's notes (what the driver tolerated in the printer's answers) go with
         # the warnings, so the console and the API show them.
         notes = [f"note: {note}" for note in outcome.notes]
+        if turn.session and not staged:
+            notes.append(
+                f"note: collate: printer {self.name} is no longer configured to print a Film"
+                " Session (session_print): printed film by film"
+            )
         films: dict[int, tuple[Result, dict[str, Any]]] = {}
         for offset, result in enumerate(outcome.films):
             record = dict(

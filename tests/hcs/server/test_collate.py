@@ -111,6 +111,40 @@ def test_collate_is_refused_on_a_printer_without_session_print(tmp_path):
     assert jobs == []
 
 
+def test_a_collated_job_waiting_when_its_printer_loses_session_print(tmp_path):
+    """Accepted while the profile said session_print; by its turn a reload took it away:
+    it prints film by film (what the printer can do), each film ``sending`` from the
+    start (no ``staged``), and each says so in a note."""
+    out = tmp_path / "vp"
+
+    async def go():
+        async with virtual_printer(
+            out, faults=["delay:op=N-ACTION,seconds=2,assoc=1"], png=False
+        ) as vp:
+            path = tmp_path / "hcs.toml"
+            config = write_config(path, {"vp": collating(vp.port)})
+            async with running_server(config) as server, Client(server.url) as client:
+                busy = await client.submit({"printer": "vp", "label": "busy"}, [MR])
+                job = await client.submit({"printer": "vp", "collate": True}, [MR, MR])
+                await client.hold(job["id"])  # at once: the printer is busy with the first
+                await wait_jobs(client, [busy["id"]])
+                write_config(path, {"vp": printer_table(vp.port)})
+                await client.reload()
+                await client.release(job["id"])
+                [done] = await wait_jobs(client, [job["id"]])
+                await vp.wait_idle()
+                return done
+
+    job = asyncio.run(asyncio.wait_for(go(), 120))
+    assert job["state"] == "done", job
+    for film in job["films"]:
+        assert film["state"] == "printed"
+        assert any("no longer configured to print a Film Session" in w for w in film["warnings"])
+    operations = [r.operation for a in print_associations(out) for r in a.requests]
+    assert "N-ACTION Film Session" not in operations
+    assert operations.count("N-ACTION Film Box") == 1 + 2
+
+
 def test_a_high_job_waits_for_the_session_to_end(tmp_path):
     """HIGH is submitted while the LOW session's N-ACTION is with the printer (its films
     all ``sending``): it prints after the session's four films, not between them."""
