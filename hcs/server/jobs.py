@@ -209,13 +209,24 @@ class Jobs:
         self, turn: Turn, state: FilmState, only: Iterable[int] | None = None, **values: Any
     ) -> None:
         """Move the turn's films (or those of ``only``) to ``state``, writing ``values``."""
-        for index in turn.indexes if only is None else only:
+        indexes = turn.indexes if only is None else only
+        self.films(turn, [(index, state, values) for index in indexes])
+
+    def films(self, turn: Turn, changes: Iterable[tuple[int, FilmState, dict[str, Any]]]) -> None:
+        """Several of the turn's films, each to its state with its values, in one spool
+        transaction: a collated session's films are never left half recorded."""
+        rows = []
+        for index, state, values in changes:
             current = turn.states.get(index, FilmState.PENDING)
             if current is not state:
                 check_film(current, state)
             elif not values:
                 continue  # applied already (an outcome retried after the database came back)
-            self.spool.set_film(turn.job_id, index, state=state.value, **values)
+            rows.append((index, state, {"state": state.value, **values}))
+        if not rows:
+            return
+        self.spool.set_films(turn.job_id, [(index, values) for index, _, values in rows])
+        for index, state, _ in rows:
             turn.states[index] = state
 
     # ------------------------------------------------------------------ HTTP
@@ -510,8 +521,9 @@ class Jobs:
                 owner=None,
             )
         elif outcome.result is Result.PRINTED:
-            for index, (_, record) in outcome.per_film().items():
-                self.film(turn, FilmState.PRINTED, only=[index], **record)
+            printed = outcome.per_film()
+            self.films(turn, [(i, FilmState.PRINTED, r) for i, (_, r) in printed.items()])
+            for index, (_, record) in printed.items():
                 self.log(
                     turn.job_id,
                     "film_printed",
@@ -552,8 +564,8 @@ class Jobs:
                         details={"by": best},
                     )
         elif outcome.result is Result.HELD:
-            for index, (_, record) in outcome.per_film().items():
-                self.film(turn, FilmState.PENDING, only=[index], **record)
+            held = outcome.per_film().items()
+            self.films(turn, [(i, FilmState.PENDING, record) for i, (_, record) in held])
             reason = f"printer {printer} not ready: {outcome.reason}"
             unpin = {"pinned": None} if turn.index == 0 else {}
             self.transition(
@@ -572,12 +584,13 @@ class Jobs:
             ]
             first = failed[0] + 1 if failed else number
             reason = f"film {first}: {outcome.reason or 'failed'}"
+            changes = []
             for index, (result, record) in outcome.per_film().items():
                 if result is Result.PRINTED:  # a session's other films: printed all the same
-                    self.film(turn, FilmState.PRINTED, only=[index], **record)
+                    changes.append((index, FilmState.PRINTED, record))
                 else:
-                    values = {"reason": outcome.reason, **record}
-                    self.film(turn, FilmState.FAILED, only=[index], **values)
+                    changes.append((index, FilmState.FAILED, {"reason": outcome.reason, **record}))
+            self.films(turn, changes)
             self.transition(
                 job, State.FAILED, reason, only_owner=mine, owner=None, details={"reason": reason}
             )

@@ -482,18 +482,25 @@ class SqlSpool:
 
     def set_film(self, job_id: str, idx: int, **values: Any) -> None:
         """Update a film's row; lists are stored as JSON."""
-        values["updated"] = time.time()
-        for key in ("operations", "warnings", "notes"):
-            if key in values:
-                values[key] = json.dumps(values[key])
-        columns = ", ".join(f"{key} = ?" for key in values)
+        self.set_films(job_id, [(idx, values)])
+
+    def set_films(self, job_id: str, rows: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Update several films' rows in one transaction (a collated session's films
+        change together: a kill never leaves half of them recorded)."""
+        now = time.time()
         with self.transaction() as db:
-            self._execute(
-                db,
-                f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
-                (*values.values(), job_id, idx),
-            )
-            self._announce(db, note("film", job_id, idx))
+            for idx, given in rows:
+                values = {**given, "updated": now}
+                for key in ("operations", "warnings", "notes"):
+                    if key in values:
+                        values[key] = json.dumps(values[key])
+                columns = ", ".join(f"{key} = ?" for key in values)
+                self._execute(
+                    db,
+                    f"UPDATE films SET {columns} WHERE job_id = ? AND idx = ?",
+                    (*values.values(), job_id, idx),
+                )
+                self._announce(db, note("film", job_id, idx))
 
     def film(self, job_id: str, idx: int) -> dict[str, Any] | None:
         row = self._one("SELECT * FROM films WHERE job_id = ? AND idx = ?", (job_id, idx))

@@ -120,3 +120,33 @@ def test_an_older_spool_starts_its_edge_counter_from_its_films_notes(tmp_path):
     again.open()
     assert again.edges() == 2  # two films, each with its note
     again.close()
+
+
+def test_a_sessions_films_are_recorded_together_or_not_at_all(tmp_path, make_spool):
+    """A collated session's films go ``sending`` and then ``printed`` in one transaction
+    each time: a failure (a kill, the database going away) between two of the rows
+    leaves none changed, so a restart never prints half a session again."""
+    image = make_dicom(tmp_path / "a.dcm")
+    spool = make_spool(tmp_path / "spool")
+    spool.open()
+    commit(spool, "job1", 1, films=3, source=image)
+    spool.set_films("job1", [(i, {"state": "sending"}) for i in range(3)])
+    execute, updates = spool._execute, []
+
+    def dies_on_the_second_film(db, sql, args=()):
+        if sql.startswith("UPDATE films"):
+            updates.append(args)
+            if len(updates) == 2:
+                raise ConnectionError("killed between two films")
+        return execute(db, sql, args)
+
+    spool._execute = dies_on_the_second_film
+    with pytest.raises(ConnectionError):
+        spool.set_films("job1", [(i, {"state": "printed"}) for i in range(3)])
+    spool._execute = execute
+    assert [spool.film("job1", i)["state"] for i in range(3)] == ["sending"] * 3
+    spool.set_films("job1", [(i, {"state": "printed", "warnings": [f"w{i}"]}) for i in range(3)])
+    films = [spool.film("job1", i) for i in range(3)]
+    assert [f["state"] for f in films] == ["printed"] * 3
+    assert [f["warnings"] for f in films] == [["w0"], ["w1"], ["w2"]]
+    spool.close()
