@@ -136,3 +136,32 @@ def test_print_images_takes_rotate_flip_zoom_and_roi_as_job_options(tmp_path):
     pixels = np.frombuffer(sent.PixelData, np.uint8).reshape(sent.Rows, sent.Columns)
     pvalues = at_own_size(ct, window=(40, 400))
     assert np.array_equal(pixels, numpy_view(pvalues, 270, "vertical", (10, 20, 64, 32)))
+
+
+def test_requested_image_size_is_the_width_of_the_turned_image(tmp_path):
+    """Requested Image Size (the printer scales the image to that width): after a
+    quarter turn the width is the source's height, so a 30 x 50 image turned is printed
+    40 mm wide and 40 x 50 / 30 mm tall."""
+    white = np.full((30, 50), 4000, np.uint16)
+    out = tmp_path / "vprinter"
+    with background_printer(out, film__resolution_dpi=DPI, png_dpi=DPI, **GEOMETRY) as printer:
+        profile = hcs.PrinterProfile(
+            name="vp",
+            host="127.0.0.1",
+            port=printer.port,
+            ae_title="VPRINTER",
+            resolution_dpi=DPI,
+            scaling="printer",
+        )
+        job = {"printer": profile, "film_size": "8INX10IN", "window": (100.0, 200.0)}
+        turned = hcs.print_images(white, rotate=90, requested_image_size=40.0, **job)
+        plain = hcs.print_images(white, requested_image_size=40.0, **job)
+        printer.wait_idle()
+    sizes = []
+    for result in (turned, plain):
+        film = rendered(out, result.outcome.as_json()["films"][0]["print_job_uid"])
+        rows, columns = np.nonzero(film == 255)
+        sizes.append((columns.max() - columns.min() + 1, rows.max() - rows.min() + 1))
+    width = 40 / 25.4 * DPI  # 94.5 film pixels
+    assert abs(sizes[0][0] - width) <= 1 and abs(sizes[0][1] - width * 50 / 30) <= 2
+    assert abs(sizes[1][0] - width) <= 1 and abs(sizes[1][1] - width * 30 / 50) <= 2
