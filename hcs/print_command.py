@@ -193,6 +193,7 @@ def _summary_lines(films: list[Any]) -> list[str]:
             lines.append(
                 f"  box {position}: {box.source} {box.image_size[1]}x{box.image_size[0]} -> "
                 f"{columns}x{rows} (image {p.width}x{p.height} at {p.x},{p.y}), {box.voi}"
+                + (f", {box.view_text()}" if box.view_text() else "")
             )
     return lines
 

@@ -173,6 +173,19 @@ class FormattedBox:
             **(self._view_json() if self.view is not None else {}),
         }
 
+    def view_text(self) -> str:
+        """``shows 3,5 40x20, rotated 90, flipped horizontal`` (the part of the source
+        shown, the turn, the flip), or empty for the whole image as it is."""
+        v = self.view
+        if v is None or v.is_identity_for(*self.image_size):
+            return ""
+        rows, columns = self.image_size
+        whole = (v.x, v.y, v.width, v.height) == (0, 0, columns, rows)
+        parts = [] if whole else [f"shows {v.x},{v.y} {v.width}x{v.height}"]
+        if v.describe():
+            parts.append(v.describe())
+        return ", ".join(parts)
+
     def _view_json(self) -> dict[str, Any]:
         """The region shown ([column, row, width, height] of the source), rotation and
         flip, when they are not the whole image as it is."""

@@ -52,6 +52,16 @@ def test_dry_run_formats_validates_and_writes_the_preview(capsys, tmp_path):
         assert png.size == (200, 250)
 
 
+def test_dry_run_says_what_each_box_shows(capsys):
+    argv = ["print", MR, "--dry-run", "--dpi", "50", "--roi", "3,5,40,20", "--rotate", "90"]
+    code = main([*argv, "--flip", "horizontal"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert ", shows 3,5 40x20, rotated 90, flipped horizontal" in out
+    assert main(["print", MR, "--dry-run", "--dpi", "50"]) == 0
+    assert "shows" not in capsys.readouterr().out  # the whole image as it is
+
+
 def test_dry_run_json(capsys):
     code, out, _ = run(
         capsys,
