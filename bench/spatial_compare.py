@@ -25,6 +25,10 @@ between ``--films 2`` and ``--films 0``, halved, is one film::
 
     valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python \
         bench/spatial_compare.py --only "rotate 90" --films 2
+
+``--copies`` times only the copy of a 2048 x 2048 turned (and mirrored) view into rows of
+adjacent pixels: numpy's ``copyto``, numpy in 128 x 128 tiles, the ``copy_oriented``
+kernel, and a plain contiguous copy for scale.
 """
 
 from __future__ import annotations
@@ -63,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=float, default=300.0)
     parser.add_argument("--only", choices=list(CASES), help="format only this case")
     parser.add_argument("--films", type=int, default=2, help="with --only: films formatted")
+    parser.add_argument("--copies", action="store_true", help="time the view copies only")
     args = parser.parse_args(argv)
+    if args.copies:
+        return copies(args.rounds)
 
     rng = np.random.default_rng(13)
     pixels = rng.integers(0, 4096, (2048, 2048), dtype=np.uint16)
@@ -103,6 +110,42 @@ def main(argv: list[str] | None = None) -> int:
         f"after {load_after[0]:.2f} {load_after[1]:.2f}; {args.rounds} rounds, "
         f"{os.cpu_count()} cores"
     )
+    return 0
+
+
+def copies(rounds: int) -> int:
+    from hcs._fastpath import copy_oriented
+
+    def tiled(src: np.ndarray, out: np.ndarray, tile: int = 128) -> None:
+        for y in range(0, src.shape[0], tile):
+            for x in range(0, src.shape[1], tile):
+                out[y : y + tile, x : x + tile] = src[y : y + tile, x : x + tile]
+
+    load_before = os.getloadavg()
+    times: dict[tuple[str, str, str], list[float]] = {}
+    rng = np.random.default_rng(5)
+    for dtype in (np.uint8, np.uint16):
+        a = rng.integers(0, 256, (2048, 2048)).astype(dtype)
+        out = np.empty_like(a)
+        views = {"rotate 90": np.rot90(a, -1), "mirror": a[:, ::-1], "as stored": a}
+        ways = {
+            "numpy copyto": lambda v, o=out: np.copyto(o, v),
+            "numpy tiles": lambda v, o=out: tiled(v, o),
+            "copy_oriented": lambda v, o=out: copy_oriented(v, o),
+        }
+        for _ in range(rounds):
+            for vname, view in views.items():
+                for way, copy in ways.items():
+                    if vname == "as stored" and way != "numpy copyto":
+                        continue
+                    started = time.perf_counter()
+                    copy(view)
+                    key = (np.dtype(dtype).name, vname, way)
+                    times.setdefault(key, []).append((time.perf_counter() - started) * 1000)
+    for (dtype, vname, way), values in times.items():
+        print(f"{dtype:7} {vname:10} {way:14} {statistics.median(values):7.2f} ms")
+    load_after = os.getloadavg()
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}; {rounds} rounds")
     return 0
 
 

@@ -10,6 +10,7 @@
     place(src, film, box, method="BILINEAR", *, fill_value=0, pixel_aspect=(1, 1))
     encode_image_box(pixels, position, *, ...) -> [header, pixels(, trailer)]
     rgb_to_planes(src, out)
+    copy_oriented(src, out)   a turned or flipped view into rows of adjacent pixels
     simd_variant() / set_simd_variant(name) / SIMD_VARIANTS
 
 window_level's pixel loop has an AVX2 (x86-64-v3) variant next to the portable
@@ -35,6 +36,7 @@ from hcs._fastpath.lut import (
     simd_variant,
     window_level,
 )
+from hcs._fastpath.orient import copy_oriented
 from hcs._fastpath.place import fill, fit_size, paste, place
 from hcs._fastpath.resize import METHODS, SIMD, resize
 
@@ -43,6 +45,7 @@ __all__ = [
     "SIMD",
     "SIMD_VARIANTS",
     "apply_lut",
+    "copy_oriented",
     "encode_image_box",
     "fill",
     "fit_size",

@@ -21,9 +21,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from hcs._fastpath import apply_lut, resize, rgb_to_planes, window_level
+from hcs._fastpath import apply_lut, copy_oriented, resize, rgb_to_planes, window_level
 
-KINDS = ["window_level", "apply_lut", "resize", "rgb_to_planes"]
+KINDS = ["window_level", "apply_lut", "resize", "rgb_to_planes", "copy_oriented"]
 CALLS = 200  # a released GIL is taken on the first call after the probe is scheduled
 
 
@@ -41,6 +41,10 @@ def kernel_call(kind: str) -> Callable[[], None]:
         src = rng.integers(0, 256, (256, 256), dtype=np.uint8)
         out = np.empty((1024, 1024), np.uint8)
         return lambda: resize(src, out, "CUBIC")
+    if kind == "copy_oriented":
+        turned = np.rot90(rng.integers(0, 4096, (1024, 1024), dtype=np.uint16))
+        into = np.empty(turned.shape, np.uint16)
+        return lambda: copy_oriented(turned, into)
     src = rng.integers(0, 256, (1000, 1000, 3), dtype=np.uint8)
     out = np.empty((3, 1000, 1000), np.uint8)
     return lambda: rgb_to_planes(src, out)
