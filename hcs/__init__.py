@@ -2,7 +2,7 @@
 
 The one-call print API (docs/api.md) is importable from here: ``hcs.print_images``,
 ``hcs.print_images_async``, ``hcs.PrintResult``, ``hcs.JobOptions``, ``hcs.Frame``,
-``hcs.PrinterProfile``, ``hcs.PrintInputError``. They load on first use, so that
+``hcs.JobFrame``, ``hcs.PrinterProfile``, ``hcs.PrintInputError``. They load on first use, so that
 ``import hcs`` (and ``hcs echo``) stays light.
 """
 
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 _API = frozenset(
     {
         "Frame",
+        "JobFrame",
         "JobOptions",
         "PrintInputError",
         "PrintResult",
@@ -27,6 +28,7 @@ _API = frozenset(
 if TYPE_CHECKING:
     from hcs.api import (
         Frame,
+        JobFrame,
         JobOptions,
         PrinterProfile,
         PrintInputError,
@@ -46,6 +48,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Frame",
+    "JobFrame",
     "JobOptions",
     "PrintInputError",
     "PrintResult",

@@ -27,11 +27,12 @@ from typing import Any
 
 from hcs.defaults import DEFAULT_CALLED_AE
 from hcs.driver import JobOutcome, PrinterDriver, PrinterProfile, validate_request
-from hcs.formatter import FormatError, FormattedFilm, Frame, JobOptions, SourceError
+from hcs.formatter import FormatError, FormattedFilm, Frame, JobFrame, JobOptions, SourceError
 from hcs.formatter.request import build_print_request_async
 
 __all__ = [
     "Frame",
+    "JobFrame",
     "JobOptions",
     "PrintInputError",
     "PrintResult",
@@ -136,7 +137,8 @@ def _options(options: JobOptions | None, job: dict[str, Any], color: bool) -> Jo
     base = options if options is not None else JobOptions()
     values = {f.name: getattr(base, f.name) for f in fields(JobOptions)}
     values.update(job)
-    values["color"] = bool(values.get("color")) or color
+    if color:
+        values["color"] = True
     if isinstance(values.get("overlays"), list):
         values["overlays"] = tuple(values["overlays"])
     return JobOptions(**values)
@@ -144,7 +146,9 @@ def _options(options: JobOptions | None, job: dict[str, Any], color: bool) -> Jo
 
 def _images(images: Any) -> list[Any]:
     """One image or many: a path, a pydicom Dataset, a numpy array, a :class:`Frame`."""
-    if isinstance(images, str | os.PathLike | Frame) or hasattr(images, "__array_interface__"):
+    if isinstance(images, str | os.PathLike | Frame | JobFrame) or hasattr(
+        images, "__array_interface__"
+    ):
         return [images]
     if hasattr(images, "PixelData") or hasattr(images, "file_meta"):  # a pydicom Dataset
         return [images]
@@ -192,13 +196,17 @@ def print_images(images: Any, **arguments: Any) -> PrintResult:
 
     ``images``: a path (DICOM, PNG, JPEG), a pydicom ``Dataset``, a numpy array (gray
     ``[rows, columns]`` integers or RGB ``uint8 [rows, columns, 3]``), a :class:`Frame`,
-    or a list of them; they fill the boxes of ``display_format`` in order, as many films
-    as it takes. The printer: ``printer=NAME`` (a ``[printers.NAME]`` of ``config`` or
+    a :class:`JobFrame` (an image with its place and its own job option values, as a
+    job's ``frames[i]``; ``JobFrame(None, box=N)`` leaves box N empty), ``None`` (an
+    empty box), or a list of them; they fill the boxes of ``display_format`` in order, as
+    many films as it takes, and a frame that names its ``box`` goes there.
+    The printer: ``printer=NAME`` (a ``[printers.NAME]`` of ``config`` or
     ``$HCS_CONFIG`` or ``./hcs.toml``), ``printer=PrinterProfile(...)``, or ``host=``,
     ``port=`` and ``called_ae=``. Job options are the fields of :class:`JobOptions`
     (``display_format``, ``film_size``, ``orientation``, ``magnification``, ``copies``,
     ``priority``, ``medium``, ``destination``, ``window``, ``polarity``, ``color`` ...),
-    as keywords or as ``options=JobOptions(...)``.
+    as keywords or as ``options=JobOptions(...)``; what neither names comes from the
+    printer profile's ``defaults``, then the built-in defaults.
     """
     try:
         asyncio.get_running_loop()

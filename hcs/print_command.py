@@ -31,6 +31,7 @@ from hcs.commandline import positive_int as _positive_int
 from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import HcsError
 from hcs.job import fields as job_fields
+from hcs.job import frames as job_frames
 
 
 class UsageError(HcsError):
@@ -47,9 +48,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="FILE",
-        help="DICOM files (every frame), PNG or JPEG images, in box order; - leaves a box empty",
+        help="DICOM files (every frame), PNG or JPEG images, in box order; - leaves a box "
+        "empty (with --frame/--frames: the images the frames name by index)",
     )
     where = p.add_argument_group("printer")
     where.add_argument("--printer", metavar="NAME", help="a [printers.NAME] of the configuration")
@@ -78,6 +80,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="printer resolution in dots per inch (default: the printer profile's, else 300)",
     )
     job_fields.add_arguments(p)  # the job options, from the one table (hcs.job.fields)
+    job_frames.add_arguments(p)  # --frame / --frames: box by box
     out = p.add_argument_group("output")
     out.add_argument(
         "--preview", metavar="PNG", help="write a preview of the film (film N>1: NAME-N.png)"
@@ -161,6 +164,35 @@ def job_options(args: argparse.Namespace):
     return JobOptions(**job_fields.job_options_arguments(job_fields.from_args(args)))
 
 
+def job_items(args: argparse.Namespace) -> list[Any]:
+    """What fills the boxes: the files in order, or the frames of ``--frame``/``--frames``
+    (each a :class:`~hcs.formatter.JobFrame` with its place and its own values)."""
+    from hcs.formatter import JobFrame
+
+    try:
+        frames, files = job_frames.from_args(args)
+    except (OSError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    if frames is None:
+        if not files:
+            raise UsageError("name the images: FILE..., or --frame/--frames")
+        return files
+    specs = job_frames.parse(frames, files)
+    unused = [f for i, f in enumerate(files) if all(s.image != i for s in specs)]
+    if unused:
+        raise UsageError(f"{unused[0]} is in no frame (leave it out, or add a --frame)")
+    return [
+        JobFrame(
+            None if spec.image is None else files[spec.image],
+            spec.frame,
+            spec.box,
+            spec.film,
+            spec.options,
+        )
+        for spec in specs
+    ]
+
+
 # -- output ----------------------------------------------------------------------------
 
 
@@ -213,6 +245,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         profile = resolve_profile(args)
         options = job_options(args)
+        args.items = job_items(args)
         if args.dry_run:
             return _dry_run(args, options, profile)
         return asyncio.run(_print(args, options, profile))
@@ -234,7 +267,7 @@ def _format_and_check(args: argparse.Namespace, options: Any, profile: Any):
     from hcs.driver import validate_request
     from hcs.formatter import build_print_request
 
-    request, films = build_print_request(options, args.files, profile)
+    request, films = build_print_request(options, args.items, profile)
     validate_request(request, profile)
     previews: list[str] = []
     if args.preview:

@@ -38,6 +38,11 @@ SERVER_WIRE = "tests/hcs/server/test_wire.py"
 BEFORE_ASSOCIATION = "tests/hcs/driver/test_checked_before_association.py"
 COLLATE = "tests/hcs/server/test_collate.py"
 DCMPRSCP_WIRE = "tests/hcs/driver/test_dcmprscp_wire.py"
+FRAMES_WIRE = "tests/hcs/server/test_frames_wire.py"
+FRAMES = "tests/hcs/job/test_frames.py"
+DEFAULTS = "tests/hcs/test_frames_and_defaults.py"
+SERVER_DEFAULTS = "tests/hcs/server/test_printer_defaults.py"
+REQUEST = "hcs/formatter/request.py"
 DATASETS = "hcs/driver/datasets.py"
 SESSION = "hcs/driver/session.py"
 IMAGEBOX = "hcs/driver/imagebox.py"
@@ -319,7 +324,12 @@ MUTATIONS: tuple[Mutation, ...] = (
                 "film_destination=None,",
                 (CLI_WIRE,),
             ),
-            ("copies", "number_of_copies=self.copies,", "number_of_copies=1,", (CLI_WIRE,)),
+            (
+                "copies",
+                'number_of_copies=self.copies if self.copies is not None else BUILT_IN["copies"],',
+                "number_of_copies=1,",
+                (CLI_WIRE,),
+            ),
             (
                 "memory-allocation",
                 "memory_allocation=self.memory_allocation,",
@@ -345,13 +355,13 @@ MUTATIONS: tuple[Mutation, ...] = (
             ),
             (
                 "polarity",
-                "image_box_polarity=self.polarity,",
+                "image_box_polarity=options.polarity,",
                 "image_box_polarity=None,",
                 (CLI_WIRE,),
             ),
             (
                 "requested-image-size",
-                "requested_image_size=self.requested_image_size,",
+                "requested_image_size=options.requested_image_size,",
                 "requested_image_size=None,",
                 (CLI_WIRE,),
             ),
@@ -376,16 +386,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "http-options-dropped",
         "hcs/server/jobspec.py",
-        'values = {"priority": self.priority, **self.options}',
-        'values = {"priority": self.priority}',
+        "JobOptions(**job_fields.job_options_arguments(self.options))",
+        "JobOptions(**job_fields.job_options_arguments({}))",
         (SERVER_WIRE,),
         "the HTTP job's options are not passed on",
     ),
     Mutation(
         "http-priority-not-sent",
         "hcs/server/jobspec.py",
-        'values = {"priority": self.priority, **self.options}',
-        'values = {**self.options, "priority": None}',
+        "options = replace(options, priority=self.priority)",
+        "options = replace(options, priority=None)",
         (SERVER_WIRE,),
         "the HTTP job's priority is only the queue's, not sent as Print Priority",
     ),
@@ -555,7 +565,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "job-rotate-dropped",
         "hcs/formatter/request.py",
-        "            rotate=self.rotate or 0,",
+        "            rotate=options.rotate or 0,",
         "            rotate=0,",
         (SPATIAL_CLI, SPATIAL_HTTP),
         "--rotate / HTTP rotate never reach the formatter",
@@ -563,21 +573,21 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "job-flip-dropped",
         "hcs/formatter/request.py",
-        "            flip=self.flip,",
+        "            flip=options.flip,",
         "            flip=None,",
         (SPATIAL_CLI, SPATIAL_HTTP),
     ),
     Mutation(
         "job-zoom-dropped",
         "hcs/formatter/request.py",
-        "            zoom=1.0 if self.zoom is None else self.zoom,",
+        "            zoom=1.0 if options.zoom is None else options.zoom,",
         "            zoom=1.0,",
         (SPATIAL_CLI, SPATIAL_HTTP),
     ),
     Mutation(
         "job-roi-dropped",
         "hcs/formatter/request.py",
-        "            roi=tuple(self.roi) if self.roi is not None else None,",
+        "            roi=tuple(options.roi) if options.roi is not None else None,",
         "            roi=None,",
         (SPATIAL_CLI, SPATIAL_HTTP),
     ),
@@ -594,10 +604,108 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "http-roi-not-checked-at-submit",
         "hcs/server/http.py",
-        '    if problem:\n        raise JobError("roi"',
-        '    if False:\n        raise JobError("roi"',
+        "        if problem:\n            raise JobError(field,",
+        "        if False:\n            raise JobError(field,",
         ("tests/hcs/server/test_bad_input.py",),
         "a region outside the image is found only when its film is formatted",
+    ),
+    # --- a job's frames (hcs/job/frames.py, the server's film_boxes, JobOptions.frame)
+    Mutation(
+        "frame-window-ignored",
+        REQUEST,
+        "window=options.window,",
+        "window=self.window,",
+        (f"{FRAMES_WIRE}::test_http_frames_go_to_their_boxes_with_their_own_values",),
+        "a frame's window is ignored: its box gets the job's",
+    ),
+    Mutation(
+        "frame-polarity-ignored",
+        REQUEST,
+        "image_box_polarity=options.polarity,",
+        "image_box_polarity=self.polarity,",
+        (f"{FRAMES_WIRE}::test_http_frames_go_to_their_boxes_with_their_own_values",),
+        "a frame's polarity is ignored: its Image Box gets the job's",
+    ),
+    Mutation(
+        "frame-magnification-ignored",
+        REQUEST,
+        "magnification=magnification,",
+        "magnification=None,",
+        (f"{FRAMES_WIRE}::test_hcs_submit_frames_from_the_command_line_and_a_file",),
+        "a frame's magnification is not sent on its Image Box",
+    ),
+    Mutation(
+        "frame-graphics-ignored",
+        REQUEST,
+        "drawings = [from_json(o) if isinstance(o, dict) else o for o in self.overlays or ()]",
+        "drawings = []",
+        (f"{FRAMES_WIRE}::test_http_frames_go_to_their_boxes_with_their_own_values",),
+        "a job's or frame's graphics are not drawn",
+    ),
+    Mutation(
+        "frame-values-not-passed",
+        "hcs/server/formatting.py",
+        "options.frame(str(box[0]), box[1], box[2])",
+        "options.frame(str(box[0]), box[1])",
+        (f"{FRAMES_WIRE}::test_http_frames_go_to_their_boxes_with_their_own_values",),
+        "the server formats each frame with the job's values only",
+    ),
+    Mutation(
+        "frame-box-ignored",
+        "hcs/server/formatting.py",
+        "films = job_frames.arrange([(f.film, f.box) for f in spec.frames], per_film)",
+        "films = job_frames.arrange([(None, None) for f in spec.frames], per_film)",
+        (f"{FRAMES_WIRE}::test_http_frames_go_to_their_boxes_with_their_own_values",),
+        "the server fills the boxes in order, whatever box a frame names",
+    ),
+    Mutation(
+        "frame-beyond-the-format-taken",
+        "hcs/job/frames.py",
+        "            if want_box > per_film:\n",
+        "            if False:\n",
+        (FRAMES, f"{FRAMES_WIRE}::test_bad_frames_are_refused_naming_the_path_and_queue_nothing"),
+        "a box beyond the display format's count is not refused",
+    ),
+    Mutation(
+        "group-layout-difference-taken",
+        "hcs/server/jobspec.py",
+        "    if len(set(boxes.values())) > 1:\n",
+        "    if False:\n",
+        (SERVER_DEFAULTS,),
+        "a group job its printers lay out differently is queued (films would lose frames)",
+    ),
+    # --- printer defaults (PrinterProfile.job_defaults, JobOptions.with_printer_defaults)
+    Mutation(
+        "printer-default-ignored",
+        REQUEST,
+        "values.update(job_fields.job_options_arguments(job_defaults()))",
+        "pass",
+        (DEFAULTS, SERVER_DEFAULTS),
+        "a printer's defaults never reach a job",
+    ),
+    Mutation(
+        "printer-default-over-job-value",
+        REQUEST,
+        "missing = {k: v for k, v in values.items() if getattr(self, k) is None}",
+        "missing = values",
+        (DEFAULTS, SERVER_DEFAULTS),
+        "a printer's default replaces the job's own value",
+    ),
+    Mutation(
+        "printer-first-film-size-ignored",
+        "hcs/driver/profile.py",
+        'values["film_size"] = self.film_sizes[0]',
+        "pass",
+        (f"{SERVER_WIRE}::test_a_job_without_a_film_size_takes_its_printers",),
+        "a job without a film size gets 14INX17IN, not its printer's first film size",
+    ),
+    Mutation(
+        "printer-defaults-not-checked-at-load",
+        "hcs/server/config.py",
+        "        check_defaults(printers[printer])\n",
+        "",
+        (DEFAULTS,),
+        "a default the printer would refuse is found only when a job fails",
     ),
     # --- checked before the association (hcs/driver/printer.py)
     Mutation(

@@ -18,6 +18,7 @@ from dul.net import Timeouts
 from hcs.defaults import CALLING_AE_TITLE, DEFAULT_CALLED_AE
 from hcs.errors import ConfigError
 from hcs.film import DEFAULT_DPI, DEFAULT_GAP_MM, DEFAULT_MARGIN_MM
+from hcs.job import fields as job_fields
 from hcs.job import terms
 
 TRANSFER_SYNTAX_NAMES = {
@@ -125,6 +126,19 @@ class PrinterProfile:
     retry_backoff: float = 1.0
     print_job_timeout: float = 120.0
     tls: TLSSettings | None = None
+    # Job options for jobs on this printer that do not name them ([printers.NAME.defaults]:
+    # keys are hcs.job.fields names, values checked as a job's are).
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def job_defaults(self) -> dict[str, Any]:
+        """The job options this printer gives a job that names none: its ``defaults``,
+        and its first film size (a printer that lists ``film_sizes`` prints on the
+        first when neither the job nor ``defaults`` names one)."""
+        values: dict[str, Any] = {}
+        if self.film_sizes:
+            values["film_size"] = self.film_sizes[0]
+        values.update(self.defaults)
+        return values
 
     @property
     def transfer_syntax_uids(self) -> tuple[str, ...]:
@@ -341,6 +355,24 @@ def _custom_formats(where: str, value: Any) -> dict[int, int]:
     return result
 
 
+def _job_defaults(where: str, value: Any) -> dict[str, Any]:
+    """``[printers.NAME.defaults]``: job option = value, each checked as a job's is."""
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: must be a table of job option = value")
+    values = {}
+    for key, item in value.items():
+        job_field = job_fields.BY_NAME.get(key)
+        if job_field is None:
+            raise ProfileError(
+                f"{where}.{key}: not a job option (they are: {', '.join(job_fields.BY_NAME)})"
+            )
+        try:
+            values[key] = job_field.convert(item)
+        except job_fields.FieldError as error:
+            raise ProfileError(f"{where}.{key}: {error.reason}") from None
+    return values
+
+
 VALIDATORS: dict[str, Validator] = {
     "host": _text,
     "ae_title": _ae_title,
@@ -381,6 +413,7 @@ VALIDATORS: dict[str, Validator] = {
     "smoothing_types": _strings(),
     "omit": lambda where, value: frozenset(_strings(tuple(sorted(OMITTABLE)))(where, value)),
     "custom_formats": _custom_formats,
+    "defaults": _job_defaults,
 }
 
 

@@ -21,7 +21,12 @@ from hcs.formatter.overlay import (
     ScaleBar,
     Text,
 )
-from hcs.formatter.request import JobOptions, build_print_request, build_print_request_async
+from hcs.formatter.request import (
+    JobFrame,
+    JobOptions,
+    build_print_request,
+    build_print_request_async,
+)
 from hcs.formatter.source import Image, SourceError
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "Formatter",
     "Frame",
     "Image",
+    "JobFrame",
     "JobOptions",
     "Line",
     "OverlayPlanes",

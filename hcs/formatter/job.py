@@ -31,6 +31,9 @@ class Frame:
     VOI LUTs (the first by default). ``presentation_shape`` IDENTITY/INVERSE overrides
     the image's Presentation LUT. ``magnification`` overrides the film's.
 
+    ``box`` and ``film`` place the frame (:func:`hcs.job.frames.arrange`): a box at or
+    before the previous frame's starts the next film; boxes nobody names stay empty.
+
     Two polarities: ``polarity`` REVERSE inverts the pixels here, on the host (for a
     printer that ignores Polarity); ``image_box_polarity`` is sent to the printer as the
     Image Box's Polarity (2020,0020) and the printer inverts — what the job option
@@ -55,6 +58,8 @@ class Frame:
     flip: str | None = None  # HORIZONTAL or VERTICAL, applied after the rotation
     zoom: float = 1.0  # times the size that fits the box (>1: the middle, larger)
     roi: tuple[int, int, int, int] | None = None  # column, row, width, height (pixels)
+    box: int | None = None  # Image Box Position on its film (None: the next box)
+    film: int | None = None  # which film of the job, 1-based (None: this or the next)
 
     def describe(self) -> str:
         source = self.source

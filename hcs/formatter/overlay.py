@@ -440,6 +440,45 @@ def _draw_planes(layers: _Layers, canvas: Canvas, item: OverlayPlanes) -> None:
         layers.add_mask(item.color, PILImage.fromarray(scaled, "L"), p.x, p.y)
 
 
+# -- from a job's JSON ------------------------------------------------------------------
+
+
+def _pt(value: Sequence[float]) -> tuple[float, float]:
+    return (float(value[0]), float(value[1]))
+
+
+def _colour(value: Any) -> Color:
+    return tuple(value) if isinstance(value, list | tuple) else float(value)  # type: ignore[return-value]
+
+
+def from_json(item: dict[str, Any]) -> Overlay:
+    """A drawing as a job gives it (checked by :mod:`hcs.job.graphics`) -> an overlay."""
+    kind = item["type"]
+    common: dict[str, Any] = {"units": item.get("units", "image")}
+    if "color" in item:
+        common["color"] = _colour(item["color"])
+    if "width_pt" in item:
+        common["width_pt"] = float(item["width_pt"])
+    if kind == "line":
+        points = tuple(_pt(p) for p in item["points"])
+        return Line(points, closed=bool(item.get("closed", False)), **common)
+    if kind in ("rectangle", "ellipse"):
+        shape = Rectangle if kind == "rectangle" else Ellipse
+        return shape(_pt(item["corner1"]), _pt(item["corner2"]), **common)
+    if kind == "arrow":
+        if "head_mm" in item:
+            common["head_mm"] = float(item["head_mm"])
+        return Arrow(_pt(item["start"]), _pt(item["end"]), **common)
+    if kind == "text":
+        common.pop("width_pt", None)
+        if "size_pt" in item:
+            common["size_pt"] = float(item["size_pt"])
+        if "outline" in item:
+            common["outline"] = None if item["outline"] is None else _colour(item["outline"])
+        return Text(item["text"], corner=None, at=_pt(item["at"]), **common)
+    raise OverlayError(f"{kind!r} is not a drawing")
+
+
 # -- entry point ------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +23,34 @@ from hcs.job.model import FilmBoxSpec, FilmSessionSpec, PrintRequest
 DEFAULT_FILM_SIZE = "14INX17IN"
 
 
+BUILT_IN = {
+    "display_format": "STANDARD\\1,1",
+    "orientation": "PORTRAIT",
+    "copies": 1,
+    "color": False,
+    "overlay_planes": False,
+    "collate": False,
+}
+"""What an option no job and no printer names is (film size: :data:`DEFAULT_FILM_SIZE`)."""
+
+
 @dataclass
 class JobOptions:
     """The job options of ``hcs print`` (DESIGN.md), as the Python API takes them.
 
-    ``None`` means "not sent: the printer's default"; film size and orientation are
-    always sent, because the formatter lays the film out for them: a job that names no
-    film size takes its printer's (:meth:`with_printer_defaults`: the first of the
-    profile's ``film_sizes``), else :data:`DEFAULT_FILM_SIZE`.
+    ``None`` means "not given": :meth:`with_printer_defaults` fills it from the printer
+    profile's ``defaults`` (then its first film size), then from :data:`BUILT_IN`, so a
+    job's value beats the printer's default, which beats ours. An option still ``None``
+    after that is not sent (the printer's own default). Film size and orientation are
+    always sent, because the formatter lays the film out for them.
     """
 
-    display_format: str = "STANDARD\\1,1"
+    display_format: str | None = None
     film_size: str | None = None
-    orientation: str = "PORTRAIT"
+    orientation: str | None = None
     magnification: str | None = None
     smoothing: str | None = None
-    copies: int = 1
+    copies: int | None = None
     priority: str | None = None
     medium: str | None = None
     destination: str | None = None
@@ -49,7 +61,7 @@ class JobOptions:
     voi_function: str | None = None
     voi_explanation: str | None = None
     polarity: str | None = None  # sent as the Image Box's Polarity; None: not sent
-    color: bool = False
+    color: bool | None = None
     border_density: str | None = None
     empty_image_density: str | None = None
     min_density: int | None = None
@@ -58,27 +70,39 @@ class JobOptions:
     configuration_information: str | None = None
     requested_resolution_id: str | None = None
     requested_image_size: float | None = None
-    overlays: tuple[Overlay, ...] = ()
+    presentation_shape: str | None = None
+    overlays: tuple[Overlay | dict[str, Any], ...] | None = None  # drawings (or their JSON)
     text: dict[str, str] | None = None  # corner -> template, drawn on every box
-    overlay_planes: bool = False  # burn in each image's overlay planes
+    overlay_planes: bool | None = None  # burn in each image's overlay planes
     scale_bar: float | None = None  # mm
     roi: tuple[int, int, int, int] | None = None  # column, row, width, height
     rotate: int | None = None  # degrees clockwise (0, 90, 180, 270)
     flip: str | None = None  # HORIZONTAL or VERTICAL, after the rotation
     zoom: float | None = None  # times the size that fits the box
-    collate: bool = False
+    collate: bool | None = None
 
     def with_printer_defaults(self, profile: Any | None) -> JobOptions:
-        """These options with the printer's defaults where the job names nothing."""
-        if self.film_size is not None:
-            return self
-        sizes = getattr(profile, "film_sizes", None) or (DEFAULT_FILM_SIZE,)
-        return replace(self, film_size=sizes[0])
+        """These options with the printer's defaults where the job names nothing (the
+        profile's ``job_defaults()``: its ``defaults`` and its first film size), then
+        the built-in ones."""
+        from hcs.job import fields as job_fields
+
+        values: dict[str, Any] = {}
+        job_defaults = getattr(profile, "job_defaults", None)
+        if callable(job_defaults):
+            values.update(job_fields.job_options_arguments(job_defaults()))
+        elif getattr(profile, "film_sizes", None):  # a profile-like object of the tests
+            values["film_size"] = profile.film_sizes[0]
+        for name, value in BUILT_IN.items():
+            values.setdefault(name, value)
+        values.setdefault("film_size", DEFAULT_FILM_SIZE)
+        missing = {k: v for k, v in values.items() if getattr(self, k) is None}
+        return replace(self, **missing) if missing else self
 
     def film_box(self) -> FilmBoxSpec:
         return FilmBoxSpec(
-            image_display_format=self.display_format,
-            film_orientation=self.orientation,
+            image_display_format=self.display_format or BUILT_IN["display_format"],
+            film_orientation=self.orientation or BUILT_IN["orientation"],
             film_size_id=self.film_size or DEFAULT_FILM_SIZE,
             magnification_type=self.magnification,
             smoothing_type=self.smoothing,
@@ -93,7 +117,7 @@ class JobOptions:
 
     def session(self) -> FilmSessionSpec:
         return FilmSessionSpec(
-            number_of_copies=self.copies,
+            number_of_copies=self.copies if self.copies is not None else BUILT_IN["copies"],
             print_priority=self.priority,
             medium_type=self.medium,
             film_destination=self.destination,
@@ -102,26 +126,40 @@ class JobOptions:
             owner_id=self.owner_id,
         )
 
-    def frame(self, source: Any, index: int = 0) -> Frame:
+    def frame(self, source: Any, index: int = 0, own: dict[str, Any] | None = None) -> Frame:
+        """The :class:`Frame` of one box; ``own``: that frame's values by job option
+        name (a job's ``frames[i]``), which replace the job's. A frame's magnification
+        goes to its Image Box (the film's stays the job's)."""
+        options, magnification = self, None
+        if own:
+            from hcs.job import fields as job_fields
+
+            values = job_fields.job_options_arguments(own)
+            magnification = values.pop("magnification", None)
+            options = replace(self, **values)
         return Frame(
             source,
             index,
-            window=self.window,
-            voi_function=self.voi_function,
-            voi_explanation=self.voi_explanation,
-            image_box_polarity=self.polarity,
-            requested_image_size=self.requested_image_size,
-            overlays=self.all_overlays(),
-            rotate=self.rotate or 0,
-            flip=self.flip,
-            zoom=1.0 if self.zoom is None else self.zoom,
-            roi=tuple(self.roi) if self.roi is not None else None,  # type: ignore[arg-type]
+            window=options.window,
+            voi_function=options.voi_function,
+            voi_explanation=options.voi_explanation,
+            image_box_polarity=options.polarity,
+            requested_image_size=options.requested_image_size,
+            presentation_shape=options.presentation_shape,
+            magnification=magnification,
+            overlays=options.all_overlays(),
+            rotate=options.rotate or 0,
+            flip=options.flip,
+            zoom=1.0 if options.zoom is None else options.zoom,
+            roi=tuple(options.roi) if options.roi is not None else None,  # type: ignore[arg-type]
         )
 
     def all_overlays(self) -> tuple[Overlay, ...]:
-        """``overlays`` plus the ones the job options name (text, planes, scale bar)."""
-        from hcs.formatter.overlay import OverlayPlanes, ScaleBar, Text
+        """``overlays`` (drawings, or their JSON) plus the ones the job options name
+        (text, planes, scale bar)."""
+        from hcs.formatter.overlay import OverlayPlanes, ScaleBar, Text, from_json
 
+        drawings = [from_json(o) if isinstance(o, dict) else o for o in self.overlays or ()]
         extra: list[Overlay] = [
             Text(template, corner=corner) for corner, template in (self.text or {}).items()
         ]
@@ -129,20 +167,42 @@ class JobOptions:
             extra.append(OverlayPlanes())
         if self.scale_bar:
             extra.append(ScaleBar(self.scale_bar))
-        return (*self.overlays, *extra)
+        return (*drawings, *extra)
 
 
 EMPTY_BOX = "-"
 """On the command line (and as a job item) an empty image box: ``hcs print a.dcm - b.dcm``."""
 
 
-def _expand(options: JobOptions, item: Any) -> list[Frame | None]:
+@dataclass(frozen=True)
+class JobFrame:
+    """A frame as a job gives it (a job's ``frames[i]``, ``--frame``): the image, its
+    frame, where it goes and its own option values by job option name, made into a
+    :class:`Frame` with the job's options (after the printer's defaults) when the job
+    is formatted. ``source=None`` is a box left empty (at ``box``, or the next one)."""
+
+    source: Any
+    frame: int = 0
+    box: int | None = None
+    film: int | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+Item = Frame | JobFrame | None  # a box of a job once its files are read: None is empty
+
+
+def _expand(options: JobOptions, item: Any) -> list[Item]:
     """One job item -> its frames (runs on a worker: it reads the file); ``None`` or
     :data:`EMPTY_BOX` -> one empty box (Empty Image Density)."""
     if item is None or (isinstance(item, str) and item == EMPTY_BOX):
         return [None]
     if isinstance(item, Frame):
         return [item]
+    if isinstance(item, JobFrame):
+        if item.source is None:
+            return [item]  # an empty box with a place
+        frame = options.frame(item.source, item.frame, item.values)
+        return [replace(frame, box=item.box, film=item.film)]
     if isinstance(item, str | os.PathLike) and Path(item).suffix.lower() not in PILLOW_SUFFIXES:
         ds = read_dataset(item)
         if "PixelData" not in ds:
@@ -154,7 +214,7 @@ def _expand(options: JobOptions, item: Any) -> list[Frame | None]:
 def settings_for(profile: Any | None, options: JobOptions) -> PrinterSettings:
     """The formatter settings of a printer profile, or the documented defaults."""
     if profile is None:
-        return PrinterSettings(color=options.color)
+        return PrinterSettings(color=bool(options.color))
     return PrinterSettings.from_profile(profile)
 
 
@@ -184,7 +244,7 @@ def build_print_request(
             name = getattr(profile, "name", "the printer")
             raise FormatError(f"{name} is a grayscale printer; it cannot print a colour job")
         futures = [formatter.run(_expand, options, item) for item in files]
-        frames: list[Frame | None] = []
+        frames: list[Item] = []
         for future in futures:
             try:
                 frames += future.result()
@@ -192,10 +252,7 @@ def build_print_request(
                 raise FormatError(str(error)) from None
         box = options.film_box()
         per_film = len(formatter.layout(box).boxes)
-        films = [
-            formatter.submit(_film(box, frames[i : i + per_film], options))
-            for i in range(0, len(frames), per_film)
-        ]
+        films = [formatter.submit(_film(box, boxes, options)) for boxes in _films(frames, per_film)]
         formatted = [pending.result() for pending in films]
     finally:
         if own:
@@ -203,14 +260,34 @@ def build_print_request(
     request = PrintRequest(
         session=options.session(),
         films=[film.film_spec() for film in formatted],
-        color=options.color,
-        collate=options.collate,
+        color=bool(options.color),
+        collate=bool(options.collate),
     )
     return request, formatted
 
 
+def _films(items: list[Item], per_film: int) -> list[list[Frame | None]]:
+    """The frames as films: in order, or by their ``box``/``film`` where they name one
+    (:func:`hcs.job.frames.arrange`: a box at or before the previous one starts a film)."""
+    frames = [item if isinstance(item, Frame) else None for item in items]
+    if not any(item is not None and (item.box or item.film) for item in items):
+        return [frames[i : i + per_film] for i in range(0, len(frames), per_film)]
+    from hcs.job import fields as job_fields
+    from hcs.job import frames as job_frames
+
+    places = [(None, None) if item is None else (item.film, item.box) for item in items]
+    try:
+        arranged = job_frames.arrange(places, per_film, what="frames")
+    except job_fields.FieldError as error:
+        raise FormatError(str(error)) from None
+    return [
+        [frames[film[p]] if p in film else None for p in range(1, max(film, default=0) + 1)]
+        for film in arranged
+    ]
+
+
 def _film(box: FilmBoxSpec, frames: list[Frame | None], options: JobOptions) -> FilmJob:
-    return FilmJob(box=box, frames=list(frames), color=options.color)
+    return FilmJob(box=box, frames=list(frames), color=bool(options.color))
 
 
 async def build_print_request_async(

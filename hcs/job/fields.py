@@ -17,19 +17,21 @@ opens (``docs/conformance.md`` 3.2.3).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hcs.job import terms
+from hcs.job import graphics, terms
 
 SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB = "film session", "film box", "image box", "frame", "job"
 LEVELS = (SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB)
 WINDOW = "window"  # a [center, width] pair
 TEXTS = "texts"  # text at box corners: {corner: template}; --text CORNER=TEMPLATE, repeated
 ROI = "roi"  # a region of interest [column, row, width, height]; --roi X,Y,W,H
+GRAPHICS = "graphics"  # drawings on a box: a list of objects (hcs.job.graphics)
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -60,6 +62,15 @@ class JobField:
     aliases: tuple[str, ...] = ()  # older command-line spellings still taken
     metavar: str | None = None
     default: Any = None  # what an absent option means, for the documentation only
+    per_frame: bool | None = None  # also a key of each frame (default: image box, frame)
+
+    @property
+    def in_frame(self) -> bool:
+        """Whether a job's ``frames[i]`` may set this option for its own box: the image
+        box and frame levels, and film-box options a box can override (magnification)."""
+        if self.per_frame is not None:
+            return self.per_frame
+        return self.level in (IMAGE_BOX, FRAME)
 
     @property
     def option(self) -> str:
@@ -80,6 +91,11 @@ class JobField:
             return _texts(self.name, value)
         if self.kind is ROI:
             return _roi(self.name, value)
+        if self.kind is GRAPHICS:
+            try:
+                return graphics.parse(self.name, value)
+            except graphics.GraphicError as error:
+                raise FieldError(error.field, error.reason) from None
         if self.kind is WINDOW:
             if (
                 not isinstance(value, list | tuple)
@@ -140,6 +156,14 @@ class JobField:
             if not sep:
                 raise argparse.ArgumentTypeError(f"{text!r} must be CORNER=TEMPLATE")
             return corner, template.replace("\\n", "\n")
+        if self.kind is GRAPHICS:
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"{text!r} is not a JSON object (e.g. "
+                    '\'{"type": "line", "points": [[0, 0], [50, 50]]}\')'
+                ) from None
         try:
             if self.kind is int:
                 return int(text)
@@ -175,6 +199,8 @@ class JobField:
                 "minItems": 4,
                 "maxItems": 4,
             }
+        elif self.kind is GRAPHICS:
+            out = graphics.schema()
         elif self.kind is TEXTS:
             out = {
                 "type": "object",
@@ -321,9 +347,11 @@ FIELDS: tuple[JobField, ...] = (
         "magnification",
         FILM_BOX,
         str,
-        "magnification type (the printer's interpolation)",
+        "magnification type (the printer's interpolation); a frame's own is the Image "
+        "Box's, or the host's interpolation when hcs scales",
         "MagnificationType",
         terms.MAGNIFICATION_TYPES,
+        per_frame=True,
     ),
     JobField(
         "smoothing",
@@ -474,6 +502,23 @@ FIELDS: tuple[JobField, ...] = (
         default=1.0,
         metavar="FACTOR",
     ),
+    JobField(
+        "presentation_shape",
+        FRAME,
+        str,
+        "IDENTITY or INVERSE: overrides the image's Presentation LUT Shape (applied by hcs)",
+        terms=("IDENTITY", "INVERSE"),
+    ),
+    JobField(
+        "graphics",
+        FRAME,
+        GRAPHICS,
+        "drawings on every box: lines, rectangles, ellipses, arrows and text at a point, "
+        "in image pixels or mm from the box's top left (docs/server.md); on the command "
+        "line one JSON object per option",
+        attribute="overlays",
+        metavar="JSON",
+    ),
     # --- the job
     JobField(
         "color", JOB, bool, "print on the colour meta SOP class (a colour printer)", default=False
@@ -511,7 +556,7 @@ def add_arguments(parser: argparse.ArgumentParser, exclude: Iterable[str] = ()) 
                 help=help_text,
             )
             continue
-        if field.kind is TEXTS:
+        if field.kind in (TEXTS, GRAPHICS):
             group.add_argument(
                 field.option,
                 *field.aliases,
@@ -546,7 +591,8 @@ def from_args(args: argparse.Namespace) -> dict[str, Any]:
         try:
             values[field.name] = field.convert(value)
         except FieldError as error:
-            raise FieldError(field.option, error.reason) from None
+            inner = error.field.removeprefix(field.name)  # e.g. [1].points of --graphics
+            raise FieldError(field.option + (f" {inner}" if inner else ""), error.reason) from None
     return values
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from hcs.commandline import EXIT_NETWORK, EXIT_OK, EXIT_PEER, EXIT_USAGE
 from hcs.job import fields as job_fields
+from hcs.job import frames as job_frames
 
 FINAL = ("done", "failed", "cancelled")
 
@@ -67,8 +68,15 @@ def add_parsers(commands) -> None:
     )
 
     submit = commands.add_parser("submit", help="submit a job to a running server")
-    submit.add_argument("files", nargs="+", metavar="FILE", help="DICOM images, in box order")
+    submit.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="DICOM images, in box order (with --frame/--frames: the images the frames "
+        "name by index)",
+    )
     add_job_options(submit)
+    job_frames.add_arguments(submit)
     submit.add_argument(
         "--paths",
         action="store_true",
@@ -131,8 +139,14 @@ def _run_submit(args: argparse.Namespace) -> int:
 
     try:
         job = job_from_args(args)
-    except job_fields.FieldError as error:
+        frames, files = job_frames.from_args(args)
+    except (job_fields.FieldError, OSError, ValueError) as error:
         print(f"hcs submit: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if frames is not None:
+        job["frames"] = frames  # images as indexes into files: the server names them
+    if not files:
+        print("hcs submit: name the images: FILE..., or --frame/--frames", file=sys.stderr)
         return EXIT_USAGE
     if "printer" not in job:
         print("hcs submit: --printer is required (hcs printers lists them)", file=sys.stderr)
@@ -141,9 +155,9 @@ def _run_submit(args: argparse.Namespace) -> int:
     async def go() -> int:
         async with _client(args) as client:
             if args.paths:
-                created = await client.submit_paths(job, args.files)
+                created = await client.submit_paths(job, files)
             else:
-                created = await client.submit(job, args.files)
+                created = await client.submit(job, files)
             if not args.wait:
                 if args.json:
                     print(json.dumps(created))

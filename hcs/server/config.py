@@ -301,6 +301,7 @@ def _build(data: dict[str, Any], base: Path) -> Config:
             raise ConfigError(f"printers.{printer}: must be a table")
         _check_name(f"printers.{printer}", printer)
         printers[printer] = PrinterProfile.from_table(printer, table, timeouts, calling_ae)
+        check_defaults(printers[printer])
     groups = {}
     groups_table = data.get("groups", {})
     if not isinstance(groups_table, dict):
@@ -403,3 +404,29 @@ def _server(table: Any, base: Path) -> ServerSettings:
             "listening there needs server.token (clients send it)"
         )
     return settings
+
+
+def check_defaults(profile: PrinterProfile) -> None:
+    """A printer's ``defaults`` against the printer's own lists (``film_sizes``,
+    ``medium_types``, ...), with the driver's checks: a default the printer would refuse
+    is a configuration error naming the printer and key, not a failed job later."""
+    if not profile.defaults:
+        return
+    from hcs.driver.datasets import film_box_dataset, film_session_dataset
+    from hcs.formatter.request import JobOptions
+    from hcs.job import fields as job_fields
+    from hcs.job import terms
+
+    where = f"printers.{profile.name}.defaults"
+    options = JobOptions().with_printer_defaults(profile)
+    of_attribute = {f.keyword: f.name for f in job_fields.FIELDS if f.keyword}
+    try:
+        film_session_dataset(profile, options.session(), None)
+        film_box_dataset(profile, options.film_box(), "1.2.3.4", None)
+    except terms.InvalidAttribute as error:
+        key = of_attribute.get(error.attribute)
+        if key in profile.defaults:
+            reason = str(error).split(": ", 1)[-1]
+            raise ConfigError(f"{where}.{key}: {reason}") from None
+    if profile.defaults.get("color") and not profile.color:
+        raise ConfigError(f"{where}.color: the printer prints grayscale only (color = false)")

@@ -19,17 +19,29 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hcs.driver.profile import PrinterProfile
 from hcs.film import FilmGeometryError, layout
 from hcs.formatter import FilmJob, FormatError, FormattedFilm, Formatter, JobOptions
 from hcs.formatter.job import PrinterSettings
+from hcs.job import frames as job_frames
 from hcs.job.model import PrintRequest
-from hcs.server.jobspec import JobSpec
+
+if TYPE_CHECKING:  # jobspec checks a job with boxes_per_film: no import back at run time
+    from hcs.server.jobspec import JobSpec
 
 PREVIEW_MAX = 2048
 
-__all__ = ["PREVIEW_MAX", "FilmFormatter", "FormatError", "boxes_per_film", "job_options"]
+__all__ = [
+    "PREVIEW_MAX",
+    "FilmFormatter",
+    "FormatError",
+    "boxes_per_film",
+    "film_boxes",
+    "job_film_count",
+    "job_options",
+]
 
 
 def job_options(spec: JobSpec, profile: PrinterProfile) -> JobOptions:
@@ -59,6 +71,42 @@ def film_count(frames: int, per_film: int) -> int:
     return max(1, math.ceil(frames / per_film))
 
 
+def job_film_count(spec: JobSpec, frames: int, per_film: int) -> int:
+    """How many films the job prints: its frames' films, else its images in order."""
+    if spec.frames:
+        return len(job_frames.arrange([(f.film, f.box) for f in spec.frames], per_film))
+    return film_count(frames, per_film)
+
+
+# One box of a film as the worker hands it to the formatter: (file, frame index, the
+# frame's own option values), or None for an empty box.
+BoxContent = tuple[Path, int, dict[str, Any]] | None
+
+
+def film_boxes(
+    spec: JobSpec, frames: Sequence[tuple[Path, int]], per_film: int, index: int
+) -> list[BoxContent]:
+    """The boxes of film ``index`` (0-based) of the job; ``frames`` are the spool's
+    (file, frame) of every image in order. Without ``spec.frames`` the images fill the
+    boxes in order; with them, each goes to its box and the others stay empty."""
+    if not spec.frames:
+        return [(path, i, {}) for path, i in frames[index * per_film : (index + 1) * per_film]]
+    files = [path for path, i in frames if i == 0]  # each image's file, in the job's order
+    films = job_frames.arrange([(f.film, f.box) for f in spec.frames], per_film)
+    if index >= len(films):
+        return []
+    placed = films[index]
+    boxes: list[BoxContent] = []
+    for position in range(1, max(placed, default=0) + 1):
+        item = placed.get(position)
+        frame = None if item is None else spec.frames[item]
+        if frame is None or frame.image is None:
+            boxes.append(None)
+        else:
+            boxes.append((files[frame.image], frame.frame, frame.options))
+    return boxes
+
+
 @dataclass
 class Formatted:
     request: PrintRequest
@@ -74,19 +122,21 @@ class FilmFormatter:
         self.executor = executor
         self.formatter = Formatter(PrinterSettings.from_profile(profile), executor=executor)
 
-    async def format(self, spec: JobSpec, frames: Sequence[tuple[Path, int]]) -> Formatted:
-        """The film made of ``frames`` ((file, frame index), one per box, in order)."""
+    async def format(self, spec: JobSpec, boxes: Sequence[BoxContent]) -> Formatted:
+        """The film made of ``boxes`` (:func:`film_boxes`: one per box, in order)."""
         import asyncio
 
         options = job_options(spec, self.profile)
         film_job = FilmJob(
             box=options.film_box(),
-            frames=[options.frame(str(path), index) for path, index in frames],
-            color=options.color,
+            frames=[
+                None if box is None else options.frame(str(box[0]), box[1], box[2]) for box in boxes
+            ],
+            color=bool(options.color),
         )
         film = await self.formatter.format_film_async(film_job)
         request = PrintRequest(
-            session=options.session(), films=[film.film_spec()], color=options.color
+            session=options.session(), films=[film.film_spec()], color=bool(options.color)
         )
         width = min(film.layout.width, PREVIEW_MAX)
         loop = asyncio.get_running_loop()

@@ -35,9 +35,11 @@ from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, web
 
+from hcs.job import fields as job_fields
+from hcs.job import frames as job_frames
 from hcs.server import guard, jobspec, live
 from hcs.server.config import Config, ConfigError
-from hcs.server.formatting import FormatError, boxes_per_film, film_count
+from hcs.server.formatting import FormatError, boxes_per_film, job_film_count
 from hcs.server.jobs import JobConflict, JobService
 from hcs.server.jobspec import JobError
 from hcs.server.metrics import Metrics
@@ -397,7 +399,9 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
             )
             if problem:
                 raise JobError(f"images[{order[image.name]}]", f"{image.name}: {problem}", 415)
-            await _check_roi(server, spec, incoming.path / image.file, image.name)
+            await _check_roi(
+                server, spec, incoming.path / image.file, image.name, order[image.name]
+            )
         return _commit(server, spec, incoming)
     except JobError as error:
         incoming.discard()
@@ -467,16 +471,25 @@ def roi_problem(path: Path, roi: Sequence[int]) -> str | None:
     )
 
 
-async def _check_roi(server: Server, spec: jobspec.JobSpec, path: Path, name: str) -> None:
-    """The job's region of interest is checked against each image when the job comes in
-    (400 naming ``roi``), not found when its film is formatted."""
-    roi = spec.options.get("roi")
-    if roi is None:
-        return
+async def _check_roi(
+    server: Server, spec: jobspec.JobSpec, path: Path, name: str, index: int
+) -> None:
+    """The job's region of interest (and each frame's own, on its image: field
+    ``frames[i].roi``) is checked against image ``index`` when the job comes in (400),
+    not found when its film is formatted."""
+    job_roi = spec.options.get("roi")
+    checks: list[tuple[str, Any]] = []
+    if not spec.frames:
+        checks = [("roi", job_roi)]
+    for i, frame in enumerate(spec.frames):
+        if frame.image == index:
+            own = frame.options.get("roi")
+            checks.append((f"frames[{i}].roi", own) if own is not None else ("roi", job_roi))
     loop = asyncio.get_running_loop()
-    problem = await loop.run_in_executor(server.executor, roi_problem, path, roi)
-    if problem:
-        raise JobError("roi", f"{name}: {problem}")
+    for field, roi in dict.fromkeys((f, tuple(r)) for f, r in checks if r is not None):
+        problem = await loop.run_in_executor(server.executor, roi_problem, path, roi)
+        if problem:
+            raise JobError(field, f"{name}: {problem}")
 
 
 def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
@@ -539,7 +552,7 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         if problem:
             return _reject(server, JobError(f"paths[{i}]", f"{real.name}: {problem}", 415))
         try:
-            await _check_roi(server, spec, real, real.name)
+            await _check_roi(server, spec, real, real.name, i)
         except JobError as error:
             return _reject(server, error)
         counts.append(frames)
@@ -574,9 +587,20 @@ def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
     except FormatError as error:
         incoming.discard()
         raise JobError("format", f"{error} (printer {profile.name})") from None
+    if spec.frames:  # each frame's image has that frame; every image is in a frame
+        try:
+            job_frames.check_frames(
+                spec.frames, [image.frames for image in incoming.images], spec.names
+            )
+        except job_fields.FieldError as error:
+            incoming.discard()
+            field = error.field
+            if field.startswith("images[") and not spec.images:
+                field = "paths" + field.removeprefix("images")
+            raise JobError(field, error.reason) from None
     try:
         server.jobs.check_room(incoming.bytes)
-        films = film_count(incoming.frames(), per_film)
+        films = job_film_count(spec, incoming.frames(), per_film)
         job = server.jobs.submit(spec, incoming, films)
     except (SpoolFull, SpoolUnavailable):
         raise

@@ -14,6 +14,16 @@ The same option names as ``hcs print`` (DESIGN.md's command line), in snake case
      "window": [40, 400], "polarity": "NORMAL", "color": false,
      "images": ["a.dcm", "b.dcm"]}            # multipart part names, or
      "paths": ["/data/images/a.dcm"]}         # files on the server, in allowed_dirs only
+
+and, optionally, ``frames``: box by box, which image goes where with its own values
+(:mod:`hcs.job.frames`; without it the images fill the boxes in order)::
+
+    "frames": [{"image": "a.dcm", "box": 2, "window": [40, 400]}, {"empty": true},
+               {"image": 1, "graphics": [{"type": "line", "points": [[0, 0], [9, 9]]}]}]
+
+A job whose images are named only in its frames need not list them in ``images``.
+Options the job leaves out take the printer's ``defaults`` (its profile's
+``[printers.NAME.defaults]``), then the built-in ones.
 """
 
 from __future__ import annotations
@@ -23,9 +33,12 @@ from typing import Any
 
 from hcs.driver.datasets import film_box_dataset, film_session_dataset
 from hcs.errors import HcsError
+from hcs.formatter import FormatError
 from hcs.job import fields as job_fields
+from hcs.job import frames as job_frames
 from hcs.job import terms
 from hcs.server.config import Config
+from hcs.server.formatting import boxes_per_film
 
 MAX_IMAGES = 1000
 
@@ -52,6 +65,7 @@ class JobSpec:
     options: dict[str, Any] = field(default_factory=dict)
     images: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
+    frames: tuple[job_frames.FrameSpec, ...] = ()  # box by box; () = images in order
 
     @property
     def priority(self) -> str:
@@ -63,11 +77,15 @@ class JobSpec:
         return bool(self.options.get("color"))
 
     def as_json(self) -> dict[str, Any]:
-        """Flat, as the client sent it: ``printer``, every option, ``images``/``paths``."""
-        data: dict[str, Any] = {"printer": self.printer, "priority": self.priority}
+        """Flat, as the client sent it: ``printer``, every option given, ``images``/``paths``
+        (a priority the job did not name is left out: the Print Priority sent is then
+        the printer's default, else MED; the queue's is the job's row's)."""
+        data: dict[str, Any] = {"printer": self.printer}
         for name, value in self.options.items():
             data[name] = list(value) if isinstance(value, tuple) else value
         data["images"], data["paths"] = list(self.images), list(self.paths)
+        if self.frames:
+            data["frames"] = [frame.as_json() for frame in self.frames]
         return data
 
     @classmethod
@@ -84,16 +102,27 @@ class JobSpec:
             options,
             tuple(data.get("images", ())),
             tuple(data.get("paths", ())),
+            tuple(job_frames.FrameSpec.from_json(f) for f in data.get("frames") or ()),
         )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The job's images as it names them (upload names or server paths), in order."""
+        return self.images or self.paths
 
     def options_for_formatter(self, profile=None):
         """The formatter's :class:`~hcs.formatter.JobOptions` for this job on the printer
-        of ``profile`` (its defaults where the job names nothing)."""
+        of ``profile``: the job's values, then the printer's defaults, then the built-in
+        ones; the Print Priority is always sent (the queue's, MED when none is named)."""
+        from dataclasses import replace
+
         from hcs.formatter.request import JobOptions
 
-        values = {"priority": self.priority, **self.options}
-        options = JobOptions(**job_fields.job_options_arguments(values))
-        return options.with_printer_defaults(profile)
+        options = JobOptions(**job_fields.job_options_arguments(self.options))
+        options = options.with_printer_defaults(profile)
+        if options.priority is None:
+            options = replace(options, priority=self.priority)
+        return options
 
 
 def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
@@ -104,7 +133,7 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
     ``hcs print``'s and ``hcs submit``'s options and the OpenAPI schema."""
     if not isinstance(data, dict):
         raise JobError("job", "must be a JSON object")
-    known = {"printer", "images", "paths", *job_fields.BY_NAME}
+    known = {"printer", "images", "paths", "frames", *job_fields.BY_NAME}
     unknown = sorted(set(data) - known)
     if unknown:
         raise JobError(unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
@@ -135,6 +164,8 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
             else "names uploads, but this request has no multipart parts",
         )
     names = data.get(images_field)
+    if names is None and data.get("frames") is not None:
+        names = job_frames.image_names(data["frames"])  # the images only in the frames
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
         raise JobError(
             images_field,
@@ -144,7 +175,13 @@ def parse(data: Any, config: Config, uploads: bool) -> JobSpec:
         raise JobError(images_field, f"{len(names)} images, more than {MAX_IMAGES}")
     if uploads and len(set(names)) != len(names):
         raise JobError("images", "names an upload twice")
-    spec = JobSpec(printer, options, **{images_field: tuple(names)})
+    frames: tuple[job_frames.FrameSpec, ...] = ()
+    if data.get("frames") is not None:
+        try:
+            frames = job_frames.parse(data["frames"], names)
+        except job_fields.FieldError as error:
+            raise JobError(error.field, error.reason) from None
+    spec = JobSpec(printer, options, frames=frames, **{images_field: tuple(names)})
     check_against_printers(spec, config)
     return spec
 
@@ -154,18 +191,26 @@ _FIELD_OF_ATTRIBUTE = {f.keyword: f.name for f in job_fields.FIELDS if f.keyword
 
 
 def check_against_printers(spec: JobSpec, config: Config) -> None:
-    """Run the driver's value checks for every printer the job may use."""
+    """Run the driver's value checks for every printer the job may use (with that
+    printer's defaults), place the job's frames on its films, and make sure the printers
+    of a group lay the job out alike (the film count is fixed when the job is queued)."""
+    boxes: dict[str, int] = {}
     for name in config.printers_for(spec.printer):
         profile = config.printers[name]
         try:
             options = spec.options_for_formatter(profile)
             film_session_dataset(profile, options.session(), None)
             film_box_dataset(profile, options.film_box(), "1.2.3.4", None)
+            for index, frame in enumerate(spec.frames):
+                for field_name, value in frame.options.items():
+                    _check_frame_value(profile, index, field_name, value)
         except terms.InvalidAttribute as error:
             option = _FIELD_OF_ATTRIBUTE.get(error.attribute, error.attribute)
+            if getattr(error, "frame", None) is not None:
+                option = f"frames[{error.frame}].{option}"
             reason = str(error).split(": ", 1)[1] if ": " in str(error) else str(error)
             raise JobError(option, f"{reason} (printer {name})") from None
-        if spec.color and not profile.color:
+        if options.color and not profile.color:
             raise JobError("color", f"printer {name} prints grayscale only")
         if spec.options.get("collate") and not profile.session_print:
             raise JobError(
@@ -173,3 +218,29 @@ def check_against_printers(spec: JobSpec, config: Config) -> None:
                 f"printer {name} is not configured to print a Film Session (N-ACTION on"
                 f" the session): set session_print = true in [printers.{name}] if it can",
             )
+        try:
+            boxes[name] = boxes_per_film(spec, profile)
+        except FormatError as error:
+            raise JobError("format", f"{error} (printer {name})") from None
+        if spec.frames:
+            try:
+                job_frames.arrange([(f.film, f.box) for f in spec.frames], boxes[name])
+            except job_fields.FieldError as error:
+                raise JobError(error.field, f"{error.reason} (printer {name})") from None
+    if len(set(boxes.values())) > 1:
+        counts = ", ".join(f"{name}: {count}" for name, count in boxes.items())
+        raise JobError(
+            "format",
+            f"the printers of {spec.printer} lay this job out with different numbers of "
+            f"image boxes per film ({counts}); name the format and film size in the job",
+        )
+
+
+def _check_frame_value(profile, index: int, name: str, value) -> None:
+    """A frame's own magnification must be one the printer takes (as the film's is)."""
+    if name == "magnification":
+        try:
+            profile.check_value("MagnificationType", value, profile.magnification_types)
+        except terms.InvalidAttribute as error:
+            error.frame = index
+            raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hcs.job import fields as job_fields
+from hcs.job import frames as job_frames
 from hcs.server.states import FilmState
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -37,6 +38,14 @@ _OPTIONS = {
         "items": {"type": "string"},
         "description": "Absolute server-side paths inside server.allowed_dirs "
         "(local clients only).",
+    },
+    "frames": {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Frame"},
+        "minItems": 1,
+        "description": "Box by box: which image goes in which box, with its own values "
+        "(without frames the images fill the boxes in order). Images named only here "
+        "need not be listed in images.",
     },
 }
 
@@ -67,6 +76,8 @@ DOCUMENT: dict[str, Any] = {
                 "properties": _OPTIONS,
                 "additionalProperties": False,
             },
+            # per-frame keys: from the same table (hcs.job.frames.schema)
+            "Frame": job_frames.schema(),
             "Operation": {
                 "type": "object",
                 "properties": {

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from hcs.driver import PrinterDriver, PrinterProfile
 from hcs.errors import HcsError
 from hcs.job.terms import InvalidAttribute
-from hcs.server.formatting import FilmFormatter, boxes_per_film
+from hcs.server.formatting import FilmFormatter, boxes_per_film, film_boxes
 from hcs.server.jobs import FilmOutcome, JobService, Result, Turn
 from hcs.server.metrics import Metrics
 from hcs.server.spool import SpoolUnavailable
@@ -341,9 +341,8 @@ class PrinterWorker:
             per_film = boxes_per_film(spec, self.profile)
             frames = jobs.frames(turn)
             for index in turn.indexes:
-                film = await self.formatter.format(
-                    spec, frames[index * per_film : (index + 1) * per_film]
-                )
+                boxes = film_boxes(spec, frames, per_film, index)
+                film = await self.formatter.format(spec, boxes)
                 jobs.store_preview(turn, film.preview_png, index)  # small; loop-only spool
                 formatted.append(film)
         except (HcsError, OSError) as error:  # bad input; a bug (ValueError...) stays one

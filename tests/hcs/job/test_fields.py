@@ -31,7 +31,7 @@ def test_every_option_is_a_job_options_attribute_and_a_schema_property():
     attributes = {f.name for f in dataclasses.fields(JobOptions)}
     assert {f.python for f in fields.FIELDS} <= attributes
     schema = DOCUMENT["components"]["schemas"]["JobSpec"]["properties"]
-    assert set(schema) == {"printer", "images", "paths", *fields.BY_NAME}
+    assert set(schema) == {"printer", "images", "paths", "frames", *fields.BY_NAME}
     assert schema["medium"]["enum"][0] == "PAPER"
     assert schema["copies"]["maximum"] == 99
 
