@@ -397,7 +397,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "options = replace(options, priority=self.priority)",
         "options = replace(options, priority=None)",
         (SERVER_WIRE,),
-        "the HTTP job's priority is only the queue's, not sent as Print Priority",
+        "a job naming no priority is queued MED but sends no Print Priority (the job's own "
+        "priority is an option like the others: http-options-dropped)",
     ),
     Mutation(
         "status-poll-on-a-second-association",

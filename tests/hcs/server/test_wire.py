@@ -122,6 +122,8 @@ def test_a_job_without_a_film_size_takes_its_printers(tmp_path):
     assert done["state"] == "done", done
     [association] = print_associations(out)
     assert association.only("N-CREATE Film Box").dataset["FilmSizeID"] == "8INX10IN"
+    # no priority named: the queue's (MED) is sent as the Print Priority
+    assert association.only("N-CREATE Film Session").dataset["PrintPriority"] == "MED"
 
 
 def test_status_is_polled_on_the_open_association(tmp_path):
