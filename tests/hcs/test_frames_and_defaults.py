@@ -152,7 +152,8 @@ def test_printer_defaults_of_a_profile_in_the_python_api(tmp_path):
     ("defaults", "extra", "message"),
     [
         ("copies = 0\n", "", "printers.lab.defaults.copies: 0 must be from 1 to 99"),
-        ("rotate = 90\n", "", "printers.lab.defaults.rotate: not a job option"),
+        ("spin = 90\n", "", "printers.lab.defaults.spin: not a job option"),
+        ("rotate = 45\n", "", "printers.lab.defaults.rotate: 45 is not one of"),
         ('window = "wide"\n', "", "printers.lab.defaults.window: must be [center, width]"),
         (
             'film_size = "8INX10IN"\n',

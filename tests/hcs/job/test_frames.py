@@ -12,6 +12,7 @@ from hcs.server.openapi import DOCUMENT
 def test_the_per_frame_keys_are_the_tables_image_box_and_frame_options():
     names = {f.name for f in frames.frame_fields()}
     assert {"window", "polarity", "magnification", "text", "graphics"} <= names
+    assert {"rotate", "flip", "zoom", "roi"} <= names  # i17geo's, per frame with no change
     assert {f.name for f in fields.FIELDS if f.level in (fields.IMAGE_BOX, fields.FRAME)} <= names
     assert not names & {"copies", "format", "film_size", "collate"}
     schema = DOCUMENT["components"]["schemas"]["Frame"]["properties"]
@@ -51,7 +52,8 @@ def test_a_place_that_cannot_be_is_named(places, path, reason):
         ([{"image": "a.dcm", "box": 0}], "frames[0].box", "from 1"),
         ([{"image": "a.dcm", "polarity": "UPSIDE"}], "frames[0].polarity", "NORMAL, REVERSE"),
         ([{"image": "a.dcm", "film_size": "8INX10IN"}], "frames[0].film_size", "whole film"),
-        ([{"image": "a.dcm", "rotate": 90}], "frames[0].rotate", "unknown key"),
+        ([{"image": "a.dcm", "spin": 90}], "frames[0].spin", "unknown key"),
+        ([{"image": "a.dcm", "rotate": 45}], "frames[0].rotate", "is not one of"),
         ([{"empty": True, "window": [1, 2]}], "frames[0].window", "only box and film"),
         (
             [{"image": "a.dcm", "graphics": [{"type": "star"}]}],
