@@ -162,11 +162,13 @@ class HolderLog:
                     seen.append(owner)
         return dict(sorted(out.items()))
 
-    def spread(self, until: float) -> dict[str, float]:
-        """Per instance: the printers it held, averaged over the samples before ``until``."""
-        samples = self.until(until)
-        total = collections.Counter(owner for held in samples for owner in held.values())
-        return {name: n / max(1, len(samples)) for name, n in sorted(total.items())}
+    def at(self, t: float) -> dict[str, list[str]]:
+        """Per instance: the printers it held in the last sample before ``t``."""
+        samples = self.until(t)
+        out: dict[str, list[str]] = {}
+        for printer, owner in sorted((samples[-1] if samples else {}).items()):
+            out.setdefault(owner, []).append(printer)
+        return dict(sorted(out.items()))
 
 
 def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
@@ -311,7 +313,7 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
     before = holder_log.until(killed_at)
     assert {owner for held in before for owner in held.values()} == {"i0", "i1", "i2"}, before
     assert all(c["most_at_once"] == 1 for c in counters.values()), counters
-    spread = holder_log.spread(killed_at)
+    spread = holder_log.at(killed_at)
     # every film counted from the virtual printers' records
     records = {name: film_times(tmp_path / name) for name in PRINTERS}
     counts = collections.Counter(
@@ -353,8 +355,8 @@ def test_three_servers_one_killed_one_stopped_lose_no_film(tmp_path, postgres):
         f" {extra} printed again, {edges} recorded at-least-once edge(s); failover"
         f" (lease {LEASE:g} s): "
         + ", ".join(f"{p} {s:.2f} s" for p, s in sorted(failover.items()))
-        + "; printers held before the kill (mean of the database's holders): "
-        + ", ".join(f"{name} {n:.2f}" for name, n in spread.items())
+        + "; holders just before the kill (from the database): "
+        + ", ".join(f"{name} {'+'.join(printers)}" for name, printers in spread.items())
         + "; holders in turn: "
         + ", ".join(f"{p} {'>'.join(h)}" for p, h in holder_log.holders().items())
     )
