@@ -21,6 +21,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -129,6 +130,39 @@ class Cluster:
             except psycopg.errors.SyntaxError:  # PostgreSQL before 15: no STRATEGY
                 conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    def processes(self) -> list[int]:
+        """The postmaster (from its pid file) and every process it started: backends,
+        checkpointer, WAL writer..."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(entry.name))
+        return [postmaster, *children]
+
+    @contextlib.contextmanager
+    def hung(self):
+        """The database hangs (not refused: stopped): SIGSTOP to the postmaster first
+        (it starts no new backend), then to every process it started; SIGCONT after.
+        Connections stay open and the kernel still answers TCP, but nothing replies."""
+        stopped = []
+        try:
+            for pid in self.processes():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            yield stopped
+        finally:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
 
     def destroy(self) -> None:
         self.stop("immediate")

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from hcs.server import config as configuration
 from hcs.server.config import Config, ConfigError
+from hcs.server.database import Database, OffLoop
 from hcs.server.http import build_app
 from hcs.server.jobs import Jobs
 from hcs.server.live import Change, Changes
@@ -45,9 +46,14 @@ class Server:
         self.config_path = config_path
         self.metrics = Metrics()
         self.spool = open_spool(config)
-        self.jobs = Jobs(
-            self.spool, config, self.metrics, wake=self.wake, instance=self.spool.instance
+        # every spool call runs in the database thread, never on the loop
+        self.database = Database(self.spool, config.spool.timeout)
+        self.service = Jobs(
+            self.spool, config, self.metrics, wake=self._wake_soon, instance=self.spool.instance
         )
+        self.jobs = OffLoop(self.service, self.database)  # what workers and HTTP call
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._probes: set[asyncio.Task] = set()
         self.executor = ThreadPoolExecutor(
             config.server.formatter_threads, thread_name_prefix="formatter"
         )
@@ -64,17 +70,18 @@ class Server:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
-        self.spool.open()
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        self.database.start()
+        await self.database.call(self.spool.open)
         self.spool.listen(lambda text: loop.call_soon_threadsafe(self._spool_changed, text))
         if self.spool.shared:
             # the group's jobs are resumed printer by printer, by whoever takes each one
-            self.jobs.announce()
+            await self.jobs.announce()
             self._group_task = loop.create_task(self._group_loop())
-            log.info("instance %s on a shared %s spool", self.jobs.instance, self.spool.backend)
+            log.info("instance %s on a shared %s spool", self.service.instance, self.spool.backend)
         else:
-            resumed = self.jobs.resume_all()
-            self.jobs.retarget()
+            resumed = await self.jobs.resume_all()
+            await self.jobs.retarget()
             if resumed:
                 log.info("resumed %d unfinished job(s) from the spool", resumed)
         for profile in self.config.printers.values():
@@ -120,12 +127,16 @@ class Server:
             # first: the group stops counting this server (no printer is handed to it;
             # one offered to it already may be taken by another at once)
             with contextlib.suppress(Exception):
-                self.spool.retire(self.jobs.instance)
+                await asyncio.wait_for(
+                    self.database.call(self.spool.retire, self.service.instance),
+                    self.database.hung_after,
+                )
         self.live.close()  # the consoles' streams end; browsers reconnect by themselves
         if self.runner is not None:
             await self.runner.cleanup()
         await asyncio.gather(*(w.stop(grace) for w in self.workers.values()))
         self.executor.shutdown(wait=True, cancel_futures=True)
+        await self.database.stop()  # the calls submitted are made (a hung one interrupted)
         self.spool.close()
 
     def _add_worker(self, profile) -> None:
@@ -148,6 +159,11 @@ class Server:
         status poll answered): the consoles hear of it."""
         self.live.publish(Change("printer", name))
 
+    def _wake_soon(self, printers=None) -> None:
+        """:meth:`wake` from the database thread (where the jobs service runs)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.wake, printers)
+
     def wake(self, printers=None) -> None:
         """A job changed: the printers that may print it look at the queue again."""
         for name in printers if printers is not None else list(self.workers):
@@ -164,8 +180,8 @@ class Server:
         while True:
             await asyncio.sleep(max(0.1, self.jobs.lease / 3))
             try:
-                self.jobs.announce()
-                self.jobs.retarget_group()
+                await self.jobs.announce()
+                await self.jobs.retarget_group()
             except SpoolUnavailable:
                 pass  # said on /health; the heartbeat goes on when the database is back
             except Exception:  # pragma: no cover - keep beating whatever happens
@@ -174,7 +190,7 @@ class Server:
     async def _purge_loop(self) -> None:
         while True:
             with contextlib.suppress(Exception):
-                gone = self.spool.purge()
+                gone = await self.database.call(self.spool.purge)
                 if gone:
                     log.info("purged %d finished job(s) past retention", len(gone))
             await asyncio.sleep(min(300.0, max(1.0, self.spool.retention / 10)))
@@ -202,7 +218,7 @@ class Server:
             n for n in new.printers if n in old.printers and new.printers[n] != old.printers[n]
         ]
         self.config = new
-        self.jobs.config = new
+        self.service.config = new
         self.spool.max_bytes = new.server.spool_max_mb * 2**20
         self.spool.reserve_bytes = new.server.disk_reserve_mb * 2**20
         self.spool.retention = new.server.retention_hours * 3600
@@ -215,11 +231,11 @@ class Server:
             self._add_worker(new.printers[name])
         if self.spool.shared:
             with contextlib.suppress(SpoolUnavailable):
-                self.jobs.announce()  # the group sees the printers this server serves now
-                self.jobs.retarget_group()
+                await self.jobs.announce()  # the group sees the printers this server serves now
+                await self.jobs.retarget_group()
         else:
             # in a group another server may still have the printer: jobs wait for it
-            self.jobs.retarget()
+            await self.jobs.retarget()
         self.reloads += 1
         self.wake()
         summary = {
@@ -233,7 +249,7 @@ class Server:
         return summary
 
     # ------------------------------------------------------------------ views
-    def printers(self) -> list[dict[str, Any]]:
+    async def printers(self) -> list[dict[str, Any]]:
         """Every printer of the group with its status; ``instance`` is the server that
         holds it (in a group, a printer another server holds shows that server's last
         report)."""
@@ -241,14 +257,13 @@ class Server:
         for group, members in self.config.groups.items():
             for member in members:
                 groups.setdefault(member, []).append(group)
-        by_target = self.spool.queued_by_target()
-        holders = self.spool.printer_holders() if self.spool.shared else {}
+        by_target, holders = await self.database.call(self._printer_rows)
         out = []
         for name in sorted(set(self.workers) | set(holders)):
             worker = self.workers.get(name)
             held = holders.get(name, {})
             holder = held.get("instance")  # None on a lone server
-            if worker is not None and holder in (None, self.jobs.instance):
+            if worker is not None and holder in (None, self.service.instance):
                 status = worker.status
             elif held.get("status"):
                 status = dict(held["status"])
@@ -256,12 +271,18 @@ class Server:
                 continue
             status["instance"] = holder
             status["groups"] = groups.get(name, status.get("groups", []))
-            status["queued"] = sum(by_target.get(t, 0) for t in self.jobs.targets(name))
+            status["queued"] = sum(by_target.get(t, 0) for t in self.service.targets(name))
             out.append(status)
         return out
 
-    def gauges(self) -> dict[str, dict[tuple, float]]:
-        jobs = {(("state", state),): float(n) for state, n in self.spool.counts().items()}
+    def _printer_rows(self) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+        """(database thread) jobs waiting per target, and the printers' holders."""
+        holders = self.spool.printer_holders() if self.spool.shared else {}
+        return self.spool.queued_by_target(), holders
+
+    async def gauges(self) -> dict[str, dict[tuple, float]]:
+        counts, film_counts, edges, holders = await self.database.call(self._gauge_rows)
+        jobs = {(("state", state),): float(n) for state, n in counts.items()}
         for state in State:
             jobs.setdefault((("state", state.value),), 0.0)
         up = {}
@@ -269,33 +290,67 @@ class Server:
             status = worker.status["status"]
             up[(("printer", name),)] = 1.0 if status in ("NORMAL", "WARNING") else 0.0
         gauges = {"hcs_jobs": jobs, "hcs_printer_up": up}
-        films = {(("state", s),): float(n) for s, n in self.spool.film_counts().items()}
-        gauges["hcs_films"] = films
-        gauges["hcs_films_sent_again"] = {(): float(self.spool.edges())}
+        gauges["hcs_films"] = {(("state", s),): float(n) for s, n in film_counts.items()}
+        gauges["hcs_films_sent_again"] = {(): float(edges)}
         if self.spool.shared:
             gauges["hcs_printer_holder"] = {
                 (("instance", h["instance"]), ("printer", name)): 1.0
-                for name, h in self.spool.printer_holders().items()
+                for name, h in holders.items()
                 if h["instance"]
             }
         return gauges
 
-    def health(self) -> dict[str, Any]:
-        """Liveness and readiness: not ok while the spool's database is away (this
-        server takes no work then)."""
-        ok = self.spool.ping()
+    def _gauge_rows(self) -> tuple[dict, dict, int, dict]:
+        """(database thread) what the gauges read from the spool, in one call."""
+        holders = self.spool.printer_holders() if self.spool.shared else {}
+        return self.spool.counts(), self.spool.film_counts(), self.spool.edges(), holders
+
+    async def health(self) -> dict[str, Any]:
+        """Liveness and readiness: not ok while the spool's database is away or does not
+        answer (this server takes no work then). Answered while the database hangs: at
+        once when it is known to be away, else after at most the hang timeout."""
         health: dict[str, Any] = {
-            "ok": ok,
-            "instance": self.jobs.instance,
+            "ok": False,
+            "instance": self.service.instance,
             "spool": self.spool.backend,
             "printers": len(self.workers),
         }
-        if ok:
-            with contextlib.suppress(OSError):
-                health["queued"] = self.jobs.waiting()
-        else:
-            health["database"] = f"unreachable: {self.spool.error}"
+        error = self.spool.error
+        if error is not None and self.database.idle:
+            # nothing is trying the database now: try it, without waiting for it
+            probe = asyncio.get_running_loop().create_task(self._probe())
+            self._probes.add(probe)
+            probe.add_done_callback(self._probes.discard)
+        if error is None:
+            try:
+                ok, queued = await asyncio.wait_for(
+                    self.database.call(self._health_rows), self.database.hung_after
+                )
+            except TimeoutError:
+                error = f"the database has not answered for {self.database.hung_after:g} s"
+            except SpoolUnavailable as unavailable:
+                error = str(unavailable)
+            else:
+                error = None if ok else (self.spool.error or "no answer")
+                if ok and queued is not None:
+                    health["queued"] = queued
+        health["ok"] = error is None
+        if error is not None:
+            health["database"] = f"unreachable: {error}"
         return health
+
+    async def _probe(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.database.call(self.spool.ping)
+
+    def _health_rows(self) -> tuple[bool, int | None]:
+        """(database thread) whether the database answers, and the jobs waiting."""
+        if not self.spool.ping():
+            return False, None
+        try:
+            return True, self.service.waiting()
+        except OSError:
+            return True, None
 
 
 def open_spool(config: Config) -> SqlSpool:
@@ -307,7 +362,9 @@ def open_spool(config: Config) -> SqlSpool:
         from hcs.server.pgspool import PostgresSpool
 
         assert p.url is not None
-        return PostgresSpool(s.spool, p.url, instance, p.connect_options(), *limits)
+        return PostgresSpool(
+            s.spool, p.url, instance, p.connect_options(), *limits, timeout=p.timeout
+        )
     spool = SqliteSpool(s.spool, *limits)
     spool.instance = instance
     return spool

@@ -80,7 +80,9 @@ class SpoolSettings:
     several servers share one queue: ``url`` names the database (libpq's URL or
     ``key=value`` form), the ``ssl*`` keys are libpq's TLS options, ``instance`` names
     this server in the group (default: host name and listen port), and ``lease`` is how
-    long a printer stays with a server that stopped renewing it (seconds)."""
+    long a printer stays with a server that stopped renewing it (seconds). ``timeout``
+    (seconds) bounds one statement on the server (``statement_timeout``); a call not
+    answered 2 s after it counts as hung (:mod:`hcs.server.database`)."""
 
     backend: str = "sqlite"
     url: str | None = None
@@ -90,13 +92,24 @@ class SpoolSettings:
     sslkey: str | None = None
     instance: str | None = None
     lease: float = 5.0
+    timeout: float = 5.0
 
     def connect_options(self) -> dict[str, str]:
         names = ("sslmode", "sslrootcert", "sslcert", "sslkey")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
 
-_SPOOL_KEYS = {"backend", "url", "sslmode", "sslrootcert", "sslcert", "sslkey", "instance", "lease"}
+_SPOOL_KEYS = {
+    "backend",
+    "url",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "instance",
+    "lease",
+    "timeout",
+}
 _SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
@@ -109,7 +122,7 @@ def _spool(table: Any, base: Path) -> SpoolSettings:
             f"spool.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_SPOOL_KEYS))})"
         )
     values: dict[str, Any] = {}
-    for key in _SPOOL_KEYS - {"lease"}:
+    for key in _SPOOL_KEYS - {"lease", "timeout"}:
         if key in table:
             if not isinstance(table[key], str) or not table[key]:
                 raise ConfigError(f"spool.{key}: must be a non-empty string")
@@ -128,6 +141,8 @@ def _spool(table: Any, base: Path) -> SpoolSettings:
             values[key] = str(base / values[key])
     if "lease" in table:
         values["lease"] = float(_number("spool.lease", table["lease"], 0.5))
+    if "timeout" in table:
+        values["timeout"] = float(_number("spool.timeout", table["timeout"], 0.5))
     return SpoolSettings(**values)
 
 

@@ -49,7 +49,9 @@ from hcs.server.spool import SpoolFull, SpoolUnavailable
 
 class Server(Protocol):
     """What the HTTP layer needs of the server (``hcs.server.app.Server`` is one):
-    the jobs service for everything about jobs, and a few views."""
+    the jobs service for everything about jobs, and a few views. Each call that reads
+    the spool is awaited: it runs in the server's database thread, never on the loop
+    (:mod:`hcs.server.database`), so a database that hangs stalls no other request."""
 
     config: Config
     metrics: Metrics
@@ -57,9 +59,9 @@ class Server(Protocol):
     jobs: JobService
     live: live.Changes
 
-    def printers(self) -> list[dict[str, Any]]: ...
-    def gauges(self) -> dict[str, dict[tuple, float]]: ...
-    def health(self) -> dict[str, Any]: ...
+    async def printers(self) -> list[dict[str, Any]]: ...
+    async def gauges(self) -> dict[str, dict[tuple, float]]: ...
+    async def health(self) -> dict[str, Any]: ...
     async def reload(self) -> dict[str, Any]: ...
 
 
@@ -144,7 +146,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    health = _server(request).health()
+    health = await _server(request).health()
     return web.json_response(health, status=200 if health["ok"] else 503)
 
 
@@ -152,7 +154,7 @@ async def printers(request: web.Request) -> web.Response:
     server = _server(request)
     return web.json_response(
         {
-            "printers": server.printers(),
+            "printers": await server.printers(),
             "groups": {k: list(v) for k, v in server.config.groups.items()},
         }
     )
@@ -165,13 +167,13 @@ async def list_jobs(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "200"))
     except ValueError:
         return _error(400, "limit", "must be an integer")
-    jobs = server.jobs.jobs(states, max(1, min(limit, 5000)))
+    jobs = await server.jobs.jobs(states, max(1, min(limit, 5000)))
     return web.json_response({"jobs": jobs})
 
 
 async def get_job(request: web.Request) -> web.Response:
     server = _server(request)
-    job = server.jobs.job(request.match_info["job_id"])
+    job = await server.jobs.job(request.match_info["job_id"])
     if job is None:
         return _error(404, "job", f"no job {request.match_info['job_id']!r}")
     return web.json_response(job)
@@ -180,18 +182,18 @@ async def get_job(request: web.Request) -> web.Response:
 async def cancel(request: web.Request) -> web.Response:
     server = _server(request)
     job_id = request.match_info["job_id"]
-    state = server.jobs.cancel(job_id)
+    state = await server.jobs.cancel(job_id)
     if state is None:
         return _error(404, "job", f"no job {job_id!r}")
     return web.json_response({"id": job_id, "state": state})
 
 
-async def _job_action(request: web.Request, action) -> web.Response:
+async def _job_action(request: web.Request, action, shape=lambda result: result) -> web.Response:
     """hold / release / priority / reprint: 404 for no such job, 409 when its state does
-    not allow it, else the job's id and state."""
+    not allow it, else the job's id and state (``shape`` makes the answer's body)."""
     job_id = request.match_info["job_id"]
     try:
-        result = action(job_id)
+        result = shape(await action(job_id))
     except JobConflict as error:
         return _error(409, "state", str(error))
     if result is None:
@@ -201,12 +203,12 @@ async def _job_action(request: web.Request, action) -> web.Response:
 
 async def hold(request: web.Request) -> web.Response:
     jobs = _server(request).jobs
-    return await _job_action(request, lambda i: _state(jobs.hold(i)))
+    return await _job_action(request, jobs.hold, _state)
 
 
 async def release(request: web.Request) -> web.Response:
     jobs = _server(request).jobs
-    return await _job_action(request, lambda i: _state(jobs.release(i)))
+    return await _job_action(request, jobs.release, _state)
 
 
 async def set_priority(request: web.Request) -> web.Response:
@@ -220,7 +222,9 @@ async def set_priority(request: web.Request) -> web.Response:
         return _error(400, "priority", "must be HIGH, MED or LOW")
     try:
         return await _job_action(
-            request, lambda i: _value("priority", jobs.set_priority(i, priority))
+            request,
+            lambda i: jobs.set_priority(i, priority),
+            lambda value: _value("priority", value),
         )
     except ValueError as error:
         return _error(400, "priority", str(error))
@@ -249,7 +253,7 @@ async def preview(request: web.Request) -> web.StreamResponse:
         index = int(request.match_info["index"])
     except ValueError:
         return _error(400, "index", "must be a film number from 0")
-    path = server.jobs.preview(job_id, index)
+    path = await server.jobs.preview(job_id, index)
     if path is None:
         return _error(404, "preview", f"job {job_id} film {index} has no preview (yet)")
     return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
@@ -269,7 +273,7 @@ async def reload(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     server = _server(request)
-    text = server.metrics.render(server.gauges())
+    text = server.metrics.render(await server.gauges())
     return web.Response(
         text=text,
         content_type="text/plain",
@@ -349,7 +353,7 @@ def _reject(server: Server, error: JobError) -> web.Response:
 
 async def _submit_multipart(server: Server, request: web.Request) -> web.Response:
     limit = int(server.config.server.max_upload_mb * 2**20)
-    incoming = server.jobs.incoming()
+    incoming = await server.jobs.incoming()
     try:
         reader = await request.multipart()
         job_data: Any = None
@@ -365,7 +369,7 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
                 job_data = guard.load_json(await part.text())
                 # Checked now, before any upload is read: a job refused for its image
                 # count or a bad option costs the client nothing more.
-                spec = _parse_job(server, job_data, uploads=True)
+                spec = await _parse_job(server, job_data, uploads=True)
                 continue
             label = part.filename or name
             if not label:
@@ -402,7 +406,7 @@ async def _submit_multipart(server: Server, request: web.Request) -> web.Respons
             await _check_roi(
                 server, spec, incoming.path / image.file, image.name, order[image.name]
             )
-        return _commit(server, spec, incoming)
+        return await _commit(server, spec, incoming)
     except JobError as error:
         incoming.discard()
         return _reject(server, error)
@@ -492,7 +496,7 @@ async def _check_roi(
             raise JobError(field, f"{name}: {problem}")
 
 
-def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
+async def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
     """The job checked against this server's configuration. In a group, a printer this
     instance does not serve is refused (404) even if another instance serves it: the
     job's options and film count depend on the printer's profile, which only an instance
@@ -503,7 +507,7 @@ def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
         target = data.get("printer") if isinstance(data, dict) else None
         if error.field != "printer" or error.status != 404 or not isinstance(target, str):
             raise
-        others = server.jobs.served_by(target)
+        others = await server.jobs.served_by(target)
         if not others:
             raise
         raise JobError(
@@ -517,7 +521,7 @@ def _parse_job(server: Server, data: Any, uploads: bool) -> jobspec.JobSpec:
 async def _submit_paths(server: Server, request: web.Request) -> web.Response:
     try:
         data = guard.load_json(await request.text())
-        spec = _parse_job(server, data, uploads=False)
+        spec = await _parse_job(server, data, uploads=False)
         if not _is_local(request):
             raise JobError(
                 "paths",
@@ -556,13 +560,14 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         except JobError as error:
             return _reject(server, error)
         counts.append(frames)
-    incoming = server.jobs.incoming()
+    incoming = await server.jobs.incoming()
     try:
-        server.jobs.check_room(sum(p.stat().st_size for p in resolved))
+        await server.jobs.check_room(sum(p.stat().st_size for p in resolved))
         for name, real, frames in zip(spec.paths, resolved, counts, strict=True):
-            await loop.run_in_executor(server.executor, incoming.copy_from, name, real)
+            # room checked above for them all: the copy reads no spool row
+            await loop.run_in_executor(server.executor, incoming.copy_from, name, real, False)
             incoming.images[-1].frames = frames
-        return _commit(server, spec, incoming)
+        return await _commit(server, spec, incoming)
     except JobError as error:
         incoming.discard()
         return _reject(server, error)
@@ -580,7 +585,7 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         raise
 
 
-def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
+async def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
     profile = server.config.printers[server.config.printers_for(spec.printer)[0]]
     try:
         per_film = boxes_per_film(spec, profile)
@@ -599,9 +604,9 @@ def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Response:
                 field = "paths" + field.removeprefix("images")
             raise JobError(field, error.reason) from None
     try:
-        server.jobs.check_room(incoming.bytes)
+        await server.jobs.check_room(incoming.bytes)
         films = job_film_count(spec, incoming.frames(), per_film)
-        job = server.jobs.submit(spec, incoming, films)
+        job = await server.jobs.submit(spec, incoming, films)
     except (SpoolFull, SpoolUnavailable):
         raise
     except OSError as error:  # ENOSPC and friends: refuse this job, keep the others

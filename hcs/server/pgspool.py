@@ -31,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -165,14 +167,23 @@ class PostgresSpool(SqlSpool):
         max_bytes: float = 2 << 30,
         reserve_bytes: float = 64 << 20,
         retention: float = 86400.0,
+        timeout: float = 5.0,
     ):
         super().__init__(root, max_bytes, reserve_bytes, retention)
         self.url = url
         self.instance = instance
-        self.options = {"connect_timeout": 3, **(connect_options or {})}
+        self.timeout = timeout
+        # statement_timeout: the server ends a statement that runs or waits for a lock
+        # longer than this (a hung database is detected, not waited for)
+        self.options = {
+            "connect_timeout": max(1, round(min(3.0, timeout))),
+            "options": f"-c statement_timeout={int(timeout * 1000)}",
+            **(connect_options or {}),
+        }
         self.conn: Any = None
         self.error: str | None = None  # why the database cannot be reached, or None
         self._retry_after = 0.0
+        self._hung: str | None = None  # why the call in hand was interrupted
         self._listener: threading.Thread | None = None
         self._closing = threading.Event()
         self._sql: dict[str, str] = {}
@@ -212,6 +223,8 @@ class PostgresSpool(SqlSpool):
     def _down(self, error: BaseException) -> None:
         first = (str(error).strip().splitlines() or [""])[0]
         text = f"{type(error).__name__}: {first}"
+        if self._hung is not None:
+            text, self._hung = self._hung, None
         if self.error is None:
             log.warning(
                 "the spool's database is unreachable (%s): no new work until it is back",
@@ -228,6 +241,21 @@ class PostgresSpool(SqlSpool):
     @property
     def available(self) -> bool:
         return self.error is None
+
+    def interrupt(self, reason: str) -> None:
+        """Shut the connection's socket down under the call blocked on it (this runs in
+        another thread): its read ends with an error at once, and :meth:`_down` marks
+        the database unreachable with ``reason``. Nothing else of the connection is
+        touched here; the thread that owns it closes it."""
+        if self.error is None:
+            log.warning("the spool's database is hung (%s): no new work until it answers", reason)
+        self.error = reason
+        self._hung = reason
+        conn = self.conn
+        with contextlib.suppress(Exception):
+            fd = conn.pgconn.socket
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
 
     def ping(self) -> bool:
         with contextlib.suppress(SpoolUnavailable):

@@ -178,10 +178,13 @@ class Incoming:
     def frames(self) -> int:
         return sum(image.frames for image in self.images)
 
-    def copy_from(self, name: str, source: Path) -> None:
-        """Copy a server-side file in, so the job does not depend on it staying there."""
+    def copy_from(self, name: str, source: Path, check_room: bool = True) -> None:
+        """Copy a server-side file in, so the job does not depend on it staying there
+        (``check_room=False``: the caller checked the room for all its files, and the
+        copy may run outside the database thread)."""
         target, relative = self.file_for(name)
-        self.spool.check_room(self.bytes + source.stat().st_size)
+        if check_room:
+            self.spool.check_room(self.bytes + source.stat().st_size)
         with open(source, "rb") as src, open(target, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
             dst.flush()
@@ -195,7 +198,8 @@ class Incoming:
 class SqlSpool:
     """The spool's interface and its SQL, shared by both engines.
 
-    Used from the event loop's thread only (every call is short). Subclasses provide
+    Used from one thread at a time: the server's database thread
+    (:mod:`hcs.server.database`), never the event loop. Subclasses provide
     :meth:`_connect`, :meth:`transaction`, :meth:`_execute` and the image storage."""
 
     backend = "sql"
@@ -258,6 +262,11 @@ class SqlSpool:
     def ping(self) -> bool:
         """Whether the database answers now."""
         return True
+
+    def interrupt(self, reason: str) -> None:
+        """End the call blocked on the database now (called from another thread, when
+        it has not answered for too long): the call fails, the spool is unreachable
+        until a new connection works. SQLite never hangs that way: nothing to do."""
 
     def listen(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(note)`` for every change of a job, film or printer

@@ -190,7 +190,7 @@ class PrinterWorker:
                 if not self.holding and not await self._take_printer():
                     continue
                 try:
-                    turn = self.jobs.next_film(self.name)
+                    turn = await self.jobs.next_film(self.name)
                 except SpoolUnavailable:
                     await self._spool_away()
                     continue
@@ -198,7 +198,7 @@ class PrinterWorker:
                 if turn is None:
                     self.wake.clear()
                     timeout = None if poll <= 0 else max(0.0, poll - (time.monotonic() - last_poll))
-                    retry = self._retry_in()
+                    retry = await self._retry_in()
                     if retry is not None:
                         timeout = retry if timeout is None else min(timeout, retry)
                     try:
@@ -238,7 +238,7 @@ class PrinterWorker:
                 with contextlib.suppress(Exception):
                     await self.driver.close()
                 with contextlib.suppress(Exception):
-                    self.jobs.release_printer(self.name)
+                    await self.jobs.release_printer(self.name)
                 self.holding = False
 
     async def _hand_over(self) -> None:
@@ -246,7 +246,7 @@ class PrinterWorker:
         printers, give this one to the instance the jobs service names. The
         association is closed first, then the lease released to that instance."""
         try:
-            to = self.jobs.hand_over(self.name)
+            to = await self.jobs.hand_over(self.name)
         except SpoolUnavailable:
             return
         if to is None:
@@ -256,7 +256,7 @@ class PrinterWorker:
         with contextlib.suppress(Exception):
             await self.driver.close()
         with contextlib.suppress(SpoolUnavailable):
-            self.jobs.release_printer(self.name, to)  # else the lease lapses by itself
+            await self.jobs.release_printer(self.name, to)  # else the lease lapses by itself
 
     async def _spool_away(self) -> None:
         """The database cannot be reached: take no work; a shared spool's printer is
@@ -270,9 +270,9 @@ class PrinterWorker:
         """Take this printer's lease (a group of servers); False: another holds it,
         or the database is away, and the worker waited a little."""
         try:
-            if self.jobs.hold_printer(self.name, self.status, self.working):
+            if await self.jobs.hold_printer(self.name, self.status, self.working):
                 self.holding = True
-                count = self.jobs.take_over(self.name)
+                count = await self.jobs.take_over(self.name)
                 log.info(
                     json.dumps(
                         {"event": "printer_taken", "printer": self.name, "jobs_resumed": count}
@@ -293,7 +293,7 @@ class PrinterWorker:
             if not self.holding:
                 continue
             try:
-                if not self.jobs.hold_printer(self.name, self.status, self.working):
+                if not await self.jobs.hold_printer(self.name, self.status, self.working):
                     log.warning("%s: another server holds this printer now", self.name)
                     self.holding = False
             except SpoolUnavailable:
@@ -301,9 +301,9 @@ class PrinterWorker:
             except Exception:  # pragma: no cover - keep renewing whatever happens
                 log.exception("%s: renewing the printer's lease", self.name)
 
-    def _retry_in(self) -> float | None:
+    async def _retry_in(self) -> float | None:
         try:
-            when = self.jobs.retry_at(self.name)
+            when = await self.jobs.retry_at(self.name)
         except SpoolUnavailable:
             return 1.0
         return None if when is None else max(0.05, when - time.time())
@@ -314,7 +314,7 @@ class PrinterWorker:
         delay = 0.2
         while True:
             try:
-                self.jobs.apply(outcome)
+                await self.jobs.apply(outcome)
                 return
             except SpoolUnavailable as error:
                 self.holding = not self.jobs.shared  # take the printer again when back
@@ -339,11 +339,11 @@ class PrinterWorker:
         formatted = []
         try:
             per_film = boxes_per_film(spec, self.profile)
-            frames = jobs.frames(turn)
+            frames = await jobs.frames(turn)
             for index in turn.indexes:
                 boxes = film_boxes(spec, frames, per_film, index)
                 film = await self.formatter.format(spec, boxes)
-                jobs.store_preview(turn, film.preview_png, index)  # small; loop-only spool
+                await jobs.store_preview(turn, film.preview_png, index)
                 formatted.append(film)
         except (HcsError, OSError) as error:  # bad input; a bug (ValueError...) stays one
             if isinstance(error, SpoolUnavailable):
@@ -361,7 +361,7 @@ class PrinterWorker:
         staged = turn.session and self.profile.session_print
         if turn.session:
             request = replace(request, films=[f.request.films[0] for f in formatted], collate=True)
-        jobs.film(
+        await jobs.film(
             turn,
             FilmState.STAGED if staged else FilmState.SENDING,
             preview=1,
@@ -371,7 +371,7 @@ class PrinterWorker:
         if staged:
 
             async def before_action(films: list[int]) -> None:
-                jobs.film(turn, FilmState.SENDING, only=[turn.index + i for i in films])
+                await jobs.film(turn, FilmState.SENDING, only=[turn.index + i for i in films])
 
         started = time.perf_counter()
         try:
