@@ -13,6 +13,7 @@ import json
 import os
 import re
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,34 @@ class Client:
 
     async def metrics(self) -> str:
         return (await self._call("GET", "/metrics")).decode()
+
+    async def changes(self) -> AsyncIterator[dict[str, Any]]:
+        """The server's live updates (``GET /events``, Server-Sent Events), one dict per
+        event: ``{"kind": "hello"}`` on connecting (fetch what you follow then), then
+        ``{"kind": "job"|"film"|"printer", "id": ...}`` or ``{"kind": "resync"}`` per
+        change. It ends when the server closes the stream. Use it under
+        ``contextlib.aclosing`` when leaving early."""
+        assert self._session is not None, "use 'async with Client(...)'"
+        # no total time: the stream stays open; the server's keep-alive comes every 15 s
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=max(60.0, self.timeout))
+        try:
+            async with self._session.get(self.base + "/events", timeout=timeout) as response:
+                if response.status >= 400:
+                    body = await response.json() if response.content_type.endswith("json") else {}
+                    message = body.get("error", f"HTTP {response.status}")
+                    raise ServerError(response.status, message, body.get("field"))
+                data = ""
+                async for raw in response.content:
+                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    if line.startswith("data:"):
+                        data += line[5:].strip()
+                    elif not line and data:
+                        yield json.loads(data)
+                        data = ""
+        except aiohttp.ClientConnectionError as error:
+            raise ServerError(0, unreachable(self.server, error)) from None
+        except TimeoutError:
+            raise ServerError(0, f"the server at {self.server} went silent") from None
 
     async def submit(
         self, job: dict[str, Any], files: list[str | os.PathLike[str]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -219,13 +220,17 @@ def render_progress(job: dict[str, Any]) -> list[str]:
 async def wait_for(
     client, job_id: str, quiet: bool = False, interval: float = 0.25, out=None
 ) -> dict[str, Any]:
-    """Poll a job until it is finished, drawing its films' progress on ``out``."""
+    """Follow a job until it is finished, drawing its films' progress on ``out``: the
+    job is fetched when the server's event stream (``GET /events``) announces a change
+    of it, and once per (re)connection. A server without the stream is polled every
+    ``interval`` seconds."""
     out = out or sys.stderr
     tty = hasattr(out, "isatty") and out.isatty()
     drawn = 0
     last: list[str] = []
-    while True:
-        job = await client.job(job_id)
+
+    def draw(job: dict[str, Any]) -> None:
+        nonlocal drawn, last
         lines = render_progress(job)
         if not quiet and lines != last:
             if tty and drawn:
@@ -233,6 +238,27 @@ async def wait_for(
             out.write("\n".join(lines) + "\n")
             out.flush()
             drawn, last = len(lines), lines
+
+    from hcs.client import ServerError
+
+    streamed = True
+    while True:
+        if streamed:
+            try:
+                async with contextlib.aclosing(client.changes()) as changes:
+                    async for change in changes:
+                        if change.get("id") in (job_id, None):  # its own, hello, resync
+                            job = await client.job(job_id)
+                            draw(job)
+                            if job["state"] in FINAL:
+                                return job
+            except ServerError as error:
+                if error.status not in (404, 405):
+                    raise
+                streamed = False  # an older server: poll
+            continue  # the stream ended (the server restarts): connect again
+        job = await client.job(job_id)
+        draw(job)
         if job["state"] in FINAL:
             return job
         await asyncio.sleep(interval)

@@ -137,3 +137,52 @@ async def _metrics(url: str, headers: dict) -> str:
         session.get(url + "/metrics", headers=headers) as response,
     ):
         return await response.text()
+
+
+def test_hcs_submit_wait_follows_the_stream_not_polling(tmp_path, postgres):
+    """``hcs submit --wait`` (``hcs.server.cli.wait_for``) fetches its job when the
+    stream announces a change of it: a job that waits (a third server holds the printer
+    and prints nothing) costs no GET while nothing happens; cancelled, it ends the wait."""
+    from hcs.peers import free_port
+    from hcs.server.cli import wait_for
+    from hcs.server.pgspool import PostgresSpool
+
+    url = postgres.database()
+    holder = PostgresSpool(tmp_path / "c", url, "c")
+    holder.open()
+    status = {"name": "vp", "ae_title": "VPRINTER", "host": "127.0.0.1", "port": 1}
+    assert holder.acquire_printer("vp", "c", 3600.0, status)
+    config = write_config(
+        tmp_path / "hcs.toml",
+        {"vp": printer_table(free_port())},
+        spool={"backend": "postgresql", "url": url, "instance": "a", "lease": 2},
+    )
+
+    async def go():
+        async with running_server(config) as server, Client(server.url) as client:
+            job = await client.submit({"printer": "vp", "label": "waits"}, [MR])
+            waiting = asyncio.create_task(wait_for(client, job["id"], quiet=True))
+            auth: dict = {}
+            while _gets(await _metrics(server.url, auth), job["id"]) < 1:
+                await asyncio.sleep(0.05)  # connected, and fetched the job once
+            before = _gets(await _metrics(server.url, auth), job["id"])
+            await asyncio.sleep(2.0)  # nothing changes meanwhile
+            after = _gets(await _metrics(server.url, auth), job["id"])
+            await client.cancel(job["id"])
+            final = await asyncio.wait_for(waiting, TIMEOUT)
+            return before, after, final
+
+    try:
+        before, after, final = asyncio.run(go())
+    finally:
+        holder.close()
+    assert final["state"] == "cancelled"
+    assert before == after, (before, after)
+
+
+def _gets(metrics: str, job_id: str) -> float:
+    """GET /jobs/{job_id} requests served (any job: this test has one)."""
+    for line in metrics.splitlines():
+        if line.startswith('hcs_http_requests_total{method="GET",route="/jobs/{job_id}"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
