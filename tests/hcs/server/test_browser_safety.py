@@ -151,6 +151,7 @@ def test_the_token_is_not_taken_from_the_url_except_by_the_console_login(tmp_pat
         jar = aiohttp.CookieJar(unsafe=True)  # keep cookies for 127.0.0.1, as a browser does
         async with aiohttp.ClientSession(cookie_jar=jar) as session:
             in_url = await _status(session, "GET", f"{url}/jobs?token={TOKEN}")
+            stream_in_url = await _status(session, "GET", f"{url}/events?token={TOKEN}")
             header = await _status(
                 session, "GET", url + "/jobs", headers={"Authorization": f"Bearer {TOKEN}"}
             )
@@ -158,10 +159,16 @@ def test_the_token_is_not_taken_from_the_url_except_by_the_console_login(tmp_pat
                 cookie = login.headers.get("Set-Cookie", "")
                 login_status = login.status
             with_cookie = await _status(session, "GET", url + "/jobs")  # the jar has it now
-        return in_url, header, login_status, cookie, with_cookie
+            # the console's live stream: EventSource sends the cookie, never a header
+            async with session.get(url + "/events") as stream:
+                stream_with_cookie = stream.status, await stream.content.readline()
+        return in_url, stream_in_url, header, login_status, cookie, with_cookie, stream_with_cookie
 
-    in_url, header, login, cookie, with_cookie = scenario(tmp_path, body, token=TOKEN)
-    assert in_url[0] == 401
+    in_url, stream_in_url, header, login, cookie, with_cookie, stream_with_cookie = scenario(
+        tmp_path, body, token=TOKEN
+    )
+    assert in_url[0] == 401 and stream_in_url[0] == 401
+    assert stream_with_cookie == (200, b"retry: 2000\n")
     assert header[0] == 200
     assert login == 200 and "SameSite=Strict" in cookie and "HttpOnly" in cookie
     assert with_cookie[0] == 200
