@@ -130,11 +130,11 @@ class Database:
                 await self._watchdog
         done = asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
         try:
-            await asyncio.wait_for(done, grace)
+            await asyncio.wait_for(asyncio.shield(done), grace)
         except TimeoutError:
             self.spool.interrupt("the server is stopping")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done, grace)
+                await asyncio.wait_for(asyncio.shield(done), grace)
 
 
 class OffLoop:
