@@ -30,6 +30,9 @@ from tests.hcs.server.helpers import (
 )
 from tests.hcs.wire import print_associations
 
+# the association is released 0.5 s after the last job, so vp.wait_idle() is short
+QUICK = {"idle_release": 0.5}
+
 
 def collating(port: int, **extra) -> dict:
     return printer_table(port, session_print=True, **extra)
@@ -61,7 +64,9 @@ def test_a_collated_job_prints_as_one_film_session_action(tmp_path, backend):
 
     async def go():
         async with virtual_printer(out, png=False) as vp:
-            config = write_config(tmp_path / "hcs.toml", {"vp": collating(vp.port)}, spool=backend)
+            config = write_config(
+                tmp_path / "hcs.toml", {"vp": collating(vp.port)}, spool=backend, timeouts=QUICK
+            )
             async with running_server(config) as server, Client(server.url) as client:
                 job = await client.submit(
                     {"printer": "vp", "label": "set", "collate": True, "copies": 2}, [MR] * 3
@@ -122,13 +127,13 @@ def test_a_collated_job_waiting_when_its_printer_loses_session_print(tmp_path):
             out, faults=["delay:op=N-ACTION,seconds=2,assoc=1"], png=False
         ) as vp:
             path = tmp_path / "hcs.toml"
-            config = write_config(path, {"vp": collating(vp.port)})
+            config = write_config(path, {"vp": collating(vp.port)}, timeouts=QUICK)
             async with running_server(config) as server, Client(server.url) as client:
                 busy = await client.submit({"printer": "vp", "label": "busy"}, [MR])
                 job = await client.submit({"printer": "vp", "collate": True}, [MR, MR])
                 await client.hold(job["id"])  # at once: the printer is busy with the first
                 await wait_jobs(client, [busy["id"]])
-                write_config(path, {"vp": printer_table(vp.port)})
+                write_config(path, {"vp": printer_table(vp.port)}, timeouts=QUICK)
                 await client.reload()
                 await client.release(job["id"])
                 [done] = await wait_jobs(client, [job["id"]])
@@ -154,7 +159,7 @@ def test_a_high_job_waits_for_the_session_to_end(tmp_path):
         async with virtual_printer(
             out, faults=["delay:op=N-ACTION,seconds=2,assoc=1"], png=False
         ) as vp:
-            config = write_config(tmp_path / "hcs.toml", {"vp": collating(vp.port)})
+            config = write_config(tmp_path / "hcs.toml", {"vp": collating(vp.port)}, timeouts=QUICK)
             async with running_server(config) as server, Client(server.url) as client:
                 low = await client.submit(
                     {"printer": "vp", "label": "low", "priority": "LOW", "collate": True},
