@@ -675,6 +675,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         (SERVER_DEFAULTS,),
         "a group job its printers lay out differently is queued (films would lose frames)",
     ),
+    Mutation(
+        "film-annotations-not-set",
+        "hcs/server/formatting.py",
+        "            annotations=options.film_annotations(index + 1),\n",
+        "",
+        (f"{FRAMES_WIRE}::test_annotation_text_per_film_reaches_the_annotation_boxes",),
+        "the job's annotation texts never reach the server's films",
+    ),
     # --- printer defaults (PrinterProfile.job_defaults, JobOptions.with_printer_defaults)
     Mutation(
         "printer-default-ignored",

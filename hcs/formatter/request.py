@@ -69,6 +69,8 @@ class JobOptions:
     trim: str | None = None
     configuration_information: str | None = None
     requested_resolution_id: str | None = None
+    annotation_format: str | None = None  # Annotation Display Format ID
+    annotations: list[str] | None = None  # each film's annotation boxes; {film}: its number
     requested_image_size: float | None = None
     presentation_shape: str | None = None
     overlays: tuple[Overlay | dict[str, Any], ...] | None = None  # drawings (or their JSON)
@@ -113,6 +115,7 @@ class JobOptions:
             trim=self.trim,
             configuration_information=self.configuration_information,
             requested_resolution_id=self.requested_resolution_id,
+            annotation_display_format_id=self.annotation_format,
         )
 
     def session(self) -> FilmSessionSpec:
@@ -125,6 +128,13 @@ class JobOptions:
             memory_allocation=self.memory_allocation,
             owner_id=self.owner_id,
         )
+
+    def film_annotations(self, number: int) -> dict[int, str]:
+        """The annotation boxes of film ``number`` (1-based): position -> text."""
+        return {
+            position: text.replace("{film}", str(number))
+            for position, text in enumerate(self.annotations or (), 1)
+        }
 
     def frame(self, source: Any, index: int = 0, own: dict[str, Any] | None = None) -> Frame:
         """The :class:`Frame` of one box; ``own``: that frame's values by job option
@@ -252,7 +262,10 @@ def build_print_request(
                 raise FormatError(str(error)) from None
         box = options.film_box()
         per_film = len(formatter.layout(box).boxes)
-        films = [formatter.submit(_film(box, boxes, options)) for boxes in _films(frames, per_film)]
+        films = [
+            formatter.submit(_film(box, boxes, options, number))
+            for number, boxes in enumerate(_films(frames, per_film), 1)
+        ]
         formatted = [pending.result() for pending in films]
     finally:
         if own:
@@ -286,8 +299,15 @@ def _films(items: list[Item], per_film: int) -> list[list[Frame | None]]:
     ]
 
 
-def _film(box: FilmBoxSpec, frames: list[Frame | None], options: JobOptions) -> FilmJob:
-    return FilmJob(box=box, frames=list(frames), color=bool(options.color))
+def _film(
+    box: FilmBoxSpec, frames: list[Frame | None], options: JobOptions, number: int
+) -> FilmJob:
+    return FilmJob(
+        box=box,
+        frames=list(frames),
+        color=bool(options.color),
+        annotations=options.film_annotations(number),
+    )
 
 
 async def build_print_request_async(

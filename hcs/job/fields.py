@@ -31,6 +31,7 @@ LEVELS = (SESSION, FILM_BOX, IMAGE_BOX, FRAME, JOB)
 WINDOW = "window"  # a [center, width] pair
 TEXTS = "texts"  # text at box corners: {corner: template}; --text CORNER=TEMPLATE, repeated
 ROI = "roi"  # a region of interest [column, row, width, height]; --roi X,Y,W,H
+TEXT_LIST = "text list"  # a list of texts; --OPTION TEXT, repeated
 GRAPHICS = "graphics"  # drawings on a box: a list of objects (hcs.job.graphics)
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
@@ -91,6 +92,8 @@ class JobField:
             return _texts(self.name, value)
         if self.kind is ROI:
             return _roi(self.name, value)
+        if self.kind is TEXT_LIST:
+            return _text_list(self.name, value, self.max_length or 64)
         if self.kind is GRAPHICS:
             try:
                 return graphics.parse(self.name, value)
@@ -199,6 +202,8 @@ class JobField:
                 "minItems": 4,
                 "maxItems": 4,
             }
+        elif self.kind is TEXT_LIST:
+            out = {"type": "array", "items": {"type": "string", "maxLength": self.max_length}}
         elif self.kind is GRAPHICS:
             out = graphics.schema()
         elif self.kind is TEXTS:
@@ -217,7 +222,7 @@ class JobField:
             out["minimum"] = self.minimum
         if self.maximum is not None:
             out["maximum"] = self.maximum
-        if self.max_length is not None:
+        if self.max_length is not None and self.kind is not TEXT_LIST:
             out["maxLength"] = self.max_length
         if self.default is not None:
             out["default"] = self.default
@@ -259,6 +264,18 @@ def _roi(name: str, value: Any) -> tuple[int, int, int, int]:
             name, f"{list(value)}: column and row must be 0 or more, width and height 1 or more"
         )
     return (x, y, w, h)
+
+
+def _text_list(name: str, value: Any, max_length: int) -> list[str]:
+    """A list of short ASCII texts (annotation boxes)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise FieldError(name, "must be a list of texts")
+    for i, text in enumerate(value):
+        if len(text) > max_length:
+            raise FieldError(f"{name}[{i}]", f"longer than {max_length} characters")
+        if not text.isascii() or any(ord(c) < 32 for c in text):
+            raise FieldError(f"{name}[{i}]", "must be printable ASCII (no character sets)")
+    return list(value)
 
 
 def _words(keyword: str) -> str:
@@ -414,6 +431,25 @@ FIELDS: tuple[JobField, ...] = (
         terms.RESOLUTION_IDS,
         attribute="requested_resolution_id",
     ),
+    JobField(
+        "annotation_format",
+        FILM_BOX,
+        str,
+        "annotation display format ID: the printer's layout of annotation boxes",
+        "AnnotationDisplayFormatID",
+        max_length=16,
+    ),
+    JobField(
+        "annotations",
+        FILM_BOX,
+        TEXT_LIST,
+        "text of each film's annotation boxes (Basic Annotation Box), by position; "
+        "{film} is the film's number",
+        "TextString",
+        max_length=64,
+        aliases=("--annotation",),
+        metavar="TEXT",
+    ),
     # --- each image box
     JobField(
         "polarity", IMAGE_BOX, str, "polarity of every image box", "Polarity", terms.POLARITIES
@@ -556,7 +592,7 @@ def add_arguments(parser: argparse.ArgumentParser, exclude: Iterable[str] = ()) 
                 help=help_text,
             )
             continue
-        if field.kind in (TEXTS, GRAPHICS):
+        if field.kind in (TEXTS, GRAPHICS, TEXT_LIST):
             group.add_argument(
                 field.option,
                 *field.aliases,

@@ -122,8 +122,8 @@ class FilmFormatter:
         self.executor = executor
         self.formatter = Formatter(PrinterSettings.from_profile(profile), executor=executor)
 
-    async def format(self, spec: JobSpec, boxes: Sequence[BoxContent]) -> Formatted:
-        """The film made of ``boxes`` (:func:`film_boxes`: one per box, in order)."""
+    async def format(self, spec: JobSpec, boxes: Sequence[BoxContent], index: int = 0) -> Formatted:
+        """Film ``index`` (0-based) of the job, made of ``boxes`` (:func:`film_boxes`)."""
         import asyncio
 
         options = job_options(spec, self.profile)
@@ -133,6 +133,7 @@ class FilmFormatter:
                 None if box is None else options.frame(str(box[0]), box[1], box[2]) for box in boxes
             ],
             color=bool(options.color),
+            annotations=options.film_annotations(index + 1),
         )
         film = await self.formatter.format_film_async(film_job)
         request = PrintRequest(

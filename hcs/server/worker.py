@@ -342,7 +342,7 @@ class PrinterWorker:
             frames = await jobs.frames(turn)
             for index in turn.indexes:
                 boxes = film_boxes(spec, frames, per_film, index)
-                film = await self.formatter.format(spec, boxes)
+                film = await self.formatter.format(spec, boxes, index)
                 await jobs.store_preview(turn, film.preview_png, index)
                 formatted.append(film)
         except (HcsError, OSError) as error:  # bad input; a bug (ValueError...) stays one

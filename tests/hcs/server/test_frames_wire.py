@@ -267,3 +267,41 @@ def test_hcs_submit_frames_from_the_command_line_and_a_file(tmp_path):
         (3, "REPLICATE"),  # the frame's own
     ]
     assert boxes[1]["Polarity"] == "REVERSE" and "Polarity" not in boxes[0]
+
+
+def test_annotation_text_per_film_reaches_the_annotation_boxes(tmp_path):
+    out = tmp_path / "vp"
+
+    async def go():
+        async with virtual_printer(out) as vp:
+            config = write_config(tmp_path / "hcs.toml", {"vp": printer_table(vp.port)})
+            async with running_server(config) as server, Client(server.url) as client:
+                created = await client.submit(
+                    {
+                        "printer": "vp",
+                        "format": "STANDARD\\1,1",
+                        "annotation_format": "2",
+                        "annotations": ["ward 3, film {film}", "hcs"],
+                    },
+                    [CT, MR],
+                )
+                [done] = await wait_jobs(client, [created["id"]])
+                await vp.wait_idle()
+                return done
+
+    done = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    films = []
+    for association in print_associations(out):
+        for request in association.requests:
+            if request.operation == "N-CREATE Film Box":
+                assert request.dataset["AnnotationDisplayFormatID"] == "2"
+                films.append([])
+            elif request.operation == "N-SET Annotation Box":
+                films[-1].append(
+                    (request.dataset["AnnotationPosition"], request.dataset["TextString"])
+                )
+    assert films == [
+        [(1, "ward 3, film 1"), (2, "hcs")],
+        [(1, "ward 3, film 2"), (2, "hcs")],
+    ]
