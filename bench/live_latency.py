@@ -9,7 +9,7 @@ N one-film jobs submitted one after the other (each waits for its event), on one
 virtual printer that prints them meanwhile. Two figures per job: from the moment the
 submit was sent, and from its ``201`` answer (negative: the event came first, since
 the note goes out at the commit, before the answer is written). Medians and p90.
-PostgreSQL is a real server started here (``tests.pg``).
+PostgreSQL is a real server started here (``tests.pg``, fsync on).
 
     python bench/live_latency.py [--jobs N] [--quick]
 """
@@ -112,7 +112,7 @@ async def run_case(label: str, spool: dict | None, instances: int, jobs: int, ro
 
 async def main(jobs: int) -> list[dict]:
     results = []
-    with tempfile.TemporaryDirectory() as tmp, pg.cluster() as cluster:
+    with tempfile.TemporaryDirectory() as tmp, pg.cluster(fsync=True) as cluster:
         root = Path(tmp)
         postgres = {"backend": "postgresql", "url": cluster.database(), "lease": 5}
         results.append(await run_case("PostgreSQL, A -> B", postgres, 2, jobs, root / "pg"))
