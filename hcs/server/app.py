@@ -51,7 +51,8 @@ class Server:
         self.service = Jobs(
             self.spool, config, self.metrics, wake=self._wake_soon, instance=self.spool.instance
         )
-        self.jobs = OffLoop(self.service, self.database)  # what workers and HTTP call
+        # what workers and HTTP call; incoming() only makes a folder for an upload
+        self.jobs = OffLoop(self.service, self.database, local=("incoming",))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._probes: set[asyncio.Task] = set()
         self.executor = ThreadPoolExecutor(

@@ -144,13 +144,14 @@ class OffLoop:
     reads or writes the spool); plain attributes (``shared``, ``lease``, ``instance``)
     are read directly."""
 
-    def __init__(self, target: Any, database: Database):
+    def __init__(self, target: Any, database: Database, local: tuple[str, ...] = ()):
         self._target = target
         self._database = database
+        self._local = frozenset(local)  # methods that read no row: called as they are
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
-        if not callable(value):
+        if not callable(value) or name in self._local:
             return value
         database = self._database
 

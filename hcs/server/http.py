@@ -353,7 +353,7 @@ def _reject(server: Server, error: JobError) -> web.Response:
 
 async def _submit_multipart(server: Server, request: web.Request) -> web.Response:
     limit = int(server.config.server.max_upload_mb * 2**20)
-    incoming = await server.jobs.incoming()
+    incoming = server.jobs.incoming()
     try:
         reader = await request.multipart()
         job_data: Any = None
@@ -560,7 +560,7 @@ async def _submit_paths(server: Server, request: web.Request) -> web.Response:
         except JobError as error:
             return _reject(server, error)
         counts.append(frames)
-    incoming = await server.jobs.incoming()
+    incoming = server.jobs.incoming()
     try:
         await server.jobs.check_room(sum(p.stat().st_size for p in resolved))
         for name, real, frames in zip(spec.paths, resolved, counts, strict=True):
@@ -604,9 +604,9 @@ async def _commit(server: Server, spec: jobspec.JobSpec, incoming) -> web.Respon
                 field = "paths" + field.removeprefix("images")
             raise JobError(field, error.reason) from None
     try:
-        await server.jobs.check_room(incoming.bytes)
         films = job_film_count(spec, incoming.frames(), per_film)
-        job = await server.jobs.submit(spec, incoming, films)
+        # one call to the database thread: each is a thread hop (docs/server.md)
+        job = await server.jobs.submit(spec, incoming, films, check_room=True)
     except (SpoolFull, SpoolUnavailable):
         raise
     except OSError as error:  # ENOSPC and friends: refuse this job, keep the others

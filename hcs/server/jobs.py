@@ -115,9 +115,11 @@ class JobService(Protocol):
     through :class:`hcs.server.database.OffLoop`: each call is awaited and runs
     :class:`Jobs`'s method of the same name in the server's database thread."""
 
-    async def incoming(self) -> Incoming: ...
+    def incoming(self) -> Incoming: ...  # a folder for an upload: no row, no await
     async def check_room(self, incoming_bytes: int) -> None: ...
-    async def submit(self, spec: JobSpec, incoming: Incoming, films: int) -> dict[str, Any]: ...
+    async def submit(
+        self, spec: JobSpec, incoming: Incoming, films: int, check_room: bool = False
+    ) -> dict[str, Any]: ...
     async def cancel(self, job_id: str) -> str | None: ...
     async def hold(self, job_id: str) -> str | None: ...
     async def release(self, job_id: str) -> str | None: ...
@@ -242,8 +244,13 @@ class Jobs:
     def check_room(self, incoming_bytes: int) -> None:
         self.spool.check_room(incoming_bytes)
 
-    def submit(self, spec: JobSpec, incoming: Incoming, films: int) -> dict[str, Any]:
-        """Make the job durable (the caller answers 201 after this returns) and queue it."""
+    def submit(
+        self, spec: JobSpec, incoming: Incoming, films: int, check_room: bool = False
+    ) -> dict[str, Any]:
+        """Make the job durable (the caller answers 201 after this returns) and queue it
+        (``check_room``: refuse it first if the spool has no room for it: one call)."""
+        if check_room:
+            self.spool.check_room(incoming.bytes)
         job_id = uuid.uuid4().hex[:12]
         self.spool.commit_job(
             job_id, None, spec.as_json(), spec.priority, spec.printer, films, incoming
