@@ -603,6 +603,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         "--rotate 45 is refused only by the formatter, not named as the option",
     ),
     Mutation(
+        "frame-cli-roi-not-parsed",
+        "hcs/job/frames.py",
+        "                frame[key] = [int(part) for part in parts]",
+        "                frame[key] = value",
+        ("tests/hcs/job/test_frames.py::test_the_command_lines_frame_syntax",),
+        "--frame IMAGE,roi=X:Y:W:H is not read as a region",
+    ),
+    Mutation(
         "http-roi-not-checked-at-submit",
         "hcs/server/http.py",
         "        if problem:\n            raise JobError(field,",

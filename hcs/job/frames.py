@@ -259,9 +259,10 @@ def arrange(
 def from_text(text: str) -> dict[str, Any]:
     """``--frame`` as a frame object: ``IMAGE[,KEY=VALUE]...``, IMAGE a file, an index
     into the command's files, or ``-`` for an empty box; KEY ``box``, ``film``, ``frame``
-    or any per-frame option (``-`` or ``_``). ``window=C:W``; ``text=CORNER:TEMPLATE``
-    (repeatable); a flag alone is true (``overlay_planes``). Values with commas, and
-    graphics, go in a ``--frames`` file. Raises ``ValueError`` with the reason."""
+    or any per-frame option (``-`` or ``_``). ``window=C:W``; ``roi=X:Y:W:H``;
+    ``text=CORNER:TEMPLATE`` (repeatable); a flag alone is true (``overlay_planes``).
+    Values with commas, and graphics, go in a ``--frames`` file. Raises ``ValueError``
+    with the reason."""
     image, *pairs = text.split(",")
     frame: dict[str, Any] = {}
     image = image.strip()
@@ -290,6 +291,12 @@ def from_text(text: str) -> dict[str, Any]:
             if not colon:
                 raise ValueError(f"window={value!r} must be CENTER:WIDTH")
             frame[key] = [float(center), float(width)]
+        elif job_field.kind is job_fields.ROI:
+            parts = value.replace("/", ":").split(":")
+            try:
+                frame[key] = [int(part) for part in parts]
+            except ValueError:
+                raise ValueError(f"roi={value!r} must be X:Y:WIDTH:HEIGHT (pixels)") from None
         elif job_field.kind is job_fields.TEXTS:
             corner, colon, template = value.partition(":")
             if not colon:

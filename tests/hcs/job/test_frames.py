@@ -106,7 +106,19 @@ def test_the_command_lines_frame_syntax():
         "image": 1,
         "text": {"top-left": "{PatientID}", "bottom-right": "a\nb"},
     }
+    assert frames.from_text("0,rotate=90,flip=horizontal,zoom=1.5,roi=3:5:40:20") == {
+        "image": 0,
+        "rotate": 90,
+        "flip": "horizontal",
+        "zoom": 1.5,
+        "roi": [3, 5, 40, 20],
+    }
+    assert frames.parse([frames.from_text("0,roi=3:5:40:20,rotate=270")], ["a.dcm"])[0].options == {
+        "roi": (3, 5, 40, 20),
+        "rotate": 270,
+    }
     for bad, reason in [
+        ("a,roi=1:2:x:4", "X:Y:WIDTH:HEIGHT"),
         ("a,window=40", "CENTER:WIDTH"),
         ("a,copies=2", "not a frame key"),
         ("a,box=x", "whole number"),

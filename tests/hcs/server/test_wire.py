@@ -191,3 +191,45 @@ def test_http_rotate_flip_zoom_and_roi_reach_the_image_box(tmp_path):
     raw = pydicom.dcmread(image).pixel_array  # 8-bit, no VOI: the P-values as stored
     view, where, shape = sent_at_own_size(raw, 90, "horizontal", (3, 5, 20, 10), 0.5)
     assert shape == (40, 20) and np.array_equal(pixels[where], view)
+
+
+def test_http_frames_each_with_their_own_rotate_flip_zoom_and_roi(tmp_path):
+    """A job's frames each turn, mirror, cut and zoom their own box: every Image Box the
+    printer received (it magnifies itself, so each box is the image at its own size) is
+    the numpy reference of that frame's values."""
+    image = make_dicom(tmp_path / "sc.dcm", rows=30, columns=50, seed=5)  # 8 bits, no VOI
+    out = tmp_path / "vp"
+    frames = [
+        {"image": 0, "rotate": 90, "flip": "HORIZONTAL"},
+        {"image": 0, "roi": [3, 5, 20, 10], "rotate": 270},
+        {"image": 0, "flip": "VERTICAL", "zoom": 0.5},
+        {"image": 0},  # the job's own values: rotate 180
+    ]
+
+    async def go():
+        async with virtual_printer(out, store_dicom=True) as vp:
+            table = printer_table(vp.port, scaling="printer")
+            config = write_config(tmp_path / "hcs.toml", {"vp": table})
+            async with running_server(config) as server, Client(server.url) as client:
+                job = {"printer": "vp", "format": "STANDARD\\2,2", "rotate": 180}
+                created = await client.submit({**job, "frames": frames}, [image])
+                [done] = await wait_jobs(client, [created["id"]])
+                await vp.wait_idle()
+                return done
+
+    done = asyncio.run(asyncio.wait_for(go(), 120))
+    assert done["state"] == "done", done
+    raw = pydicom.dcmread(image).pixel_array
+    expected = [
+        (90, "horizontal", None, 1.0),
+        (270, None, (3, 5, 20, 10), 1.0),
+        (180, "vertical", None, 0.5),  # the job's rotate, its own flip and zoom
+        (180, None, None, 1.0),
+    ]
+    for position, (rotate, flip, roi, zoom) in enumerate(expected, 1):
+        [stored] = (out / "films").glob(f"*-box{position:02d}.dcm")
+        sent = pydicom.dcmread(stored).BasicGrayscaleImageSequence[0]
+        pixels = np.frombuffer(sent.PixelData, np.uint8).reshape(sent.Rows, sent.Columns)
+        view, where, shape = sent_at_own_size(raw, rotate, flip, roi, zoom)
+        assert pixels.shape == shape, position
+        assert np.array_equal(pixels[where], view), position
