@@ -31,15 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from hcs.client import Client
-from hcs.peers import free_port, wait_for_port
 from tests import pg
 from tests.hcs.server.helpers import (
     MR,
     printer_table,
-    start_server_process,
-    stop_process,
+    server_group,
     virtual_printer,
-    write_config,
 )
 
 
@@ -61,43 +58,27 @@ async def follow(url: str, seen: dict[str, float], ready: asyncio.Event) -> None
 
 async def run_case(label: str, spool: dict | None, instances: int, jobs: int, root: Path) -> dict:
     root.mkdir()
-    async with virtual_printer(root / "vp", png=False) as vp:
-        processes, urls = [], []
-        try:
-            for k in range(instances):
-                folder = root / f"i{k}"
-                folder.mkdir()
-                port = free_port()
-                config = write_config(
-                    folder / "hcs.toml",
-                    {"vp": printer_table(vp.port)},
-                    server={"listen": f"127.0.0.1:{port}", "spool": str(folder / "spool")},
-                    spool={**spool, "instance": f"i{k}"} if spool else None,
-                )
-                process = start_server_process(config, folder / "server.log")
-                processes.append(process)
-                await asyncio.to_thread(wait_for_port, port, process, 60)
-                urls.append(f"http://127.0.0.1:{port}")
-            seen: dict[str, float] = {}
-            ready = asyncio.Event()
-            reader = asyncio.create_task(follow(urls[-1], seen, ready))
-            await asyncio.wait_for(ready.wait(), 30)
-            from_send, from_201 = [], []
-            async with Client(urls[0]) as client:
-                for n in range(jobs):
-                    sent = time.perf_counter()
-                    job = await client.submit({"printer": "vp", "label": f"j{n}"}, [MR])
-                    answered = time.perf_counter()
-                    while job["id"] not in seen:
-                        await asyncio.sleep(0.001)
-                    from_send.append(seen[job["id"]] - sent)
-                    from_201.append(seen[job["id"]] - answered)
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
-        finally:
-            for process in processes:
-                await asyncio.to_thread(stop_process, process)
+    async with (
+        virtual_printer(root / "vp", png=False) as vp,
+        server_group(root, {"vp": printer_table(vp.port)}, instances, spool) as urls,
+    ):
+        seen: dict[str, float] = {}
+        ready = asyncio.Event()
+        reader = asyncio.create_task(follow(urls[-1], seen, ready))
+        await asyncio.wait_for(ready.wait(), 30)
+        from_send, from_201 = [], []
+        async with Client(urls[0]) as client:
+            for n in range(jobs):
+                sent = time.perf_counter()
+                job = await client.submit({"printer": "vp", "label": f"j{n}"}, [MR])
+                answered = time.perf_counter()
+                while job["id"] not in seen:
+                    await asyncio.sleep(0.001)
+                from_send.append(seen[job["id"]] - sent)
+                from_201.append(seen[job["id"]] - answered)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
 
     def p90(values: list[float]) -> float:
         return sorted(values)[int(len(values) * 0.9)]

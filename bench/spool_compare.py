@@ -23,15 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hcs.client import Client
-from hcs.peers import free_port, wait_for_port
 from tests import pg
 from tests.hcs.server.helpers import (
     MR,
     printer_table,
-    start_server_process,
-    stop_process,
+    server_group,
     virtual_printer,
-    write_config,
 )
 
 PRINTERS = ("p0", "p1", "p2", "p3")
@@ -44,49 +41,31 @@ async def run_case(label: str, instances: int, spool: dict, jobs: int, root: Pat
         for name in PRINTERS:
             vp = await stack.enter_async_context(virtual_printer(root / name, png=False))
             tables[name] = printer_table(vp.port)
-        processes, urls = [], []
-        try:
-            for k in range(instances):
-                folder = root / f"i{k}"
-                folder.mkdir()
-                port = free_port()
-                extra = {**spool, "instance": f"i{k}"} if spool else {}
-                config = write_config(
-                    folder / "hcs.toml",
-                    tables,
-                    server={"listen": f"127.0.0.1:{port}", "spool": str(folder / "spool")},
-                    groups={"any": list(PRINTERS)},
-                    spool=extra or None,
-                )
-                process = start_server_process(config, folder / "server.log")
-                processes.append(process)
-                await asyncio.to_thread(wait_for_port, port, process, 60)
-                urls.append(f"http://127.0.0.1:{port}")
-            latencies: list[float] = []
-            ids: list[str] = []
-            queue = list(range(jobs))
+        urls = await stack.enter_async_context(
+            server_group(root, tables, instances, spool or None, groups={"any": list(PRINTERS)})
+        )
+        latencies: list[float] = []
+        ids: list[str] = []
+        queue = list(range(jobs))
 
-            async def submitter(k: int) -> None:
-                async with Client(urls[k % len(urls)]) as client:
-                    while queue:
-                        n = queue.pop()
-                        started = time.perf_counter()
-                        job = await client.submit({"printer": "any", "label": f"j{n}"}, [MR])
-                        latencies.append(time.perf_counter() - started)
-                        ids.append(job["id"])
+        async def submitter(k: int) -> None:
+            async with Client(urls[k % len(urls)]) as client:
+                while queue:
+                    n = queue.pop()
+                    started = time.perf_counter()
+                    job = await client.submit({"printer": "any", "label": f"j{n}"}, [MR])
+                    latencies.append(time.perf_counter() - started)
+                    ids.append(job["id"])
 
-            started = time.perf_counter()
-            await asyncio.gather(*(submitter(k) for k in range(4)))
-            async with Client(urls[0]) as client:
-                while True:
-                    states = [j["state"] for j in await client.jobs(limit=jobs + 10)]
-                    if states.count("done") >= jobs:
-                        break
-                    await asyncio.sleep(0.05)
-            elapsed = time.perf_counter() - started
-        finally:
-            for process in processes:
-                await asyncio.to_thread(stop_process, process)
+        started = time.perf_counter()
+        await asyncio.gather(*(submitter(k) for k in range(4)))
+        async with Client(urls[0]) as client:
+            while True:
+                states = [j["state"] for j in await client.jobs(limit=jobs + 10)]
+                if states.count("done") >= jobs:
+                    break
+                await asyncio.sleep(0.05)
+        elapsed = time.perf_counter() - started
     latencies.sort()
     return {
         "case": label,

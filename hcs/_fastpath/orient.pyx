@@ -26,8 +26,14 @@ cnp.import_array()
 DEF TILE = 16
 
 
-cdef void _copy1(const char* s, Py_ssize_t s0, Py_ssize_t s1, char* d, Py_ssize_t d0,
-                 Py_ssize_t h, Py_ssize_t w, bint by_columns) noexcept nogil:
+ctypedef fused pixel_t:
+    uint8_t
+    uint16_t
+
+
+cdef void _copy(pixel_t zero, const char* s, Py_ssize_t s0, Py_ssize_t s1, char* d,
+                Py_ssize_t d0, Py_ssize_t h, Py_ssize_t w, bint by_columns) noexcept nogil:
+    """One pixel of ``pixel_t`` at a time (``zero`` only chooses the type)."""
     cdef Py_ssize_t ty, tx, y, x, y1, x1
     for ty in range(0, h, TILE):
         y1 = min(ty + TILE, h)
@@ -36,28 +42,11 @@ cdef void _copy1(const char* s, Py_ssize_t s0, Py_ssize_t s1, char* d, Py_ssize_
             if by_columns:  # a turned view: down a column is along the source's rows
                 for x in range(tx, x1):
                     for y in range(ty, y1):
-                        (<uint8_t*>(d + y * d0))[x] = (<const uint8_t*>(s + y * s0 + x * s1))[0]
+                        (<pixel_t*>(d + y * d0))[x] = (<const pixel_t*>(s + y * s0 + x * s1))[0]
             else:
                 for y in range(ty, y1):
                     for x in range(tx, x1):
-                        (<uint8_t*>(d + y * d0))[x] = (<const uint8_t*>(s + y * s0 + x * s1))[0]
-
-
-cdef void _copy2(const char* s, Py_ssize_t s0, Py_ssize_t s1, char* d, Py_ssize_t d0,
-                 Py_ssize_t h, Py_ssize_t w, bint by_columns) noexcept nogil:
-    cdef Py_ssize_t ty, tx, y, x, y1, x1
-    for ty in range(0, h, TILE):
-        y1 = min(ty + TILE, h)
-        for tx in range(0, w, TILE):
-            x1 = min(tx + TILE, w)
-            if by_columns:  # a turned view: down a column is along the source's rows
-                for x in range(tx, x1):
-                    for y in range(ty, y1):
-                        (<uint16_t*>(d + y * d0))[x] = (<const uint16_t*>(s + y * s0 + x * s1))[0]
-            else:
-                for y in range(ty, y1):
-                    for x in range(tx, x1):
-                        (<uint16_t*>(d + y * d0))[x] = (<const uint16_t*>(s + y * s0 + x * s1))[0]
+                        (<pixel_t*>(d + y * d0))[x] = (<const pixel_t*>(s + y * s0 + x * s1))[0]
 
 
 cdef void _copyn(const char* s, Py_ssize_t s0, Py_ssize_t s1, char* d, Py_ssize_t d0,
@@ -120,9 +109,9 @@ def copy_oriented(src, out):
     by_columns = abs(s0) < abs(s1)
     with nogil:
         if n == 1:
-            _copy1(sp, s0, s1, dp, d0, h, w, by_columns)
+            _copy(<uint8_t>0, sp, s0, s1, dp, d0, h, w, by_columns)
         elif n == 2:
-            _copy2(sp, s0, s1, dp, d0, h, w, by_columns)
+            _copy(<uint16_t>0, sp, s0, s1, dp, d0, h, w, by_columns)
         else:
             _copyn(sp, s0, s1, dp, d0, h, w, n, by_columns)
     return out

@@ -99,12 +99,6 @@ class Database:
         finally:
             self._running = None
 
-    @property
-    def busy_for(self) -> float:
-        """How long the call running now has run (0 when none)."""
-        running = self._running
-        return 0.0 if running is None else time.monotonic() - running[1]
-
     # ------------------------------------------------------------------ the watchdog
     def start(self) -> None:
         self._watchdog = asyncio.get_running_loop().create_task(self._watch())

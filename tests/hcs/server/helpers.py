@@ -3,6 +3,7 @@ file, and a server started in the test's own event loop (or as a process)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -158,6 +159,41 @@ def server_process(
         yield process, port
     finally:
         stop_process(process)
+
+
+@contextlib.asynccontextmanager
+async def server_group(
+    root: Path,
+    printers: dict[str, dict],
+    instances: int,
+    spool: dict | None = None,
+    groups: dict[str, list[str]] | None = None,
+) -> AsyncIterator[list[str]]:
+    """``instances`` ``hcs serve`` processes, each in ``root/iK`` with its own port and
+    spool folder, on the same printers (and one ``[spool]`` table: a PostgreSQL group,
+    instance ``iK``, or None for SQLite); yields their URLs and stops them all after."""
+    processes: list[subprocess.Popen] = []
+    urls = []
+    try:
+        for k in range(instances):
+            folder = root / f"i{k}"
+            folder.mkdir(parents=True)
+            port = free_port()
+            config = write_config(
+                folder / "hcs.toml",
+                printers,
+                server={"listen": f"127.0.0.1:{port}", "spool": str(folder / "spool")},
+                groups=groups,
+                spool={**spool, "instance": f"i{k}"} if spool else None,
+            )
+            process = start_server_process(config, folder / "server.log")
+            processes.append(process)
+            await asyncio.to_thread(wait_for_port, port, process, 60)
+            urls.append(f"http://127.0.0.1:{port}")
+        yield urls
+    finally:
+        for process in processes:
+            await asyncio.to_thread(stop_process, process)
 
 
 def start_server_process(config_path: Path, log: Path | None = None) -> subprocess.Popen:
